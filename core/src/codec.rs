@@ -1,0 +1,269 @@
+//! Image decode (PNG, JPEG, WebP by content, EXIF orientation, limits before allocation)
+//! and encode (PNG, JPEG, WebP).
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::codecs::webp::WebPEncoder;
+use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageError, ImageFormat, ImageReader};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{bail, Error, ErrorCode, Result};
+use crate::image::{Image, ImageRef, Mask};
+use crate::limits::Limits;
+
+/// An encoded image format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// WebP (lossless when encoding).
+    Webp,
+}
+
+impl Format {
+    /// The MIME type (`image/png`, ...).
+    pub const fn mime(self) -> &'static str {
+        match self {
+            Format::Png => "image/png",
+            Format::Jpeg => "image/jpeg",
+            Format::Webp => "image/webp",
+        }
+    }
+
+    /// Detects the format from the first bytes (magic numbers), never from a file name.
+    pub fn detect(bytes: &[u8]) -> Option<Format> {
+        match image::guess_format(bytes).ok()? {
+            ImageFormat::Png => Some(Format::Png),
+            ImageFormat::Jpeg => Some(Format::Jpeg),
+            ImageFormat::WebP => Some(Format::Webp),
+            _ => None,
+        }
+    }
+
+    fn to_image(self) -> ImageFormat {
+        match self {
+            Format::Png => ImageFormat::Png,
+            Format::Jpeg => ImageFormat::Jpeg,
+            Format::Webp => ImageFormat::WebP,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "png" => Ok(Format::Png),
+            "jpeg" | "jpg" => Ok(Format::Jpeg),
+            "webp" => Ok(Format::Webp),
+            other => bail!(
+                InvalidOption,
+                "unknown image format {other:?}; expected png, jpeg or webp"
+            ),
+        }
+    }
+}
+
+/// What [`probe`] reads from a header without decoding pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    /// The detected format.
+    pub format: Format,
+    /// Width as stored (before EXIF orientation).
+    pub width: u32,
+    /// Height as stored (before EXIF orientation).
+    pub height: u32,
+}
+
+fn map_image_error(e: ImageError) -> Error {
+    match e {
+        ImageError::Limits(l) => Error::new(
+            ErrorCode::ImageTooLarge,
+            format!("image exceeds the decoder's limits: {l}"),
+        ),
+        ImageError::Unsupported(u) => Error::new(
+            ErrorCode::UnsupportedFormat,
+            format!("unsupported image variant: {u}"),
+        ),
+        other => Error::new(
+            ErrorCode::CorruptImage,
+            format!("image could not be decoded: {other}"),
+        ),
+    }
+}
+
+fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Format, impl ImageDecoder + 'a)> {
+    if bytes.len() as u64 > limits.max_bytes {
+        bail!(
+            ImageTooLarge,
+            "image is {} bytes; the limit is {} bytes",
+            bytes.len(),
+            limits.max_bytes
+        );
+    }
+    let Some(format) = Format::detect(bytes) else {
+        bail!(
+            UnsupportedFormat,
+            "bytes are not a PNG, JPEG or WebP image (checked by content, {} bytes)",
+            bytes.len()
+        );
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image());
+    let mut il = image::Limits::default();
+    il.max_image_width = Some(limits.max_side);
+    il.max_image_height = Some(limits.max_side);
+    // Output buffer (at most 16-bit RGBA) plus decoder working memory.
+    il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    reader.limits(il);
+    let decoder = reader.into_decoder().map_err(map_image_error)?;
+    let (w, h) = decoder.dimensions();
+    limits.check_input(w, h)?;
+    Ok((format, decoder))
+}
+
+/// Reads format and size from the header, checking `limits`, without decoding pixels.
+pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe> {
+    let (format, decoder) = open(bytes, limits)?;
+    let (width, height) = decoder.dimensions();
+    Ok(Probe {
+        format,
+        width,
+        height,
+    })
+}
+
+/// Decodes PNG, JPEG or WebP (detected by content) to RGBA8, with EXIF orientation
+/// applied. Byte, side and pixel limits are checked from the header before pixels are
+/// allocated.
+///
+/// Errors: `IMAGE_TOO_LARGE` over a limit, `UNSUPPORTED_FORMAT` for other formats,
+/// `CORRUPT_IMAGE` for truncated or damaged data, `INVALID_DIMENSIONS` for a 0-px side.
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Image> {
+    let (_, mut decoder) = open(bytes, limits)?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut dynimg = DynamicImage::from_decoder(decoder).map_err(map_image_error)?;
+    dynimg.apply_orientation(orientation);
+    let rgba = dynimg.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    Image::from_rgba(w, h, rgba.into_raw())
+}
+
+/// PNG compression effort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PngCompression {
+    /// Fast deflate with adaptive filtering: the default, many times faster than zlib's
+    /// default level at a modest size cost.
+    #[default]
+    Fast,
+    /// zlib's default level.
+    Default,
+    /// Smallest output, slowest.
+    Best,
+}
+
+impl PngCompression {
+    fn to_image(self) -> CompressionType {
+        match self {
+            PngCompression::Fast => CompressionType::Fast,
+            PngCompression::Default => CompressionType::Default,
+            PngCompression::Best => CompressionType::Best,
+        }
+    }
+}
+
+fn encode_err(e: ImageError) -> Error {
+    Error::new(
+        ErrorCode::InvalidOption,
+        format!("image could not be encoded: {e}"),
+    )
+}
+
+fn png_bytes(
+    data: &[u8],
+    w: u32,
+    h: u32,
+    ct: image::ExtendedColorType,
+    c: PngCompression,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() / 4 + 1024);
+    PngEncoder::new_with_quality(&mut out, c.to_image(), FilterType::Adaptive)
+        .write_image(data, w, h, ct)
+        .map_err(encode_err)?;
+    Ok(out)
+}
+
+/// Encodes an RGBA8 image as PNG.
+pub fn encode_png(img: ImageRef<'_>, compression: PngCompression) -> Result<Vec<u8>> {
+    png_bytes(
+        img.data(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgba8,
+        compression,
+    )
+}
+
+/// Encodes a mask as an 8-bit greyscale PNG.
+pub fn encode_mask_png(mask: &Mask, compression: PngCompression) -> Result<Vec<u8>> {
+    png_bytes(
+        mask.data(),
+        mask.width(),
+        mask.height(),
+        image::ExtendedColorType::L8,
+        compression,
+    )
+}
+
+/// Encodes as JPEG at `quality` (1..=100); alpha is dropped.
+pub fn encode_jpeg(img: ImageRef<'_>, quality: u8) -> Result<Vec<u8>> {
+    if !(1..=100).contains(&quality) {
+        bail!(InvalidOption, "JPEG quality must be 1..=100, got {quality}");
+    }
+    let rgb: Vec<u8> = img
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(
+            &rgb,
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(encode_err)?;
+    Ok(out)
+}
+
+/// Encodes as lossless WebP.
+pub fn encode_webp(img: ImageRef<'_>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    WebPEncoder::new_lossless(&mut out)
+        .write_image(
+            img.data(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgba8,
+        )
+        .map_err(encode_err)?;
+    Ok(out)
+}
+
+/// Encodes in `format` with sensible defaults (fast PNG, JPEG quality 90, lossless WebP).
+pub fn encode(img: ImageRef<'_>, format: Format) -> Result<Vec<u8>> {
+    match format {
+        Format::Png => encode_png(img, PngCompression::Fast),
+        Format::Jpeg => encode_jpeg(img, 90),
+        Format::Webp => encode_webp(img),
+    }
+}

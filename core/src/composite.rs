@@ -1,0 +1,359 @@
+//! Compositing: the provider's result mapped back to the full canvas, the original laid
+//! over it at full resolution with a feathered blend along the seam.
+//!
+//! Pixels of the original outside the blend band are copied, so they come back
+//! byte-identical; inside the band `out = round((o * (255 - a) + g * a) / 255)` with `a`
+//! the same profile the mask used.
+
+use image::imageops::{self, FilterType};
+use image::{ImageBuffer, Rgba};
+
+use crate::error::{bail, Result};
+use crate::fit::Plan;
+use crate::image::{check_out, Image, ImageRef, RGBA};
+use crate::limits::Limits;
+use crate::mask::{Layout, Seam, SeamOptions};
+
+/// Rows of a canvas-sized picture: either a crop of the provider's result (no copy) or a
+/// resampled copy.
+struct Generated<'a> {
+    data: &'a [u8],
+    stride: usize,
+    x: usize,
+    y: usize,
+    width: usize,
+}
+
+impl Generated<'_> {
+    #[inline]
+    fn row(&self, y: usize) -> &[u8] {
+        let start = (self.y + y) * self.stride + self.x * RGBA;
+        &self.data[start..start + self.width * RGBA]
+    }
+}
+
+/// Maps a provider result (any size) back onto the full-resolution canvas of `plan`,
+/// cropping the extra padding and resampling when the scale is not 1.
+pub fn map_back(result: ImageRef<'_>, plan: &Plan, limits: &Limits) -> Result<Image> {
+    let (cw, ch) = (plan.expansion.new_width, plan.expansion.new_height);
+    limits.check_canvas(cw, ch)?;
+    let mut scratch = None;
+    let g = generated(result, plan, &mut scratch)?;
+    let mut data = Vec::with_capacity(cw as usize * ch as usize * RGBA);
+    for y in 0..ch as usize {
+        data.extend_from_slice(g.row(y));
+    }
+    Image::from_rgba(cw, ch, data)
+}
+
+fn generated<'a>(
+    result: ImageRef<'a>,
+    plan: &Plan,
+    scratch: &'a mut Option<Image>,
+) -> Result<Generated<'a>> {
+    let (cw, ch) = (plan.expansion.new_width, plan.expansion.new_height);
+    let c = plan.content;
+    if result.width() == plan.size.width
+        && result.height() == plan.size.height
+        && c.width == cw
+        && c.height == ch
+    {
+        return Ok(Generated {
+            data: result.data(),
+            stride: result.width() as usize * RGBA,
+            x: c.x as usize,
+            y: c.y as usize,
+            width: cw as usize,
+        });
+    }
+    // Where the content sits in the result, proportionally.
+    let fx = f64::from(result.width()) / f64::from(plan.size.width);
+    let fy = f64::from(result.height()) / f64::from(plan.size.height);
+    let x0 = (f64::from(c.x) * fx).round() as u32;
+    let y0 = (f64::from(c.y) * fy).round() as u32;
+    let x1 = ((f64::from(c.x + c.width) * fx).round() as u32).clamp(x0 + 1, result.width());
+    let y1 = ((f64::from(c.y + c.height) * fy).round() as u32).clamp(y0 + 1, result.height());
+    if x0 >= result.width() || y0 >= result.height() {
+        bail!(
+            InvalidDimensions,
+            "result {}x{} is too small to hold the plan's content",
+            result.width(),
+            result.height()
+        );
+    }
+    let buf: ImageBuffer<Rgba<u8>, &[u8]> =
+        ImageBuffer::from_raw(result.width(), result.height(), result.data())
+            .expect("ImageRef guarantees the length");
+    let view = imageops::crop_imm(&buf, x0, y0, x1 - x0, y1 - y0);
+    let resized = imageops::resize(&*view, cw, ch, FilterType::Triangle);
+    let img = scratch.insert(Image::from_rgba(cw, ch, resized.into_raw())?);
+    Ok(Generated {
+        data: img.data(),
+        stride: cw as usize * RGBA,
+        x: 0,
+        y: 0,
+        width: cw as usize,
+    })
+}
+
+/// Composites `result` (the provider's picture for `plan`, any size) with `original` at
+/// full resolution. Returns the canvas and the effective seam.
+pub fn composite(
+    original: ImageRef<'_>,
+    result: ImageRef<'_>,
+    plan: &Plan,
+    seam: &SeamOptions,
+    limits: &Limits,
+) -> Result<(Image, Seam)> {
+    let e = &plan.expansion;
+    let mut out = Image::zeroed(e.new_width, e.new_height, limits)?;
+    let s = composite_into(original, result, plan, seam, out.data_mut())?;
+    Ok((out, s))
+}
+
+/// Like [`composite`], but writes into a caller-provided `new_width * new_height * 4`
+/// buffer. When the result needs no resampling nothing is allocated but two profiles.
+pub fn composite_into(
+    original: ImageRef<'_>,
+    result: ImageRef<'_>,
+    plan: &Plan,
+    seam: &SeamOptions,
+    out: &mut [u8],
+) -> Result<Seam> {
+    let e = &plan.expansion;
+    if original.width() != e.width() || original.height() != e.height() {
+        bail!(
+            InvalidDimensions,
+            "original is {}x{} but the plan was made for {}x{}",
+            original.width(),
+            original.height(),
+            e.width(),
+            e.height()
+        );
+    }
+    check_out(out.len(), e.new_width, e.new_height, RGBA)?;
+    let layout = Layout::of(e);
+    let seam = layout.seam(seam)?;
+    let prof = layout.profiles(&seam, true);
+    let mut scratch = None;
+    let gen = generated(result, plan, &mut scratch)?;
+
+    let cw = e.new_width as usize * RGBA;
+    let (l, w, top, h) = (
+        e.left as usize,
+        e.width() as usize,
+        e.top as usize,
+        e.height() as usize,
+    );
+    // Runs of the horizontal profile over the original's columns.
+    let hin = &prof.h[l..l + w];
+    let runs = runs(hin);
+    for (y, row) in out.chunks_exact_mut(cw).enumerate() {
+        let g = gen.row(y);
+        if y < top || y >= top + h || prof.v[y] == 255 {
+            row.copy_from_slice(g);
+            continue;
+        }
+        let o = original.row((y - top) as u32);
+        let (gl, rest) = g.split_at(l * RGBA);
+        let (gm, gr) = rest.split_at(w * RGBA);
+        let (dl, rest) = row.split_at_mut(l * RGBA);
+        let (dm, dr) = rest.split_at_mut(w * RGBA);
+        dl.copy_from_slice(gl);
+        dr.copy_from_slice(gr);
+        let v = prof.v[y];
+        if v == 0 {
+            for &(start, end, kind) in &runs {
+                let (a, b) = (start * RGBA, end * RGBA);
+                match kind {
+                    Run::Keep => dm[a..b].copy_from_slice(&o[a..b]),
+                    Run::Generate => dm[a..b].copy_from_slice(&gm[a..b]),
+                    Run::Blend => blend(&mut dm[a..b], &o[a..b], &gm[a..b], &hin[start..end], 0),
+                }
+            }
+        } else {
+            blend(dm, o, gm, hin, v);
+        }
+    }
+    Ok(seam)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Keep,
+    Generate,
+    Blend,
+}
+
+fn runs(p: &[u8]) -> Vec<(usize, usize, Run)> {
+    let kind = |v: u8| match v {
+        0 => Run::Keep,
+        255 => Run::Generate,
+        _ => Run::Blend,
+    };
+    let mut out: Vec<(usize, usize, Run)> = Vec::new();
+    for (i, &v) in p.iter().enumerate() {
+        let k = kind(v);
+        match out.last_mut() {
+            Some(last) if last.2 == k => last.1 = i + 1,
+            _ => out.push((i, i + 1, k)),
+        }
+    }
+    out
+}
+
+/// `dst = round((o * (255 - a) + g * a) / 255)` per channel, `a = max(alpha[x], floor)`.
+#[inline]
+fn blend(dst: &mut [u8], o: &[u8], g: &[u8], alpha: &[u8], floor: u8) {
+    for (((d, o), g), &a) in dst
+        .chunks_exact_mut(RGBA)
+        .zip(o.chunks_exact(RGBA))
+        .zip(g.chunks_exact(RGBA))
+        .zip(alpha)
+    {
+        let a = u32::from(a.max(floor));
+        for c in 0..RGBA {
+            let t = u32::from(o[c]) * (255 - a) + u32::from(g[c]) * a + 128;
+            d[c] = ((t + (t >> 8)) >> 8) as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::{fit, Profile};
+    use crate::mask::Curve;
+    use crate::{expand, Anchor, ErrorCode, Target};
+
+    fn setup(t: &str, profile: Profile) -> (Image, Plan) {
+        let mut d = Vec::new();
+        for i in 0..(8 * 4) as u32 {
+            d.extend_from_slice(&[(i * 7) as u8, (i * 3) as u8, 200, 255]);
+        }
+        let orig = Image::from_rgba(8, 4, d).unwrap();
+        let target: Target = t.parse().unwrap();
+        let e = expand(8, 4, &target, Anchor::Center).unwrap();
+        (orig, fit(&e, &target, &profile).unwrap())
+    }
+
+    fn seam(feather: u32) -> SeamOptions {
+        SeamOptions {
+            feather,
+            overlap: 0,
+            curve: Curve::Linear,
+        }
+    }
+
+    #[test]
+    fn blend_rounds_exactly() {
+        let mut d = [0u8; 4];
+        blend(&mut d, &[10, 0, 255, 255], &[20, 255, 0, 255], &[128], 0);
+        // (10*127 + 20*128)/255 = 15.02; 255*128/255 = 128; 255*127/255 = 127.
+        assert_eq!(d, [15, 128, 127, 255]);
+        blend(&mut d, &[1, 2, 3, 4], &[9, 9, 9, 9], &[0], 0);
+        assert_eq!(d, [1, 2, 3, 4]);
+        blend(&mut d, &[1, 2, 3, 4], &[9, 9, 9, 9], &[255], 0);
+        assert_eq!(d, [9, 9, 9, 9]);
+    }
+
+    #[test]
+    fn original_outside_the_band_is_byte_identical() {
+        let (orig, plan) = setup("edges:4,4,0,0", Profile::Full);
+        let result = Image::filled(16, 4, [1, 2, 3, 255], &Limits::default()).unwrap();
+        let (out, s) = composite(
+            orig.view(),
+            result.view(),
+            &plan,
+            &seam(2),
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(s.feather, 2);
+        for y in 0..4 {
+            // New area: the result.
+            assert_eq!(out.pixel(0, y), [1, 2, 3, 255]);
+            assert_eq!(out.pixel(15, y), [1, 2, 3, 255]);
+            // Band: ramp(2, linear) = [170, 85] from each side.
+            let o = orig.pixel(0, y);
+            let want = |o: u8, g: u8, a: u32| {
+                ((u32::from(o) * (255 - a) + u32::from(g) * a + 127) / 255) as u8
+            };
+            assert_eq!(out.pixel(4, y)[0], want(o[0], 1, 170));
+            // Middle: untouched.
+            for x in 2..6 {
+                assert_eq!(out.pixel(4 + x, y), orig.pixel(x, y));
+            }
+        }
+    }
+
+    #[test]
+    fn scaled_results_map_back() {
+        // openai sends 1536x1024 for a 16:9 canvas; a result of half that size still maps.
+        let target: Target = "16:9".parse().unwrap();
+        let e = expand(64, 64, &target, Anchor::Center).unwrap();
+        let plan = fit(&e, &target, &Profile::OpenAi).unwrap();
+        let orig = Image::filled(64, 64, [50, 60, 70, 255], &Limits::default()).unwrap();
+        let result = Image::filled(768, 512, [5, 6, 7, 255], &Limits::default()).unwrap();
+        let (out, _) = composite(
+            orig.view(),
+            result.view(),
+            &plan,
+            &seam(0),
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!((out.width(), out.height()), (114, 64));
+        assert_eq!(out.pixel(0, 0), [5, 6, 7, 255]);
+        assert_eq!(out.pixel(60, 30), [50, 60, 70, 255]);
+        let back = map_back(result.view(), &plan, &Limits::default()).unwrap();
+        assert_eq!((back.width(), back.height()), (114, 64));
+    }
+
+    #[test]
+    fn crop_of_flux_padding_is_exact() {
+        // flux-fill pads 12x4 (edges 2,2) to 16x16: padding is cropped, not resampled.
+        let (orig, plan) = setup("edges:2,2,0,0", Profile::FluxFill);
+        assert_eq!((plan.size.width, plan.size.height), (16, 16));
+        let mut d = Vec::new();
+        for y in 0..16u8 {
+            for x in 0..16u8 {
+                d.extend_from_slice(&[x, y, 0, 255]);
+            }
+        }
+        let result = Image::from_rgba(16, 16, d).unwrap();
+        let (out, _) = composite(
+            orig.view(),
+            result.view(),
+            &plan,
+            &seam(0),
+            &Limits::default(),
+        )
+        .unwrap();
+        let c = plan.content;
+        assert_eq!(out.pixel(0, 0), [c.x as u8, c.y as u8, 0, 255]);
+        assert_eq!(
+            out.pixel(11, 3),
+            [(c.x + 11) as u8, (c.y + 3) as u8, 0, 255]
+        );
+        assert_eq!(out.pixel(2, 0), orig.pixel(0, 0));
+    }
+
+    #[test]
+    fn wrong_original_is_an_error() {
+        let (_, plan) = setup("16:9", Profile::Full);
+        let other = Image::filled(3, 3, [0; 4], &Limits::default()).unwrap();
+        assert_eq!(
+            composite(
+                other.view(),
+                other.view(),
+                &plan,
+                &seam(0),
+                &Limits::default()
+            )
+            .unwrap_err()
+            .code(),
+            ErrorCode::InvalidDimensions
+        );
+    }
+}

@@ -1,0 +1,469 @@
+//! Canvas pre-fill: the original placed on the expanded canvas, the new area filled.
+//!
+//! Every mode writes the canvas in a single pass of rows: band rows (those holding the
+//! original) are `left fill | original row | right fill`, and rows above and below are
+//! either a pattern or a copy of an already-written band row.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{bail, Error, ErrorCode, Result};
+use crate::expansion::Expansion;
+use crate::image::{check_out, Image, ImageRef, RGBA};
+use crate::limits::Limits;
+
+/// How the new area of a canvas is pre-filled before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Fill {
+    /// Fully transparent black (the original app's behaviour; default).
+    #[default]
+    Transparent,
+    /// One RGBA colour (mid-grey `#808080ff` is common).
+    Color([u8; 4]),
+    /// The nearest edge pixel, replicated outwards.
+    Edge,
+    /// The original reflected at its edges (edge pixel repeated), repeating as needed.
+    Mirror,
+    /// Edge colours spread outwards by box averages that widen with the distance from the
+    /// original (a cascade of box blurs evaluated in one pass with prefix sums).
+    Blur,
+}
+
+/// Mid-grey, the colour of `color` without a value.
+pub const MID_GREY: [u8; 4] = [128, 128, 128, 255];
+
+impl fmt::Display for Fill {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fill::Transparent => f.write_str("transparent"),
+            Fill::Color([r, g, b, a]) => write!(f, "color:#{r:02x}{g:02x}{b:02x}{a:02x}"),
+            Fill::Edge => f.write_str("edge"),
+            Fill::Mirror => f.write_str("mirror"),
+            Fill::Blur => f.write_str("blur"),
+        }
+    }
+}
+
+fn parse_color(s: &str) -> Option<[u8; 4]> {
+    if let Some(hex) = s.strip_prefix('#') {
+        if !(hex.len() == 6 || hex.len() == 8) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        let a = if hex.len() == 8 { byte(6)? } else { 255 };
+        return Some([byte(0)?, byte(2)?, byte(4)?, a]);
+    }
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if !(parts.len() == 3 || parts.len() == 4) {
+        return None;
+    }
+    let mut c = [255u8; 4];
+    for (slot, p) in c.iter_mut().zip(&parts) {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 3 {
+            return None;
+        }
+        *slot = p.parse().ok()?;
+    }
+    Some(c)
+}
+
+impl FromStr for Fill {
+    type Err = Error;
+
+    /// Parses `transparent`, `edge`, `mirror`, `blur`, `color` (mid-grey),
+    /// `color:#rrggbb[aa]` or `color:r,g,b[,a]`.
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        match t {
+            "transparent" => return Ok(Fill::Transparent),
+            "edge" => return Ok(Fill::Edge),
+            "mirror" => return Ok(Fill::Mirror),
+            "blur" => return Ok(Fill::Blur),
+            "color" => return Ok(Fill::Color(MID_GREY)),
+            _ => {}
+        }
+        if let Some(c) = t.strip_prefix("color:") {
+            return parse_color(c.trim()).map(Fill::Color).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidOption,
+                    format!("bad fill colour {c:?}; expected #rrggbb, #rrggbbaa or r,g,b[,a] with 0..=255"),
+                )
+            });
+        }
+        bail!(
+            InvalidOption,
+            "unknown fill {t:?}; expected transparent, color[:#rrggbbaa], edge, mirror or blur"
+        )
+    }
+}
+
+impl Serialize for Fill {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fill {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Places `src` on a new canvas per `e` and fills the new area.
+///
+/// ```
+/// use outpaint_core::{expand, pad, Anchor, Fill, Image, Limits};
+/// let src = Image::from_rgba(2, 1, vec![10, 20, 30, 255, 40, 50, 60, 255]).unwrap();
+/// let e = expand(2, 1, &"edges:1,1,0,0".parse().unwrap(), Anchor::Center).unwrap();
+/// let c = pad(src.view(), &e, Fill::Edge, &Limits::default()).unwrap();
+/// assert_eq!(c.pixel(0, 0), [10, 20, 30, 255]);
+/// assert_eq!(c.pixel(3, 0), [40, 50, 60, 255]);
+/// ```
+pub fn pad(src: ImageRef<'_>, e: &Expansion, fill: Fill, limits: &Limits) -> Result<Image> {
+    check_source(src, e)?;
+    let mut out = Image::zeroed(e.new_width, e.new_height, limits)?;
+    pad_into(src, e, fill, out.data_mut())?;
+    Ok(out)
+}
+
+fn check_source(src: ImageRef<'_>, e: &Expansion) -> Result<()> {
+    if src.width() != e.width() || src.height() != e.height() {
+        bail!(
+            InvalidDimensions,
+            "image is {}x{} but the expansion was computed for {}x{}",
+            src.width(),
+            src.height(),
+            e.width(),
+            e.height()
+        );
+    }
+    Ok(())
+}
+
+/// Like [`pad`], but writes into a caller-provided `new_width * new_height * 4` buffer,
+/// so repeated calls pay no allocation or page faults.
+pub fn pad_into(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut [u8]) -> Result<()> {
+    check_source(src, e)?;
+    check_out(out.len(), e.new_width, e.new_height, RGBA)?;
+    let cw = e.new_width as usize * RGBA;
+    let (w, h) = (src.width() as usize, src.height() as usize);
+    let (left, right, top) = (e.left as usize, e.right as usize, e.top as usize);
+
+    // Band rows.
+    let band = &mut out[top * cw..(top + h) * cw];
+    match fill {
+        Fill::Transparent | Fill::Color(_) => {
+            let px = if let Fill::Color(c) = fill { c } else { [0; 4] };
+            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
+                let (l, rest) = row.split_at_mut(left * RGBA);
+                let (mid, r) = rest.split_at_mut(w * RGBA);
+                fill_pattern(l, px);
+                mid.copy_from_slice(src.row(y as u32));
+                fill_pattern(r, px);
+            }
+        }
+        Fill::Edge => {
+            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
+                let s = src.row(y as u32);
+                let (l, rest) = row.split_at_mut(left * RGBA);
+                let (mid, r) = rest.split_at_mut(w * RGBA);
+                fill_pattern(l, px_at(s, 0));
+                mid.copy_from_slice(s);
+                fill_pattern(r, px_at(s, w - 1));
+            }
+        }
+        Fill::Mirror => {
+            let lidx: Vec<usize> = (0..left)
+                .map(|i| mirror(i as i64 - left as i64, w))
+                .collect();
+            let ridx: Vec<usize> = (0..right).map(|i| mirror((w + i) as i64, w)).collect();
+            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
+                let s = src.row(y as u32);
+                let (l, rest) = row.split_at_mut(left * RGBA);
+                let (mid, r) = rest.split_at_mut(w * RGBA);
+                gather(l, s, &lidx);
+                mid.copy_from_slice(s);
+                gather(r, s, &ridx);
+            }
+        }
+        Fill::Blur => {
+            let lcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), 0)).collect();
+            let rcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), w - 1)).collect();
+            let radius = left.max(right);
+            let lcone = Cone::new(&lcol, radius);
+            let rcone = Cone::new(&rcol, radius);
+            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
+                let (l, rest) = row.split_at_mut(left * RGBA);
+                let (mid, r) = rest.split_at_mut(w * RGBA);
+                for (i, px) in l.chunks_exact_mut(RGBA).enumerate() {
+                    px.copy_from_slice(&lcone.average(y, left - i));
+                }
+                mid.copy_from_slice(src.row(y as u32));
+                for (i, px) in r.chunks_exact_mut(RGBA).enumerate() {
+                    px.copy_from_slice(&rcone.average(y, i + 1));
+                }
+            }
+        }
+    }
+
+    // Rows above and below.
+    let bottom_start = top + h;
+    let rows = e.new_height as usize;
+    match fill {
+        Fill::Transparent | Fill::Color(_) => {
+            let px = if let Fill::Color(c) = fill { c } else { [0; 4] };
+            fill_pattern(&mut out[..top * cw], px);
+            fill_pattern(&mut out[bottom_start * cw..], px);
+        }
+        Fill::Edge => {
+            for y in 0..top {
+                out.copy_within(top * cw..(top + 1) * cw, y * cw);
+            }
+            for y in bottom_start..rows {
+                out.copy_within((bottom_start - 1) * cw..bottom_start * cw, y * cw);
+            }
+        }
+        Fill::Mirror => {
+            for y in (0..top).chain(bottom_start..rows) {
+                let sy = top + mirror(y as i64 - top as i64, h);
+                out.copy_within(sy * cw..(sy + 1) * cw, y * cw);
+            }
+        }
+        Fill::Blur => {
+            let radius = top.max(rows - bottom_start);
+            let first: Vec<[u8; 4]> = out[top * cw..(top + 1) * cw]
+                .chunks_exact(RGBA)
+                .map(|p| [p[0], p[1], p[2], p[3]])
+                .collect();
+            let last: Vec<[u8; 4]> = out[(bottom_start - 1) * cw..bottom_start * cw]
+                .chunks_exact(RGBA)
+                .map(|p| [p[0], p[1], p[2], p[3]])
+                .collect();
+            let tcone = Cone::new(&first, radius);
+            let bcone = Cone::new(&last, radius);
+            for y in 0..top {
+                let row = &mut out[y * cw..(y + 1) * cw];
+                for (x, px) in row.chunks_exact_mut(RGBA).enumerate() {
+                    px.copy_from_slice(&tcone.average(x, top - y));
+                }
+            }
+            for y in bottom_start..rows {
+                let row = &mut out[y * cw..(y + 1) * cw];
+                for (x, px) in row.chunks_exact_mut(RGBA).enumerate() {
+                    px.copy_from_slice(&bcone.average(x, y - bottom_start + 1));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The pixel at column `x` of a row.
+#[inline]
+pub(crate) fn px_at(row: &[u8], x: usize) -> [u8; 4] {
+    let i = x * RGBA;
+    [row[i], row[i + 1], row[i + 2], row[i + 3]]
+}
+
+/// Fills `dst` with a repeated pixel (memset when all four bytes agree).
+#[inline]
+pub(crate) fn fill_pattern(dst: &mut [u8], px: [u8; 4]) {
+    if px[0] == px[1] && px[1] == px[2] && px[2] == px[3] {
+        dst.fill(px[0]);
+    } else {
+        for p in dst.chunks_exact_mut(RGBA) {
+            p.copy_from_slice(&px);
+        }
+    }
+}
+
+fn gather(dst: &mut [u8], src_row: &[u8], idx: &[usize]) {
+    for (p, &sx) in dst.chunks_exact_mut(RGBA).zip(idx) {
+        p.copy_from_slice(&src_row[sx * RGBA..sx * RGBA + RGBA]);
+    }
+}
+
+/// Symmetric reflection of any index into `0..n` (edge pixel repeated, period `2n`).
+#[inline]
+pub(crate) fn mirror(i: i64, n: usize) -> usize {
+    let n = n as i64;
+    let m = i.rem_euclid(2 * n);
+    (if m < n { m } else { 2 * n - 1 - m }) as usize
+}
+
+/// Box averages of a line of pixels, replicated past its ends, with O(1) cost per query:
+/// `average(c, d)` is the mean of the `2d + 1` pixels centred on `c`.
+pub(crate) struct Cone {
+    prefix: Vec<[u32; 4]>,
+    pad: usize,
+}
+
+impl Cone {
+    pub(crate) fn new(line: &[[u8; 4]], pad: usize) -> Cone {
+        let n = line.len();
+        let mut prefix = Vec::with_capacity(n + 2 * pad + 1);
+        let mut acc = [0u32; 4];
+        prefix.push(acc);
+        for i in 0..n + 2 * pad {
+            let p = line[i.saturating_sub(pad).min(n - 1)];
+            for c in 0..4 {
+                acc[c] += u32::from(p[c]);
+            }
+            prefix.push(acc);
+        }
+        Cone { prefix, pad }
+    }
+
+    #[inline]
+    pub(crate) fn average(&self, c: usize, d: usize) -> [u8; 4] {
+        let lo = &self.prefix[c + self.pad - d];
+        let hi = &self.prefix[c + self.pad + d + 1];
+        let n = (2 * d + 1) as u64;
+        let mut out = [0u8; 4];
+        for k in 0..4 {
+            let sum = u64::from(hi[k] - lo[k]);
+            out[k] = ((2 * sum + n) / (2 * n)) as u8;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{expand, Anchor};
+
+    /// A 3x2 image with distinct pixels: value = 10 * (y * 3 + x + 1).
+    fn src() -> Image {
+        let mut d = Vec::new();
+        for i in 1..=6u8 {
+            d.extend_from_slice(&[i * 10, i * 10 + 1, i * 10 + 2, 255]);
+        }
+        Image::from_rgba(3, 2, d).unwrap()
+    }
+
+    fn padded(fill: Fill, edges: &str) -> Image {
+        let s = src();
+        let e = expand(3, 2, &edges.parse().unwrap(), Anchor::Center).unwrap();
+        pad(s.view(), &e, fill, &Limits::default()).unwrap()
+    }
+
+    fn reds(img: &Image) -> Vec<Vec<u8>> {
+        (0..img.height())
+            .map(|y| (0..img.width()).map(|x| img.pixel(x, y)[0]).collect())
+            .collect()
+    }
+
+    #[test]
+    fn transparent_and_color() {
+        let c = padded(Fill::Transparent, "edges:1,1,1,1");
+        assert_eq!((c.width(), c.height()), (5, 4));
+        assert_eq!(c.pixel(0, 0), [0, 0, 0, 0]);
+        assert_eq!(c.pixel(1, 1), [10, 11, 12, 255]);
+        assert_eq!(c.pixel(3, 2), [60, 61, 62, 255]);
+        assert_eq!(c.pixel(4, 3), [0, 0, 0, 0]);
+        let g = padded(Fill::Color([1, 2, 3, 4]), "edges:1,1,1,1");
+        assert_eq!(g.pixel(0, 0), [1, 2, 3, 4]);
+        assert_eq!(g.pixel(4, 1), [1, 2, 3, 4]);
+        assert_eq!(g.pixel(2, 2), [50, 51, 52, 255]);
+    }
+
+    #[test]
+    fn edge_replicates_at_the_seam() {
+        let c = padded(Fill::Edge, "edges:2,1,1,2");
+        assert_eq!(
+            reds(&c),
+            vec![
+                vec![10, 10, 10, 20, 30, 30],
+                vec![10, 10, 10, 20, 30, 30],
+                vec![40, 40, 40, 50, 60, 60],
+                vec![40, 40, 40, 50, 60, 60],
+                vec![40, 40, 40, 50, 60, 60],
+            ]
+        );
+    }
+
+    #[test]
+    fn mirror_reflects_with_period_two_n() {
+        let c = padded(Fill::Mirror, "edges:4,4,3,0");
+        // Columns: mirror of -4..0 over width 3 -> 2,2,1,0 | 0,1,2 | 2,1,0,0
+        assert_eq!(
+            reds(&c)[3],
+            vec![30, 30, 20, 10, 10, 20, 30, 30, 20, 10, 10]
+        );
+        // Rows above: mirror of -3..0 over height 2 -> 1,1,0
+        assert_eq!(reds(&c)[0][4], 40);
+        assert_eq!(reds(&c)[1][4], 40);
+        assert_eq!(reds(&c)[2][4], 10);
+    }
+
+    #[test]
+    fn blur_spreads_edge_colours() {
+        let c = padded(Fill::Blur, "edges:2,0,0,0");
+        // Left of row 0 at distance 1: mean of column 0 over rows -1..=1 (replicated):
+        // (10 + 10 + 40) / 3 = 20; distance 2: rows -2..=2: (10+10+10+40+40)/5 = 22.
+        assert_eq!(reds(&c)[0], vec![22, 20, 10, 20, 30]);
+        assert_eq!(reds(&c)[1], vec![28, 30, 40, 50, 60]);
+        // A uniform image blurs to itself.
+        let u = Image::from_rgba(4, 4, [7, 8, 9, 255].repeat(16)).unwrap();
+        let e = expand(4, 4, &"expand_all:2".parse().unwrap(), Anchor::Center).unwrap();
+        let b = pad(u.view(), &e, Fill::Blur, &Limits::default()).unwrap();
+        assert!(b.data().chunks(4).all(|p| p == [7, 8, 9, 255]));
+    }
+
+    #[test]
+    fn pad_into_matches_pad_and_checks_sizes() {
+        let s = src();
+        let e = expand(3, 2, &"16:9".parse().unwrap(), Anchor::Left).unwrap();
+        for fill in [Fill::Transparent, Fill::Edge, Fill::Mirror, Fill::Blur] {
+            let a = pad(s.view(), &e, fill, &Limits::default()).unwrap();
+            let mut buf = vec![0xAB; a.data().len()];
+            pad_into(s.view(), &e, fill, &mut buf).unwrap();
+            assert_eq!(buf, a.data(), "{fill}");
+        }
+        let mut short = vec![0; 4];
+        assert_eq!(
+            pad_into(s.view(), &e, Fill::Edge, &mut short)
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidDimensions
+        );
+        let other = expand(4, 2, &"16:9".parse().unwrap(), Anchor::Left).unwrap();
+        assert_eq!(
+            pad(s.view(), &other, Fill::Edge, &Limits::default())
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidDimensions
+        );
+    }
+
+    #[test]
+    fn fill_parsing() {
+        assert_eq!("color".parse::<Fill>().unwrap(), Fill::Color(MID_GREY));
+        assert_eq!(
+            "color:#102030".parse::<Fill>().unwrap(),
+            Fill::Color([16, 32, 48, 255])
+        );
+        assert_eq!(
+            "color:1,2,3,4".parse::<Fill>().unwrap(),
+            Fill::Color([1, 2, 3, 4])
+        );
+        assert_eq!(Fill::Color([1, 2, 3, 4]).to_string(), "color:#01020304");
+        for bad in [
+            "smear",
+            "color:#12",
+            "color:1,2",
+            "color:300,0,0",
+            "color:#gg0000",
+        ] {
+            assert_eq!(
+                bad.parse::<Fill>().unwrap_err().code(),
+                ErrorCode::InvalidOption,
+                "{bad}"
+            );
+        }
+    }
+}

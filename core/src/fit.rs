@@ -1,0 +1,721 @@
+//! Provider fitting: turning the full-resolution canvas into what a provider accepts, and
+//! remembering how to map its result back.
+//!
+//! Every profile yields the same geometry: a sent canvas of `size`, in which the full
+//! canvas, scaled by `scale`, sits at `content` (any rest is extra padding the provider
+//! also fills) and the original sits at `image`. Canvas profiles send that canvas and a
+//! mask; edge profiles send only the original, scaled to `image`, plus the per-edge
+//! pixel counts `edges`, and get back a picture of `size`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{bail, Error, ErrorCode, Result};
+use crate::expansion::Expansion;
+use crate::mask::Layout;
+use crate::target::{Edges, Side, Target};
+
+/// A width and height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Size {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl Size {
+    /// Makes a size.
+    pub const fn new(width: u32, height: u32) -> Self {
+        Size { width, height }
+    }
+}
+
+/// A rectangle in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Rect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+}
+
+/// Constraints of a provider that takes a whole canvas (and a mask).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CanvasRules {
+    /// Both sides padded up to a multiple of this (1 = any size).
+    pub multiple_of: u32,
+    /// Smallest side; smaller canvases are scaled up.
+    pub min_side: u32,
+    /// Largest side (0 = no limit); larger canvases are scaled down.
+    pub max_side: u32,
+    /// Largest pixel count (0 = no limit).
+    pub max_pixels: u64,
+    /// If not empty, the only sizes accepted: the one with the closest aspect ratio is
+    /// picked, the canvas scaled to fit inside it and the rest padded.
+    pub sizes: Vec<Size>,
+}
+
+/// A provider profile: what geometry is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// The full-resolution canvas, unchanged (the `local` provider; the default).
+    #[default]
+    Full,
+    /// BFL FLUX Fill: padded canvas + separate mask, sides multiples of 16.
+    FluxFill,
+    /// BFL FLUX Expand: original + top/bottom/left/right pixels, each 0..=2048.
+    FluxExpand,
+    /// Recraft outpaint: original (sides 256..=4096, at most 16 MP) + `expand_*`; result
+    /// sides at most 4096.
+    RecraftOutpaint,
+    /// OpenAI image edits: RGBA canvas of 1024x1024, 1536x1024 or 1024x1536.
+    OpenAi,
+    /// Gemini: original + a direction sentence; output aspect from a fixed list.
+    Gemini,
+    /// Caller-given canvas constraints.
+    Custom(CanvasRules),
+}
+
+/// The aspect ratios Gemini can produce.
+pub const GEMINI_ASPECTS: [(u32, u32); 10] = [
+    (1, 1),
+    (2, 3),
+    (3, 2),
+    (3, 4),
+    (4, 3),
+    (4, 5),
+    (5, 4),
+    (9, 16),
+    (16, 9),
+    (21, 9),
+];
+
+/// The sizes OpenAI's image edit endpoint accepts.
+pub const OPENAI_SIZES: [Size; 3] = [
+    Size::new(1024, 1024),
+    Size::new(1536, 1024),
+    Size::new(1024, 1536),
+];
+
+impl Profile {
+    /// The profile's name (`flux-fill`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Profile::Full => "full",
+            Profile::FluxFill => "flux-fill",
+            Profile::FluxExpand => "flux-expand",
+            Profile::RecraftOutpaint => "recraft-outpaint",
+            Profile::OpenAi => "openai",
+            Profile::Gemini => "gemini",
+            Profile::Custom(_) => "custom",
+        }
+    }
+
+    /// What crosses the wire for this profile.
+    pub fn send(&self) -> Send {
+        match self {
+            Profile::FluxExpand | Profile::RecraftOutpaint | Profile::Gemini => Send::ImageAndEdges,
+            _ => Send::Canvas,
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Profile::Custom(r) => {
+                write!(
+                    f,
+                    "custom:multiple={},min={},max={},pixels={}",
+                    r.multiple_of, r.min_side, r.max_side, r.max_pixels
+                )?;
+                if !r.sizes.is_empty() {
+                    let s: Vec<String> = r
+                        .sizes
+                        .iter()
+                        .map(|s| format!("{}x{}", s.width, s.height))
+                        .collect();
+                    write!(f, ",sizes={}", s.join("|"))?;
+                }
+                Ok(())
+            }
+            p => f.write_str(p.name()),
+        }
+    }
+}
+
+impl FromStr for Profile {
+    type Err = Error;
+
+    /// Parses a profile name, or `custom:multiple=16,min=256,max=2048,pixels=4194304,sizes=1024x1024|1536x1024`
+    /// (every key optional).
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        Ok(match t {
+            "full" => Profile::Full,
+            "flux-fill" => Profile::FluxFill,
+            "flux-expand" => Profile::FluxExpand,
+            "recraft-outpaint" => Profile::RecraftOutpaint,
+            "openai" => Profile::OpenAi,
+            "gemini" => Profile::Gemini,
+            "custom" => Profile::Custom(CanvasRules::default()),
+            _ => match t.strip_prefix("custom:") {
+                Some(spec) => Profile::Custom(parse_rules(spec)?),
+                None => bail!(
+                    InvalidOption,
+                    "unknown profile {t:?}; expected full, flux-fill, flux-expand, recraft-outpaint, openai, gemini or custom:..."
+                ),
+            },
+        })
+    }
+}
+
+fn parse_rules(spec: &str) -> Result<CanvasRules> {
+    let bad = |what: &str| {
+        Error::new(
+            ErrorCode::InvalidOption,
+            format!("bad custom profile {spec:?}: {what}; expected keys multiple, min, max, pixels, sizes=WxH|WxH"),
+        )
+    };
+    let mut r = CanvasRules::default();
+    for kv in spec.split(',').filter(|s| !s.trim().is_empty()) {
+        let (k, v) = kv.split_once('=').ok_or_else(|| bad(kv))?;
+        let num = |v: &str| v.trim().parse::<u64>().map_err(|_| bad(kv));
+        match k.trim() {
+            "multiple" => r.multiple_of = u32::try_from(num(v)?).map_err(|_| bad(kv))?,
+            "min" => r.min_side = u32::try_from(num(v)?).map_err(|_| bad(kv))?,
+            "max" => r.max_side = u32::try_from(num(v)?).map_err(|_| bad(kv))?,
+            "pixels" => r.max_pixels = num(v)?,
+            "sizes" => {
+                for s in v.split('|') {
+                    let (w, h) = s.trim().split_once('x').ok_or_else(|| bad(s))?;
+                    let w = u32::try_from(num(w)?).map_err(|_| bad(s))?;
+                    let h = u32::try_from(num(h)?).map_err(|_| bad(s))?;
+                    r.sizes.push(Size::new(w, h));
+                }
+            }
+            _ => return Err(bad(k)),
+        }
+    }
+    r.validate()?;
+    Ok(r)
+}
+
+impl CanvasRules {
+    /// Checks that the rules can be satisfied at all.
+    pub fn validate(&self) -> Result<()> {
+        let m = self.multiple_of.max(1);
+        if self.multiple_of > 4096 {
+            bail!(InvalidOption, "multiple_of must be at most 4096, got {m}");
+        }
+        if self.max_side != 0 && (self.max_side < m || self.max_side < self.min_side) {
+            bail!(
+                InvalidOption,
+                "max side {} is below the multiple {m} or the min side {}",
+                self.max_side,
+                self.min_side
+            );
+        }
+        if self.max_pixels != 0 && self.max_pixels < u64::from(m) * u64::from(m) {
+            bail!(InvalidOption, "max pixels {} is too small", self.max_pixels);
+        }
+        if self.sizes.iter().any(|s| s.width == 0 || s.height == 0) {
+            bail!(InvalidOption, "allowed sizes must be at least 1x1");
+        }
+        Ok(())
+    }
+}
+
+/// What is sent to the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Send {
+    /// A canvas of `size` (with a mask, or transparency for OpenAI).
+    Canvas,
+    /// The original scaled to `image`, plus the `edges` pixel counts.
+    ImageAndEdges,
+}
+
+/// How a canvas is sent to a provider and mapped back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Profile name.
+    pub profile: String,
+    /// What is sent.
+    pub send: Send,
+    /// The full-resolution canvas's expansion.
+    pub expansion: Expansion,
+    /// Sent pixels per canvas pixel.
+    pub scale: f64,
+    /// Size of the sent canvas (and of the result expected back).
+    pub size: Size,
+    /// Where the full canvas sits in the sent canvas (the rest is extra padding).
+    pub content: Rect,
+    /// Extra padding around `content`.
+    pub padding: Edges,
+    /// Where the original sits in the sent canvas.
+    pub image: Rect,
+    /// Pixels to generate on each side of `image` in the sent canvas (what edge profiles
+    /// send as `left/right/top/bottom`).
+    pub edges: Edges,
+    /// Output aspect ratio asked of the provider (Gemini), such as `16:9`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspect_ratio: Option<String>,
+    /// A sentence saying where to extend (Gemini's prompt; useful for any provider).
+    pub direction: String,
+}
+
+impl Plan {
+    /// The layout of the sent canvas, for making its mask.
+    pub fn sent_layout(&self) -> Layout {
+        Layout {
+            canvas_width: self.size.width,
+            canvas_height: self.size.height,
+            x: self.image.x,
+            y: self.image.y,
+            width: self.image.width,
+            height: self.image.height,
+        }
+    }
+
+    /// True when the sent canvas is the full canvas, pixel for pixel.
+    pub fn is_identity(&self) -> bool {
+        self.size.width == self.expansion.new_width
+            && self.size.height == self.expansion.new_height
+            && self.content.x == 0
+            && self.content.y == 0
+    }
+}
+
+fn padding_side(before: u32, after: u32) -> Side {
+    match (before > 0, after > 0) {
+        (true, false) => Side::End,
+        (false, true) => Side::Start,
+        _ => Side::Middle,
+    }
+}
+
+fn round_scaled(v: u32, s: f64) -> u32 {
+    ((f64::from(v) * s).round() as u32).max(1)
+}
+
+/// Fits an expansion to a provider profile. `target` picks the direction sentence.
+pub fn fit(expansion: &Expansion, target: &Target, profile: &Profile) -> Result<Plan> {
+    let e = *expansion;
+    let (cw, ch) = (e.new_width, e.new_height);
+    let direction = direction_sentence(target, &e);
+    let plan = match profile {
+        Profile::Full => canvas_plan(&e, 1.0, Size::new(cw, ch)),
+        Profile::FluxFill => fit_canvas(
+            &e,
+            &CanvasRules {
+                multiple_of: 16,
+                ..Default::default()
+            },
+        )?,
+        Profile::OpenAi => fit_canvas(
+            &e,
+            &CanvasRules {
+                sizes: OPENAI_SIZES.to_vec(),
+                ..Default::default()
+            },
+        )?,
+        Profile::Custom(rules) => {
+            rules.validate()?;
+            fit_canvas(&e, rules)?
+        }
+        Profile::FluxExpand => {
+            let max_edge = [e.left, e.right, e.top, e.bottom]
+                .into_iter()
+                .max()
+                .unwrap_or(0);
+            let s = if max_edge > 2048 {
+                2048.0 / f64::from(max_edge)
+            } else {
+                1.0
+            };
+            edge_plan(&e, s, 2048, u32::MAX)
+        }
+        Profile::RecraftOutpaint => {
+            let (w, h) = (e.width(), e.height());
+            let mut s: f64 = 1.0;
+            s = s.min(4096.0 / f64::from(w.max(h)));
+            s = s.min((16_000_000.0 / (f64::from(w) * f64::from(h))).sqrt());
+            s = s.min(4096.0 / f64::from(cw.max(ch)));
+            if f64::from(w.min(h)) * s < 256.0 {
+                s = 256.0 / f64::from(w.min(h));
+            }
+            if f64::from(w.max(h)) * s > 4096.0 {
+                bail!(
+                    InvalidOption,
+                    "a {w}x{h} image cannot be scaled to Recraft's 256..=4096 px sides"
+                );
+            }
+            edge_plan(&e, s, u32::MAX, 4096)
+        }
+        Profile::Gemini => {
+            let (a, b) = closest_aspect(cw, ch, GEMINI_ASPECTS.iter().copied());
+            // The smallest a:b box containing the canvas; the rest is extra padding.
+            let (a64, b64) = (u64::from(a), u64::from(b));
+            let (bw, bh) = if u64::from(cw) * b64 >= u64::from(ch) * a64 {
+                (cw, (u64::from(cw) * b64).div_ceil(a64) as u32)
+            } else {
+                ((u64::from(ch) * a64).div_ceil(b64) as u32, ch)
+            };
+            let mut p = canvas_plan(&e, 1.0, Size::new(bw, bh));
+            p.send = Send::ImageAndEdges;
+            p.aspect_ratio = Some(format!("{a}:{b}"));
+            p
+        }
+    };
+    Ok(Plan {
+        profile: profile.name().to_string(),
+        direction,
+        ..plan
+    })
+}
+
+/// A canvas plan: the canvas scaled by `s` and padded to `size`.
+fn canvas_plan(e: &Expansion, s: f64, size: Size) -> Plan {
+    let (sw, sh) = if s == 1.0 {
+        (e.new_width, e.new_height)
+    } else {
+        (
+            round_scaled(e.new_width, s).min(size.width),
+            round_scaled(e.new_height, s).min(size.height),
+        )
+    };
+    let (pl, pr) = padding_side(e.left, e.right).split(size.width - sw);
+    let (pt, pb) = padding_side(e.top, e.bottom).split(size.height - sh);
+    let (ix, iy) = if s == 1.0 {
+        (e.left, e.top)
+    } else {
+        (
+            ((f64::from(e.left) * s).round() as u32).min(sw - 1),
+            ((f64::from(e.top) * s).round() as u32).min(sh - 1),
+        )
+    };
+    let iw = if s == 1.0 {
+        e.width()
+    } else {
+        round_scaled(e.width(), s).min(sw - ix)
+    };
+    let ih = if s == 1.0 {
+        e.height()
+    } else {
+        round_scaled(e.height(), s).min(sh - iy)
+    };
+    let image = Rect {
+        x: pl + ix,
+        y: pt + iy,
+        width: iw,
+        height: ih,
+    };
+    Plan {
+        profile: String::new(),
+        send: Send::Canvas,
+        expansion: *e,
+        scale: s,
+        size,
+        content: Rect {
+            x: pl,
+            y: pt,
+            width: sw,
+            height: sh,
+        },
+        padding: Edges::new(pl, pr, pt, pb),
+        image,
+        edges: Edges::new(
+            image.x,
+            size.width - image.x - image.width,
+            image.y,
+            size.height - image.y - image.height,
+        ),
+        aspect_ratio: None,
+        direction: String::new(),
+    }
+}
+
+/// An edge plan: the original scaled by `s`, each edge at most `max_edge`, each result
+/// side at most `max_result`.
+fn edge_plan(e: &Expansion, s: f64, max_edge: u32, max_result: u32) -> Plan {
+    let iw = round_scaled(e.width(), s);
+    let ih = round_scaled(e.height(), s);
+    let sc = |v: u32| ((f64::from(v) * s).round() as u32).min(max_edge);
+    let (mut l, mut r, mut t, mut b) = (sc(e.left), sc(e.right), sc(e.top), sc(e.bottom));
+    // Rounding may push a side 1 px over the result limit: take it from the larger edge.
+    while iw + l + r > max_result {
+        if l >= r {
+            l -= 1
+        } else {
+            r -= 1
+        }
+    }
+    while ih + t + b > max_result {
+        if t >= b {
+            t -= 1
+        } else {
+            b -= 1
+        }
+    }
+    let size = Size::new(iw + l + r, ih + t + b);
+    let image = Rect {
+        x: l,
+        y: t,
+        width: iw,
+        height: ih,
+    };
+    Plan {
+        profile: String::new(),
+        send: Send::ImageAndEdges,
+        expansion: *e,
+        scale: s,
+        size,
+        content: Rect {
+            x: 0,
+            y: 0,
+            width: size.width,
+            height: size.height,
+        },
+        padding: Edges::default(),
+        image,
+        edges: Edges::new(l, r, t, b),
+        aspect_ratio: None,
+        direction: String::new(),
+    }
+}
+
+/// The aspect in `choices` closest to `w:h` on a log scale (ties: first listed).
+fn closest_aspect(w: u32, h: u32, choices: impl Iterator<Item = (u32, u32)>) -> (u32, u32) {
+    let r = (f64::from(w) / f64::from(h)).ln();
+    choices
+        .fold(None::<((u32, u32), f64)>, |best, (a, b)| {
+            let d = ((f64::from(a) / f64::from(b)).ln() - r).abs();
+            match best {
+                Some((_, bd)) if bd <= d + 1e-12 => best,
+                _ => Some(((a, b), d)),
+            }
+        })
+        .map(|(ab, _)| ab)
+        .unwrap_or((w, h))
+}
+
+fn fit_canvas(e: &Expansion, rules: &CanvasRules) -> Result<Plan> {
+    let (cw, ch) = (e.new_width, e.new_height);
+    if !rules.sizes.is_empty() {
+        let (tw, th) = closest_aspect(cw, ch, rules.sizes.iter().map(|s| (s.width, s.height)));
+        let s = (f64::from(tw) / f64::from(cw)).min(f64::from(th) / f64::from(ch));
+        return Ok(canvas_plan(e, s, Size::new(tw, th)));
+    }
+    let m = rules.multiple_of.max(1);
+    let max_side = if rules.max_side == 0 {
+        u32::MAX
+    } else {
+        rules.max_side / m * m
+    };
+    let mut s: f64 = 1.0;
+    s = s.min(f64::from(max_side) / f64::from(cw.max(ch)));
+    if rules.max_pixels != 0 {
+        s = s.min((rules.max_pixels as f64 / (f64::from(cw) * f64::from(ch))).sqrt());
+    }
+    if rules.min_side != 0 && f64::from(cw.min(ch)) * s < f64::from(rules.min_side) {
+        s = f64::from(rules.min_side) / f64::from(cw.min(ch));
+    }
+    for _ in 0..64 {
+        let (sw, sh) = if s == 1.0 {
+            (cw, ch)
+        } else {
+            (round_scaled(cw, s), round_scaled(ch, s))
+        };
+        let (w, h) = (sw.div_ceil(m) * m, sh.div_ceil(m) * m);
+        let px = u64::from(w) * u64::from(h);
+        let fits =
+            w <= max_side && h <= max_side && (rules.max_pixels == 0 || px <= rules.max_pixels);
+        if fits {
+            return Ok(canvas_plan(e, s, Size::new(w, h)));
+        }
+        s *= 0.995;
+    }
+    bail!(
+        InvalidOption,
+        "a {cw}x{ch} canvas cannot be fitted to the profile's limits"
+    )
+}
+
+/// The sentence that tells a provider where to extend (SPEC's preset sentences for
+/// centred presets; built from the grown sides otherwise).
+pub fn direction_sentence(target: &Target, e: &Expansion) -> String {
+    let centred = e.left.abs_diff(e.right) <= 1 && e.top.abs_diff(e.bottom) <= 1;
+    if let Target::ExpandAll(_) = target {
+        if centred {
+            return "in all directions to show more of the surrounding scene".into();
+        }
+    }
+    if let Target::Ratio(r) = target {
+        if centred {
+            match r.reduced() {
+                (16, 9) if e.left > 0 => {
+                    return "horizontally to the left and right to create a wider landscape view"
+                        .into()
+                }
+                (9, 16) if e.top > 0 => {
+                    return "vertically above and below to create a taller portrait view".into()
+                }
+                (1, 1) => return "to make it square, extending the shorter dimension".into(),
+                _ => return format!("to reach a {}:{} aspect ratio", r.a(), r.b()),
+            }
+        }
+    }
+    let mut sides = Vec::new();
+    if e.left > 0 {
+        sides.push("to the left");
+    }
+    if e.right > 0 {
+        sides.push("to the right");
+    }
+    if e.top > 0 {
+        sides.push("upwards");
+    }
+    if e.bottom > 0 {
+        sides.push("downwards");
+    }
+    let how = match sides.len() {
+        0 => "without changing its size".to_string(),
+        1 => sides[0].to_string(),
+        n => format!("{} and {}", sides[..n - 1].join(", "), sides[n - 1]),
+    };
+    match target {
+        Target::Ratio(r) => format!("{how} to reach a {}:{} aspect ratio", r.a(), r.b()),
+        Target::ExpandAll(_) => format!("{how} to show more of the surrounding scene"),
+        Target::Edges(_) => format!("{how} to show more of the surrounding scene"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{expand, Anchor};
+
+    fn plan(w: u32, h: u32, t: &str, p: &str) -> Plan {
+        let t: Target = t.parse().unwrap();
+        let e = expand(w, h, &t, Anchor::Center).unwrap();
+        fit(&e, &t, &p.parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn full_is_identity() {
+        let p = plan(1024, 1024, "16:9", "full");
+        assert!(p.is_identity());
+        assert_eq!(p.size, Size::new(1820, 1024));
+        assert_eq!(p.edges, Edges::new(398, 398, 0, 0));
+    }
+
+    #[test]
+    fn flux_fill_pads_to_sixteen_on_grown_sides() {
+        let p = plan(1024, 1024, "16:9", "flux-fill");
+        assert_eq!(p.size, Size::new(1824, 1024));
+        assert_eq!(p.padding, Edges::new(2, 2, 0, 0));
+        assert_eq!(
+            p.image,
+            Rect {
+                x: 400,
+                y: 0,
+                width: 1024,
+                height: 1024
+            }
+        );
+        assert_eq!(p.edges, Edges::new(400, 400, 0, 0));
+        assert_eq!(p.scale, 1.0);
+        // 1000x1000 -> 4:3: 1333x1000 -> 1344x1008; height did not grow: centred padding.
+        let q = plan(1000, 1000, "4:3", "flux-fill");
+        assert_eq!(q.size, Size::new(1344, 1008));
+        assert_eq!(q.padding, Edges::new(5, 6, 4, 4));
+    }
+
+    #[test]
+    fn openai_picks_closest_size_and_contains() {
+        let p = plan(1024, 1024, "16:9", "openai");
+        assert_eq!(p.size, Size::new(1536, 1024));
+        assert_eq!(p.content.width, 1536);
+        assert_eq!(p.content.height, 864);
+        assert_eq!(p.padding, Edges::new(0, 0, 80, 80));
+        let q = plan(1000, 2000, "9:16", "openai");
+        assert_eq!(q.size, Size::new(1024, 1536));
+    }
+
+    #[test]
+    fn flux_expand_scales_so_edges_fit() {
+        let p = plan(1000, 1000, "edges:3000,0,0,0", "flux-expand");
+        assert_eq!(p.edges.left, 2048);
+        assert_eq!(p.image.width, 683);
+        assert_eq!(p.send, Send::ImageAndEdges);
+        let q = plan(1024, 1024, "16:9", "flux-expand");
+        assert_eq!(q.edges, Edges::new(398, 398, 0, 0));
+        assert_eq!(q.scale, 1.0);
+    }
+
+    #[test]
+    fn recraft_limits() {
+        let p = plan(4000, 4000, "16:9", "recraft-outpaint");
+        assert!(p.size.width <= 4096 && p.size.height <= 4096);
+        assert!(p.image.width * p.image.height <= 16_000_000);
+        let small = plan(100, 100, "16:9", "recraft-outpaint");
+        assert_eq!(small.image.width, 256);
+        assert_eq!(small.size.height, 256);
+    }
+
+    #[test]
+    fn gemini_aspect_and_sentence() {
+        let p = plan(1024, 1024, "16:9", "gemini");
+        assert_eq!(p.aspect_ratio.as_deref(), Some("16:9"));
+        assert_eq!(
+            p.direction,
+            "horizontally to the left and right to create a wider landscape view"
+        );
+        assert_eq!(
+            plan(1024, 1024, "4:3", "gemini").direction,
+            "to reach a 4:3 aspect ratio"
+        );
+        let t: Target = "4:3".parse().unwrap();
+        let e = expand(1024, 1024, &t, Anchor::Left).unwrap();
+        assert_eq!(
+            fit(&e, &t, &Profile::Gemini).unwrap().direction,
+            "to the right to reach a 4:3 aspect ratio"
+        );
+    }
+
+    #[test]
+    fn custom_rules_parse_and_apply() {
+        let p = plan(
+            3000,
+            1000,
+            "expand_all",
+            "custom:multiple=64,max=2048,pixels=2000000",
+        );
+        assert_eq!(p.size.width % 64, 0);
+        assert_eq!(p.size.height % 64, 0);
+        assert!(p.size.width <= 2048);
+        assert!(u64::from(p.size.width) * u64::from(p.size.height) <= 2_000_000);
+        for bad in [
+            "custom:foo=1",
+            "custom:max=8,multiple=16",
+            "nope",
+            "custom:sizes=0x5",
+        ] {
+            assert_eq!(
+                bad.parse::<Profile>().unwrap_err().code(),
+                ErrorCode::InvalidOption,
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Pixel buffers: RGBA8 images, borrowed views and single-channel masks.
+
+use crate::error::{bail, Result};
+use crate::limits::Limits;
+
+/// Bytes per RGBA8 pixel.
+pub const RGBA: usize = 4;
+
+/// An owned RGBA8 image (straight alpha), rows packed top to bottom, `width * 4` bytes each.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Image {
+    width: u32,
+    height: u32,
+    data: Vec<u8>,
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Image({}x{})", self.width, self.height)
+    }
+}
+
+/// Checks that `len` is exactly `width * height * channels`.
+fn check_len(width: u32, height: u32, channels: usize, len: usize) -> Result<()> {
+    if width == 0 || height == 0 {
+        bail!(
+            InvalidDimensions,
+            "image is {width}x{height}; both sides must be at least 1 px"
+        );
+    }
+    let want = width as u64 * height as u64 * channels as u64;
+    if want != len as u64 {
+        bail!(
+            InvalidDimensions,
+            "a {width}x{height} buffer with {channels} bytes per pixel needs {want} bytes, got {len}"
+        );
+    }
+    Ok(())
+}
+
+impl Image {
+    /// Wraps RGBA8 pixels; `data.len()` must be `width * height * 4`.
+    pub fn from_rgba(width: u32, height: u32, data: Vec<u8>) -> Result<Self> {
+        check_len(width, height, RGBA, data.len())?;
+        Ok(Image {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// A `width x height` image of one colour, after checking the canvas limits.
+    pub fn filled(width: u32, height: u32, rgba: [u8; 4], limits: &Limits) -> Result<Self> {
+        limits.check_canvas(width, height)?;
+        let n = width as usize * height as usize;
+        let data = if rgba == [0; 4] {
+            vec![0u8; n * RGBA]
+        } else {
+            rgba.repeat(n)
+        };
+        Ok(Image {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Allocates zeroed pixels after checking the canvas limits.
+    pub(crate) fn zeroed(width: u32, height: u32, limits: &Limits) -> Result<Self> {
+        Self::filled(width, height, [0; 4], limits)
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The RGBA8 bytes.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The RGBA8 bytes, mutable.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+
+    /// Gives the RGBA8 bytes back.
+    pub fn into_data(self) -> Vec<u8> {
+        self.data
+    }
+
+    /// A borrowed view.
+    pub fn view(&self) -> ImageRef<'_> {
+        ImageRef {
+            width: self.width,
+            height: self.height,
+            data: &self.data,
+        }
+    }
+
+    /// The pixel at `(x, y)`. Panics when out of bounds (a programming error).
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
+        self.view().pixel(x, y)
+    }
+}
+
+/// A borrowed RGBA8 image: what every operation reads from, so hosts can lend their own
+/// buffers (a JS `Uint8ClampedArray`, a C array) without copying.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ImageRef<'a> {
+    width: u32,
+    height: u32,
+    data: &'a [u8],
+}
+
+impl std::fmt::Debug for ImageRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ImageRef({}x{})", self.width, self.height)
+    }
+}
+
+impl<'a> ImageRef<'a> {
+    /// Borrows RGBA8 pixels; `data.len()` must be `width * height * 4`.
+    pub fn new(width: u32, height: u32, data: &'a [u8]) -> Result<Self> {
+        check_len(width, height, RGBA, data.len())?;
+        Ok(ImageRef {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The RGBA8 bytes.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// One row's bytes.
+    pub fn row(&self, y: u32) -> &'a [u8] {
+        let stride = self.width as usize * RGBA;
+        &self.data[y as usize * stride..(y as usize + 1) * stride]
+    }
+
+    /// The pixel at `(x, y)`. Panics when out of bounds (a programming error).
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
+        let i = (y as usize * self.width as usize + x as usize) * RGBA;
+        [
+            self.data[i],
+            self.data[i + 1],
+            self.data[i + 2],
+            self.data[i + 3],
+        ]
+    }
+
+    /// Copies into an owned image.
+    pub fn to_owned(&self) -> Image {
+        Image {
+            width: self.width,
+            height: self.height,
+            data: self.data.to_vec(),
+        }
+    }
+}
+
+/// An 8-bit single-channel mask, same size as its canvas: 255 = generate, 0 = keep.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Mask {
+    width: u32,
+    height: u32,
+    data: Vec<u8>,
+}
+
+impl std::fmt::Debug for Mask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mask({}x{})", self.width, self.height)
+    }
+}
+
+impl Mask {
+    /// Wraps mask bytes; `data.len()` must be `width * height`.
+    pub fn from_bytes(width: u32, height: u32, data: Vec<u8>) -> Result<Self> {
+        check_len(width, height, 1, data.len())?;
+        Ok(Mask {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The mask bytes, one per pixel.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Gives the bytes back.
+    pub fn into_data(self) -> Vec<u8> {
+        self.data
+    }
+
+    /// The value at `(x, y)`. Panics when out of bounds (a programming error).
+    pub fn get(&self, x: u32, y: u32) -> u8 {
+        self.data[y as usize * self.width as usize + x as usize]
+    }
+}
+
+/// Checks a caller-provided output buffer's length.
+pub(crate) fn check_out(len: usize, width: u32, height: u32, channels: usize) -> Result<()> {
+    let want = width as u64 * height as u64 * channels as u64;
+    if len as u64 != want {
+        bail!(
+            InvalidDimensions,
+            "output buffer for {width}x{height} with {channels} bytes per pixel must be {want} bytes, got {len}"
+        );
+    }
+    Ok(())
+}

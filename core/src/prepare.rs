@@ -1,0 +1,144 @@
+//! The whole preparation of an outpaint step: expand, fit, pre-fill, mask; and the
+//! offline `run` with the `local` provider.
+
+use image::imageops::{self, FilterType};
+use image::{ImageBuffer, Rgba};
+
+use crate::composite::composite;
+use crate::error::Result;
+use crate::expansion::{expand_with_limits, Expansion};
+use crate::fill::{pad, Fill};
+use crate::fit::{fit, Plan, Profile};
+use crate::image::{Image, ImageRef, Mask};
+use crate::limits::Limits;
+use crate::local;
+use crate::mask::{apply_alpha, build_mask, MaskKind, Seam, SeamOptions};
+use crate::target::{Anchor, Target};
+
+/// Everything [`prepare`] needs besides the image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrepareOptions {
+    /// What to expand to.
+    pub target: Target,
+    /// Where the original sits.
+    pub anchor: Anchor,
+    /// How the new area is pre-filled.
+    pub fill: Fill,
+    /// Feather, overlap and curve, in full-resolution pixels.
+    pub seam: SeamOptions,
+    /// Mask kind; `None` picks the profile's own (OpenAI alpha, Recraft binary, else
+    /// feathered).
+    pub mask: Option<MaskKind>,
+    /// The provider profile.
+    pub profile: Profile,
+    /// Decode and allocation limits.
+    pub limits: Limits,
+}
+
+impl PrepareOptions {
+    /// Defaults for a target: centre anchor, transparent fill, no feather, full profile.
+    pub fn new(target: Target) -> Self {
+        PrepareOptions {
+            target,
+            anchor: Anchor::Center,
+            fill: Fill::Transparent,
+            seam: SeamOptions::default(),
+            mask: None,
+            profile: Profile::Full,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The mask kind used: the asked one or the profile's default.
+    pub fn mask_kind(&self) -> MaskKind {
+        self.mask.unwrap_or(match self.profile {
+            Profile::OpenAi => MaskKind::Alpha,
+            Profile::RecraftOutpaint => MaskKind::Binary,
+            _ => MaskKind::Feathered,
+        })
+    }
+}
+
+/// What [`prepare`] returns: the sent canvas and mask (at the plan's `size`), the plan,
+/// and the seam as it will be used at full resolution.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The full-resolution expansion.
+    pub expansion: Expansion,
+    /// How the canvas is sent and mapped back.
+    pub plan: Plan,
+    /// The canvas in sent geometry, pre-filled (alpha applied for `MaskKind::Alpha`).
+    pub canvas: Image,
+    /// The mask in sent geometry (the feathered one for `MaskKind::Alpha`).
+    pub mask: Mask,
+    /// The mask kind used.
+    pub mask_kind: MaskKind,
+    /// The full-resolution seam (asked and effective values).
+    pub seam: Seam,
+}
+
+/// Expands, fits to the profile, pre-fills and masks `src`.
+pub fn prepare(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<Prepared> {
+    let limits = &opts.limits;
+    limits.check_input(src.width(), src.height())?;
+    let e = expand_with_limits(src.width(), src.height(), &opts.target, opts.anchor, limits)?;
+    limits.check_canvas(e.new_width, e.new_height)?;
+    let plan = fit(&e, &opts.target, &opts.profile)?;
+    limits.check_canvas(plan.size.width, plan.size.height)?;
+    let seam = crate::mask::Layout::of(&e).seam(&opts.seam)?;
+
+    let sent = Expansion::from_edges(plan.image.width, plan.image.height, plan.edges)?;
+    let mut canvas = if plan.image.width == src.width() && plan.image.height == src.height() {
+        pad(src, &sent, opts.fill, limits)?
+    } else {
+        let scaled = resize(src, plan.image.width, plan.image.height)?;
+        pad(scaled.view(), &sent, opts.fill, limits)?
+    };
+    let scale_px = |v: u32| (f64::from(v) * plan.scale).round() as u32;
+    let sent_seam = SeamOptions {
+        feather: scale_px(seam.feather),
+        overlap: scale_px(seam.overlap),
+        curve: seam.curve,
+    };
+    let layout = plan.sent_layout();
+    let kind = opts.mask_kind();
+    let mask = match kind {
+        MaskKind::Alpha => {
+            apply_alpha(&mut canvas, &layout, &sent_seam)?;
+            build_mask(&layout, &sent_seam, MaskKind::Feathered)?.0
+        }
+        k => build_mask(&layout, &sent_seam, k)?.0,
+    };
+    Ok(Prepared {
+        expansion: e,
+        plan,
+        canvas,
+        mask,
+        mask_kind: kind,
+        seam,
+    })
+}
+
+/// Resizes an RGBA image (triangle filter, area-correct when shrinking).
+pub fn resize(src: ImageRef<'_>, width: u32, height: u32) -> Result<Image> {
+    let buf: ImageBuffer<Rgba<u8>, &[u8]> =
+        ImageBuffer::from_raw(src.width(), src.height(), src.data())
+            .expect("ImageRef guarantees the length");
+    let out = imageops::resize(&buf, width, height, FilterType::Triangle);
+    Image::from_rgba(width, height, out.into_raw())
+}
+
+/// Prepares `src`, fills it with the offline `local` provider and composites the result
+/// back at full resolution.
+pub fn run_local(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<(Prepared, Image)> {
+    let prepared = prepare(src, opts)?;
+    let generated = local::generate(&prepared.canvas, &prepared.plan.sent_layout(), &opts.limits)?;
+    let (out, _) = composite(
+        src,
+        generated.view(),
+        &prepared.plan,
+        &opts.seam,
+        &opts.limits,
+    )?;
+    Ok((prepared, out))
+}

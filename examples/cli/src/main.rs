@@ -1,0 +1,278 @@
+//! `outpaint`: expand, prepare and outpaint images from the command line, offline.
+//!
+//! Errors go to stderr as one line, `error: CODE: message`, with a non-zero exit status
+//! (1 for library errors, 2 for usage errors).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use outpaint_core::{
+    decode, encode, encode_mask_png, encode_png, expand, probe, run_local, Anchor, Curve, Error,
+    ErrorCode, Fill, Format, Limits, MaskKind, PngCompression, PrepareOptions, Prepared, Profile,
+    SeamOptions, Target,
+};
+use serde_json::{json, Value};
+
+#[derive(Parser)]
+#[command(
+    name = "outpaint",
+    version,
+    about = "Outpainting canvases, masks and composites, offline"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the expansion of a WIDTHxHEIGHT image to a target, as JSON.
+    Expand {
+        /// Image width in pixels.
+        #[arg(long)]
+        width: String,
+        /// Image height in pixels.
+        #[arg(long)]
+        height: String,
+        /// 16:9, 4:3, any A:B, expand_all, expand_all:F or edges:L,R,T,B.
+        #[arg(long)]
+        target: String,
+        /// center, left, right, top, bottom, top-left, top-right, bottom-left, bottom-right.
+        #[arg(long, default_value = "center")]
+        anchor: String,
+    },
+    /// Write DIR/canvas.png, DIR/mask.png and DIR/plan.json for a provider.
+    Prepare(StepArgs),
+    /// Prepare, fill with the offline `local` provider and composite: also DIR/result.png.
+    Run {
+        #[command(flatten)]
+        step: StepArgs,
+        /// Format of result: png, jpeg or webp.
+        #[arg(long, default_value = "png")]
+        format: String,
+    },
+}
+
+#[derive(Args)]
+struct StepArgs {
+    /// The image (PNG, JPEG or WebP, detected by content).
+    image: PathBuf,
+    /// 16:9, 4:3, any A:B, expand_all, expand_all:F or edges:L,R,T,B.
+    #[arg(long)]
+    target: String,
+    /// Where the original sits.
+    #[arg(long, default_value = "center")]
+    anchor: String,
+    /// transparent, color[:#rrggbbaa], edge, mirror or blur.
+    #[arg(long, default_value = "transparent")]
+    fill: String,
+    /// Feather width in pixels (a ramp inside the original along expanded edges).
+    #[arg(long, default_value = "0")]
+    feather: String,
+    /// Pixels of the original regenerated along expanded edges.
+    #[arg(long, default_value = "0")]
+    overlap: String,
+    /// Feather curve: linear, smoothstep or quadratic.
+    #[arg(long, default_value = "smoothstep")]
+    curve: String,
+    /// Mask kind: feathered, binary, inverted or alpha (default: the profile's own).
+    #[arg(long)]
+    mask: Option<String>,
+    /// full, flux-fill, flux-expand, recraft-outpaint, openai, gemini or custom:...
+    #[arg(long, default_value = "full")]
+    profile: String,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or("bad usage");
+            let first = first.trim_start_matches("error: ");
+            eprintln!("error: INVALID_OPTION: {first} (see outpaint --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}: {}", e.code(), e.message().replace('\n', " "));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Expand {
+            width,
+            height,
+            target,
+            anchor,
+        } => {
+            let e = expand(
+                dimension(&width, "width")?,
+                dimension(&height, "height")?,
+                &target.parse::<Target>()?,
+                anchor.parse::<Anchor>()?,
+            )?;
+            println!("{}", serde_json::to_string(&e).expect("plain struct"));
+            Ok(())
+        }
+        Command::Prepare(step) => step_command(&step, None),
+        Command::Run { step, format } => step_command(&step, Some(format.parse::<Format>()?)),
+    }
+}
+
+fn dimension(s: &str, what: &str) -> Result<u32, Error> {
+    let t = s.trim();
+    if t.starts_with('-') || t == "0" {
+        return Err(Error::new(
+            ErrorCode::InvalidDimensions,
+            format!("{what} must be at least 1, got {t}"),
+        ));
+    }
+    t.parse().map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidDimensions,
+            format!("{what} must be a whole number of pixels, got {t:?}"),
+        )
+    })
+}
+
+fn pixels(s: &str, what: &str) -> Result<u32, Error> {
+    s.trim().parse().map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidOption,
+            format!("{what} must be a whole number of pixels, got {s:?}"),
+        )
+    })
+}
+
+/// Progress lines on stderr for large images, only when stderr is a terminal.
+struct Progress {
+    on: bool,
+    start: Instant,
+}
+
+impl Progress {
+    fn step(&self, what: &str) {
+        if self.on {
+            eprintln!(
+                "outpaint: {what} ({:.0} ms)",
+                self.start.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
+fn storage_err(path: &Path, e: std::io::Error) -> Error {
+    Error::new(ErrorCode::StorageError, format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(|e| storage_err(path, e))
+}
+
+fn step_command(a: &StepArgs, result_format: Option<Format>) -> Result<(), Error> {
+    let opts = PrepareOptions {
+        target: a.target.parse()?,
+        anchor: a.anchor.parse()?,
+        fill: a.fill.parse::<Fill>()?,
+        seam: SeamOptions {
+            feather: pixels(&a.feather, "feather")?,
+            overlap: pixels(&a.overlap, "overlap")?,
+            curve: a.curve.parse::<Curve>()?,
+        },
+        mask: a.mask.as_deref().map(str::parse::<MaskKind>).transpose()?,
+        profile: a.profile.parse::<Profile>()?,
+        limits: Limits::default(),
+    };
+    let bytes = std::fs::read(&a.image).map_err(|e| storage_err(&a.image, e))?;
+    let header = probe(&bytes, &opts.limits)?;
+    let progress = Progress {
+        on: std::io::stderr().is_terminal()
+            && u64::from(header.width) * u64::from(header.height) >= 4_000_000,
+        start: Instant::now(),
+    };
+    progress.step("decoding");
+    let image = decode(&bytes, &opts.limits)?;
+    std::fs::create_dir_all(&a.out).map_err(|e| storage_err(&a.out, e))?;
+
+    let (prepared, result) = if result_format.is_some() {
+        progress.step("preparing and running the local provider");
+        let (p, r) = run_local(image.view(), &opts)?;
+        (p, Some(r))
+    } else {
+        progress.step("preparing");
+        (outpaint_core::prepare(image.view(), &opts)?, None)
+    };
+    progress.step("encoding");
+    let canvas_path = a.out.join("canvas.png");
+    let mask_path = a.out.join("mask.png");
+    write(
+        &canvas_path,
+        &encode_png(prepared.canvas.view(), PngCompression::Fast)?,
+    )?;
+    write(
+        &mask_path,
+        &encode_mask_png(&prepared.mask, PngCompression::Fast)?,
+    )?;
+    let mut files = json!({ "canvas": "canvas.png", "mask": "mask.png" });
+    if let (Some(result), Some(fmt)) = (&result, result_format) {
+        let name = match fmt {
+            Format::Png => "result.png",
+            Format::Jpeg => "result.jpg",
+            Format::Webp => "result.webp",
+        };
+        write(&a.out.join(name), &encode(result.view(), fmt)?)?;
+        files["result"] = json!(name);
+    }
+    let plan = plan_json(&opts, &header, &prepared, files);
+    let text = serde_json::to_string_pretty(&plan).expect("plain JSON") + "\n";
+    write(&a.out.join("plan.json"), text.as_bytes())?;
+    progress.step("done");
+    println!(
+        "{}",
+        serde_json::to_string(&plan["files"]).expect("plain JSON")
+    );
+    Ok(())
+}
+
+fn plan_json(
+    opts: &PrepareOptions,
+    header: &outpaint_core::Probe,
+    p: &Prepared,
+    files: Value,
+) -> Value {
+    json!({
+        "source": {
+            "width": p.expansion.width(),
+            "height": p.expansion.height(),
+            "format": header.format,
+        },
+        "target": opts.target,
+        "anchor": opts.anchor,
+        "expansion": p.expansion,
+        "profile": opts.profile.to_string(),
+        "fit": p.plan,
+        "fill": opts.fill,
+        "mask": p.mask_kind,
+        "feather": { "requested": p.seam.feather_requested, "effective": p.seam.feather },
+        "overlap": { "requested": p.seam.overlap_requested, "effective": p.seam.overlap },
+        "curve": p.seam.curve,
+        "files": files,
+    })
+}

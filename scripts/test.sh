@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The one test command: everything a change must pass. Extended by every issue.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== core builds for wasm32 (pure: no fs, net, threads, clock)"
+cargo build -p outpaint-core --target wasm32-unknown-unknown
+
+echo "== Rust tests (unit, property, conformance vectors, CLI), workspace-wide"
+cargo test --workspace
+
+echo "== benches compile and run once (smoke, tiny sizes)"
+OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
+
+echo "== the README's main job"
+rm -rf out
+cargo run -q -p outpaint-cli -- run examples/images/lake.jpg --target 16:9 --fill blur --feather 32 --out out
+test -s out/result.png && test -s out/canvas.png && test -s out/mask.png && test -s out/plan.json
+echo "main job wrote out/result.png"
