@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 echo "== core builds for wasm32 (pure: no fs, net, threads, clock)"
 cargo build -p outpaint-core --target wasm32-unknown-unknown
 
+echo "== conformance vectors are what the independent Python oracle makes"
+python3 tests/vectors/generate.py --check
+
 echo "== Rust tests (unit, property, conformance vectors, CLI), workspace-wide"
 cargo test --workspace
 
