@@ -145,7 +145,16 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe> {
 /// Errors: `IMAGE_TOO_LARGE` over a limit, `UNSUPPORTED_FORMAT` for other formats,
 /// `CORRUPT_IMAGE` for truncated or damaged data, `INVALID_DIMENSIONS` for a 0-px side.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Image> {
-    let (_, mut decoder) = open(bytes, limits)?;
+    let (format, mut decoder) = open(bytes, limits)?;
+    if format == Format::Jpeg && !has_jpeg_end(bytes) {
+        // Decoders fill a truncated scan with grey and report success; a cut-off upload
+        // must be an error, not a silently damaged picture.
+        bail!(
+            CorruptImage,
+            "JPEG is truncated: no end-of-image marker ({} bytes)",
+            bytes.len()
+        );
+    }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -154,6 +163,13 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Image> {
     let rgba = dynimg.into_rgba8();
     let (w, h) = rgba.dimensions();
     Image::from_rgba(w, h, rgba.into_raw())
+}
+
+/// True when a JPEG ends with its end-of-image marker (`FF D9`), allowing for the
+/// trailing padding some encoders and uploaders add.
+fn has_jpeg_end(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// PNG compression effort.

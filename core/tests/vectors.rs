@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 
 use outpaint_core::{
-    build_mask, expand, fit, pad, Anchor, Curve, Expansion, Fill, Image, Layout, Limits,
-    MaskKind, Profile, SeamOptions, Target,
+    build_mask, expand, fit, pad, Anchor, Curve, Expansion, Fill, Image, Layout, Limits, MaskKind,
+    Profile, SeamOptions, Target,
 };
 use serde_json::Value;
 
 fn load(name: &str) -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors")
+        .join(name);
     let text = std::fs::read_to_string(&path).expect("vector file");
     let v: Value = serde_json::from_str(&text).expect("vector JSON");
     v["cases"].as_array().expect("cases").clone()
@@ -109,7 +111,11 @@ fn fit_vectors() {
         let p = fit(&e, &target, &profile).unwrap();
         let x = &c["expect"];
         if let Some(size) = x.get("size") {
-            assert_eq!([p.size.width, p.size.height], [u32_of(&size[0]), u32_of(&size[1])], "{c}");
+            assert_eq!(
+                [p.size.width, p.size.height],
+                [u32_of(&size[0]), u32_of(&size[1])],
+                "{c}"
+            );
         }
         if let Some(scale) = x.get("scale") {
             assert_eq!(p.scale, scale.as_f64().unwrap(), "{c}");

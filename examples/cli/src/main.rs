@@ -32,10 +32,10 @@ enum Command {
     /// Print the expansion of a WIDTHxHEIGHT image to a target, as JSON.
     Expand {
         /// Image width in pixels.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         width: String,
         /// Image height in pixels.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         height: String,
         /// 16:9, 4:3, any A:B, expand_all, expand_all:F or edges:L,R,T,B.
         #[arg(long)]
@@ -70,10 +70,10 @@ struct StepArgs {
     #[arg(long, default_value = "transparent")]
     fill: String,
     /// Feather width in pixels (a ramp inside the original along expanded edges).
-    #[arg(long, default_value = "0")]
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
     feather: String,
     /// Pixels of the original regenerated along expanded edges.
-    #[arg(long, default_value = "0")]
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
     overlap: String,
     /// Feather curve: linear, smoothstep or quadratic.
     #[arg(long, default_value = "smoothstep")]

@@ -1,0 +1,159 @@
+//! End to end: decode -> prepare for each profile -> a provider's result -> composite.
+
+use outpaint_core::{
+    composite, decode, encode_png, prepare, run_local, Anchor, Curve, ErrorCode, Fill, Image,
+    Limits, MaskKind, PngCompression, PrepareOptions, Profile, SeamOptions,
+};
+
+fn photo(w: u32, h: u32) -> Image {
+    let mut d = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            d.extend_from_slice(&[
+                (x * 255 / w) as u8,
+                (y * 255 / h) as u8,
+                ((x ^ y) & 0xFF) as u8,
+                255,
+            ]);
+        }
+    }
+    Image::from_rgba(w, h, d).unwrap()
+}
+
+fn opts(target: &str, profile: Profile) -> PrepareOptions {
+    PrepareOptions {
+        fill: Fill::Edge,
+        seam: SeamOptions {
+            feather: 8,
+            overlap: 2,
+            curve: Curve::Smoothstep,
+        },
+        profile,
+        ..PrepareOptions::new(target.parse().unwrap())
+    }
+}
+
+#[test]
+fn every_profile_prepares_and_maps_back() {
+    let img = photo(300, 200);
+    for profile in [
+        Profile::Full,
+        Profile::FluxFill,
+        Profile::FluxExpand,
+        Profile::RecraftOutpaint,
+        Profile::OpenAi,
+        Profile::Gemini,
+        "custom:multiple=64,max=512".parse().unwrap(),
+    ] {
+        let o = opts("16:9", profile.clone());
+        let p = prepare(img.view(), &o).unwrap();
+        assert_eq!(
+            (p.canvas.width(), p.canvas.height()),
+            (p.plan.size.width, p.plan.size.height)
+        );
+        assert_eq!(
+            (p.mask.width(), p.mask.height()),
+            (p.plan.size.width, p.plan.size.height)
+        );
+        assert_eq!((p.expansion.new_width, p.expansion.new_height), (356, 200));
+        // The mask generates outside the original's rect and keeps its middle.
+        let r = p.plan.image;
+        assert_eq!(p.mask.get(0, p.plan.size.height / 2), 255, "{profile}");
+        assert_eq!(
+            p.mask.get(r.x + r.width / 2, r.y + r.height / 2),
+            0,
+            "{profile}"
+        );
+        // A provider's answer of the sent size (any colour) composites back to full size
+        // with the original's middle untouched.
+        let answer = Image::filled(
+            p.plan.size.width,
+            p.plan.size.height,
+            [9, 9, 9, 255],
+            &Limits::default(),
+        )
+        .unwrap();
+        let (out, seam) = composite(
+            img.view(),
+            answer.view(),
+            &p.plan,
+            &o.seam,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!((out.width(), out.height()), (356, 200));
+        assert_eq!(seam.feather, 8);
+        assert_eq!(out.pixel(28 + 150, 100), img.pixel(150, 100), "{profile}");
+        assert_eq!(out.pixel(0, 100), [9, 9, 9, 255], "{profile}");
+        // Mask kinds by profile.
+        let want = match profile {
+            Profile::OpenAi => MaskKind::Alpha,
+            Profile::RecraftOutpaint => MaskKind::Binary,
+            _ => MaskKind::Feathered,
+        };
+        assert_eq!(p.mask_kind, want);
+        if want == MaskKind::Binary {
+            assert!(p.mask.data().iter().all(|&v| v == 0 || v == 255));
+        }
+        if want == MaskKind::Alpha {
+            assert_eq!(p.canvas.pixel(0, p.plan.size.height / 2)[3], 0);
+            assert_eq!(
+                p.canvas.pixel(r.x + r.width / 2, r.y + r.height / 2)[3],
+                255
+            );
+        }
+    }
+}
+
+#[test]
+fn run_local_is_seamless_and_keeps_the_original() {
+    let img = photo(120, 90);
+    let mut o = opts("16:9", Profile::Full);
+    o.seam.overlap = 0;
+    o.anchor = Anchor::Center;
+    let (p, out) = run_local(img.view(), &o).unwrap();
+    let e = p.expansion;
+    assert_eq!((out.width(), out.height()), (160, 90));
+    // Outside the 8 px feather band the original is byte-identical.
+    for y in 0..90 {
+        for x in 8..112 {
+            assert_eq!(out.pixel(e.left + x, y), img.pixel(x, y));
+        }
+    }
+    // At the seam, neighbours across it differ by no more than the original's own
+    // neighbours do (plus a little), i.e. no visible step.
+    for y in (0..90).step_by(7) {
+        let a = out.pixel(e.left - 1, y);
+        let b = out.pixel(e.left, y);
+        for c in 0..3 {
+            assert!(a[c].abs_diff(b[c]) <= 24, "row {y}: {a:?} | {b:?}");
+        }
+    }
+    assert!(out.data().chunks(4).all(|p| p[3] == 255));
+    let png = encode_png(out.view(), PngCompression::Fast).unwrap();
+    assert_eq!(decode(&png, &Limits::default()).unwrap(), out);
+}
+
+#[test]
+fn canvas_limits_and_bad_options() {
+    let img = photo(100, 100);
+    let mut o = opts("1:10000", Profile::Full);
+    o.limits.max_canvas_pixels = 1_000_000;
+    assert_eq!(
+        prepare(img.view(), &o).unwrap_err().code(),
+        ErrorCode::ImageTooLarge
+    );
+    let mut o = opts("16:9", Profile::Full);
+    o.seam.feather = 1_000_000;
+    assert_eq!(
+        prepare(img.view(), &o).unwrap_err().code(),
+        ErrorCode::InvalidOption
+    );
+    // A feather wider than the image is clamped and reported, not an error.
+    let mut o = opts("16:9", Profile::Full);
+    o.seam.feather = 500;
+    let p = prepare(img.view(), &o).unwrap();
+    assert_eq!(p.seam.feather_requested, 500);
+    assert_eq!(p.seam.feather, 48);
+    assert!(p.seam.clamped());
+}
