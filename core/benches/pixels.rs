@@ -6,9 +6,9 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use outpaint_core::{
-    composite, composite_into, encode_mask_png, encode_png, expand, fit, mask_into, pad,
-    pad_into, Anchor, Curve, Expansion, Fill, Image, Layout, Limits, Mask, MaskKind,
-    PngCompression, Profile, SeamOptions, Target,
+    composite, composite_into, encode_mask_png, encode_png, expand, fit, mask_into, pad, pad_into,
+    Anchor, Curve, Expansion, Fill, Image, Layout, Limits, Mask, MaskKind, PngCompression, Profile,
+    SeamOptions, Target,
 };
 
 fn sizes() -> Vec<u32> {

@@ -192,19 +192,15 @@ pub fn pad_into(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut [u8]) ->
         Fill::Blur => {
             let lcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), 0)).collect();
             let rcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), w - 1)).collect();
-            let radius = left.max(right);
-            let lcone = Cone::new(&lcol, radius);
-            let rcone = Cone::new(&rcol, radius);
+            let lc = Cascade::new(&lcol, left);
+            let rc = Cascade::new(&rcol, right);
+            let (ls, rs) = (SideRuns::new(left, true), SideRuns::new(right, false));
             for (y, row) in band.chunks_exact_mut(cw).enumerate() {
                 let (l, rest) = row.split_at_mut(left * RGBA);
                 let (mid, r) = rest.split_at_mut(w * RGBA);
-                for (i, px) in l.chunks_exact_mut(RGBA).enumerate() {
-                    px.copy_from_slice(&lcone.average(y, left - i));
-                }
+                lc.write_run(l, y, &ls);
                 mid.copy_from_slice(src.row(y as u32));
-                for (i, px) in r.chunks_exact_mut(RGBA).enumerate() {
-                    px.copy_from_slice(&rcone.average(y, i + 1));
-                }
+                rc.write_run(r, y, &rs);
             }
         }
     }
@@ -233,28 +229,19 @@ pub fn pad_into(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut [u8]) ->
             }
         }
         Fill::Blur => {
-            let radius = top.max(rows - bottom_start);
-            let first: Vec<[u8; 4]> = out[top * cw..(top + 1) * cw]
-                .chunks_exact(RGBA)
-                .map(|p| [p[0], p[1], p[2], p[3]])
-                .collect();
-            let last: Vec<[u8; 4]> = out[(bottom_start - 1) * cw..bottom_start * cw]
-                .chunks_exact(RGBA)
-                .map(|p| [p[0], p[1], p[2], p[3]])
-                .collect();
-            let tcone = Cone::new(&first, radius);
-            let bcone = Cone::new(&last, radius);
+            let line = |y: usize| -> Vec<[u8; 4]> {
+                out[y * cw..(y + 1) * cw]
+                    .chunks_exact(RGBA)
+                    .map(|p| [p[0], p[1], p[2], p[3]])
+                    .collect()
+            };
+            let tc = Cascade::new(&line(top), top);
+            let bc = Cascade::new(&line(bottom_start - 1), rows - bottom_start);
             for y in 0..top {
-                let row = &mut out[y * cw..(y + 1) * cw];
-                for (x, px) in row.chunks_exact_mut(RGBA).enumerate() {
-                    px.copy_from_slice(&tcone.average(x, top - y));
-                }
+                tc.write_line(&mut out[y * cw..(y + 1) * cw], top - y);
             }
             for y in bottom_start..rows {
-                let row = &mut out[y * cw..(y + 1) * cw];
-                for (x, px) in row.chunks_exact_mut(RGBA).enumerate() {
-                    px.copy_from_slice(&bcone.average(x, y - bottom_start + 1));
-                }
+                bc.write_line(&mut out[y * cw..(y + 1) * cw], y - bottom_start + 1);
             }
         }
     }
@@ -294,40 +281,124 @@ pub(crate) fn mirror(i: i64, n: usize) -> usize {
     (if m < n { m } else { 2 * n - 1 - m }) as usize
 }
 
-/// Box averages of a line of pixels, replicated past its ends, with O(1) cost per query:
-/// `average(c, d)` is the mean of the `2d + 1` pixels centred on `c`.
-pub(crate) struct Cone {
-    prefix: Vec<[u32; 4]>,
-    pad: usize,
+/// The edge line blurred at every level of a box-blur cascade: level `k` is the line
+/// averaged over windows of radius `2^k - 1` (ends replicated, rounded half up). A pixel
+/// at distance `d >= 1` from the edge takes level `k = floor(log2 d)` blended towards
+/// level `k + 1` by `t = floor(256 (d - 2^k) / 2^k)`:
+/// `(a (256 - t) + b t + 128) >> 8`. So the blur radius grows with the distance, and
+/// each pixel costs one blend of two precomputed colours.
+/// For one side of `len` pixels, in memory order: each pixel's blend weight, and the runs
+/// of pixels that share a cascade level (`start..end` at level `k`).
+pub(crate) struct SideRuns {
+    t: Vec<u16>,
+    runs: Vec<(usize, usize, usize)>,
 }
 
-impl Cone {
-    pub(crate) fn new(line: &[[u8; 4]], pad: usize) -> Cone {
+impl SideRuns {
+    /// `edge_last`: the run ends at the edge (a left or top side), else it starts there.
+    pub(crate) fn new(len: usize, edge_last: bool) -> SideRuns {
+        let dist = |j: usize| if edge_last { len - j } else { j + 1 };
+        let t = (0..len).map(|j| Cascade::level(dist(j)).1).collect();
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for j in 0..len {
+            let k = Cascade::level(dist(j)).0;
+            match runs.last_mut() {
+                Some(r) if r.2 == k => r.1 = j + 1,
+                _ => runs.push((j, j + 1, k)),
+            }
+        }
+        SideRuns { t, runs }
+    }
+}
+
+pub(crate) struct Cascade {
+    /// Level `k`'s line, RGBA bytes flat.
+    levels: Vec<Vec<u8>>,
+}
+
+impl Cascade {
+    /// Levels for distances `1..=max_d` over `line`.
+    pub(crate) fn new(line: &[[u8; 4]], max_d: usize) -> Cascade {
+        if max_d == 0 || line.is_empty() {
+            return Cascade { levels: Vec::new() };
+        }
+        let top = max_d.ilog2() as usize + 1;
         let n = line.len();
-        let mut prefix = Vec::with_capacity(n + 2 * pad + 1);
+        // Prefix sums over the line extended by the largest radius on both sides.
+        let pad = (1usize << top) - 1;
+        let mut prefix: Vec<[u32; 4]> = Vec::with_capacity(n + 2 * pad + 1);
         let mut acc = [0u32; 4];
         prefix.push(acc);
-        for i in 0..n + 2 * pad {
-            let p = line[i.saturating_sub(pad).min(n - 1)];
+        for j in 0..n + 2 * pad {
+            let p = line[j.saturating_sub(pad).min(n - 1)];
             for c in 0..4 {
                 acc[c] += u32::from(p[c]);
             }
             prefix.push(acc);
         }
-        Cone { prefix, pad }
+        let levels = (0..=top)
+            .map(|k| {
+                let r = (1usize << k) - 1;
+                let cnt = (2 * r + 1) as u64;
+                // floor(x / 2cnt) as a multiply by m = floor(2^64 / 2cnt) + 1: exact while
+                // x * 2cnt < 2^64, and x = 2 sum + cnt <= 511 cnt, so for cnt < 10^8.
+                let m = u128::from(u64::MAX / (2 * cnt) + 1);
+                let mut lvl = Vec::with_capacity(n * RGBA);
+                for i in 0..n {
+                    let (lo, hi) = (&prefix[i + pad - r], &prefix[i + pad + r + 1]);
+                    for c in 0..4 {
+                        let x = u128::from(2 * u64::from(hi[c] - lo[c]) + cnt);
+                        lvl.push(((x * m) >> 64) as u8);
+                    }
+                }
+                lvl
+            })
+            .collect();
+        Cascade { levels }
     }
 
+    /// The level pair and weight for distance `d >= 1`.
     #[inline]
-    pub(crate) fn average(&self, c: usize, d: usize) -> [u8; 4] {
-        let lo = &self.prefix[c + self.pad - d];
-        let hi = &self.prefix[c + self.pad + d + 1];
-        let n = (2 * d + 1) as u64;
-        let mut out = [0u8; 4];
-        for k in 0..4 {
-            let sum = u64::from(hi[k] - lo[k]);
-            out[k] = ((2 * sum + n) / (2 * n)) as u8;
+    fn level(d: usize) -> (usize, u16) {
+        let k = d.ilog2() as usize;
+        let t = (((d - (1 << k)) << 8) >> k) as u16;
+        (k, t)
+    }
+
+    /// `(a (256 - t) + b t + 128) >> 8`; fits u16: `a (256 - t) + b t <= 255 * 256`.
+    #[inline(always)]
+    fn mix(a: u8, b: u8, t: u16) -> u8 {
+        ((u16::from(a) * (256 - t) + u16::from(b) * t + 128) >> 8) as u8
+    }
+
+    fn pixel(&self, k: usize, i: usize) -> [u8; 4] {
+        let l = &self.levels[k][i * RGBA..i * RGBA + RGBA];
+        [l[0], l[1], l[2], l[3]]
+    }
+
+    /// Writes the pixels beside position `i` of the line, laid out by `side`.
+    pub(crate) fn write_run(&self, dst: &mut [u8], i: usize, side: &SideRuns) {
+        let (px, _) = dst.as_chunks_mut::<RGBA>();
+        for &(start, end, k) in &side.runs {
+            let (a, b) = (self.pixel(k, i), self.pixel(k + 1, i));
+            for (p, &t) in px[start..end].iter_mut().zip(&side.t[start..end]) {
+                *p = [
+                    Self::mix(a[0], b[0], t),
+                    Self::mix(a[1], b[1], t),
+                    Self::mix(a[2], b[2], t),
+                    Self::mix(a[3], b[3], t),
+                ];
+            }
         }
-        out
+    }
+
+    /// Writes a whole line at distance `d` from the edge line.
+    pub(crate) fn write_line(&self, dst: &mut [u8], d: usize) {
+        let (k, t) = Self::level(d);
+        let (a, b) = (&self.levels[k], &self.levels[k + 1]);
+        for ((o, &a), &b) in dst.iter_mut().zip(a).zip(b) {
+            *o = Self::mix(a, b, t);
+        }
     }
 }
 
@@ -402,11 +473,13 @@ mod tests {
 
     #[test]
     fn blur_spreads_edge_colours() {
-        let c = padded(Fill::Blur, "edges:2,0,0,0");
-        // Left of row 0 at distance 1: mean of column 0 over rows -1..=1 (replicated):
-        // (10 + 10 + 40) / 3 = 20; distance 2: rows -2..=2: (10+10+10+40+40)/5 = 22.
-        assert_eq!(reds(&c)[0], vec![22, 20, 10, 20, 30]);
-        assert_eq!(reds(&c)[1], vec![28, 30, 40, 50, 60]);
+        let c = padded(Fill::Blur, "edges:3,0,0,0");
+        // Column 0 is [10, 40]. Distance 1 is level 0 (the edge pixel itself); distance 2
+        // is level 1 (radius 1: row 0 -> (10+10+40)/3 = 20, row 1 -> (10+40+40)/3 = 30);
+        // distance 3 is halfway from level 1 to level 2 (radius 3: row 0 ->
+        // (10*4+40*3)/7 = 22.86 -> 23): (20*128 + 23*128 + 128) >> 8 = 22.
+        assert_eq!(reds(&c)[0], vec![22, 20, 10, 10, 20, 30]);
+        assert_eq!(reds(&c)[1][..3], [29, 30, 40]);
         // A uniform image blurs to itself.
         let u = Image::from_rgba(4, 4, [7, 8, 9, 255].repeat(16)).unwrap();
         let e = expand(4, 4, &"expand_all:2".parse().unwrap(), Anchor::Center).unwrap();
@@ -438,6 +511,25 @@ mod tests {
                 .code(),
             ErrorCode::InvalidDimensions
         );
+    }
+
+    #[test]
+    fn cascade_levels_and_weights() {
+        assert_eq!(Cascade::level(1), (0, 0));
+        assert_eq!(Cascade::level(2), (1, 0));
+        assert_eq!(Cascade::level(3), (1, 128));
+        assert_eq!(Cascade::level(7), (2, 192));
+        assert_eq!(Cascade::level(8), (3, 0));
+        let line = [[0, 0, 0, 0], [30, 0, 0, 0], [90, 0, 0, 0]];
+        let c = Cascade::new(&line, 3);
+        // Level 0 is the line; level 1 averages 3 (ends replicated): (0+0+30)/3 = 10,
+        // (0+30+90)/3 = 40, (30+90+90)/3 = 70; level 2 averages 7.
+        assert_eq!(c.pixel(0, 1)[0], 30);
+        assert_eq!(
+            (0..3).map(|i| c.pixel(1, i)[0]).collect::<Vec<_>>(),
+            [10, 40, 70]
+        );
+        assert_eq!(c.pixel(2, 0)[0], 30); // (0 * 4 + 30 + 90 * 2) / 7
     }
 
     #[test]

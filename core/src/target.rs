@@ -118,11 +118,11 @@ impl fmt::Display for Fraction {
         let mut den = self.den;
         let mut twos = 0;
         let mut fives = 0;
-        while den % 2 == 0 {
+        while den.is_multiple_of(2) {
             den /= 2;
             twos += 1;
         }
-        while den % 5 == 0 {
+        while den.is_multiple_of(5) {
             den /= 5;
             fives += 1;
         }

@@ -229,15 +229,25 @@ def mirror(i, n):
     return m if m < n else 2 * n - 1 - m
 
 
-def cone(line, c, d):
+def box(line, i, r):
+    """Mean of line[i-r..=i+r], ends replicated, rounded half up."""
     n = len(line)
     acc = [0, 0, 0, 0]
-    for i in range(c - d, c + d + 1):
-        p = line[min(max(i, 0), n - 1)]
+    for j in range(i - r, i + r + 1):
+        p = line[min(max(j, 0), n - 1)]
         for k in range(4):
             acc[k] += p[k]
-    cnt = 2 * d + 1
+    cnt = 2 * r + 1
     return tuple((2 * a + cnt) // (2 * cnt) for a in acc)
+
+
+def cascade(line, i, d):
+    """Blur cascade at distance d >= 1: level k = floor(log2 d) is a box of radius 2^k - 1;
+    blend towards level k + 1 by t = floor(256 (d - 2^k) / 2^k)."""
+    k = d.bit_length() - 1
+    t = ((d - (1 << k)) << 8) >> k
+    a, b = box(line, i, (1 << k) - 1), box(line, i, (1 << (k + 1)) - 1)
+    return tuple((a[c] * (256 - t) + b[c] * t + 128) >> 8 for c in range(4))
 
 
 def pad(src, e, fill):
@@ -265,16 +275,16 @@ def pad(src, e, fill):
         right_col = [src[y][w - 1] for y in range(h)]
         for y in range(T, T + h):
             for x in range(0, L):
-                out[y][x] = cone(left_col, y - T, L - x)
+                out[y][x] = cascade(left_col, y - T, L - x)
             for x in range(L + w, W):
-                out[y][x] = cone(right_col, y - T, x - (L + w) + 1)
+                out[y][x] = cascade(right_col, y - T, x - (L + w) + 1)
         first, last = list(out[T]), list(out[T + h - 1])
         for y in range(0, T):
             for x in range(W):
-                out[y][x] = cone(first, x, T - y)
+                out[y][x] = cascade(first, x, T - y)
         for y in range(T + h, H):
             for x in range(W):
-                out[y][x] = cone(last, x, y - (T + h) + 1)
+                out[y][x] = cascade(last, x, y - (T + h) + 1)
     return [v for row in out for p in row for v in p]
 
 
@@ -283,7 +293,7 @@ def canvas_cases():
     fills = ["transparent", "color:#80808fff", "edge", "mirror", "blur"]
     for (w, h, t, a) in [(3, 2, "edges:2,1,1,2", "center"), (4, 3, "16:9", "center"),
                          (2, 5, "expand_all:2", "center"), (5, 2, "9:16", "bottom-right"),
-                         (1, 1, "edges:3,0,0,2", "center")]:
+                         (1, 1, "edges:3,0,0,2", "center"), (3, 4, "edges:9,5,6,11", "center")]:
         src = src_pixels(w, h)
         e = expand(w, h, t, a)
         for f in fills:
