@@ -176,10 +176,8 @@ pub fn pad_into(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut [u8]) ->
             }
         }
         Fill::Mirror => {
-            let lidx: Vec<usize> = (0..left)
-                .map(|i| mirror(i as i64 - left as i64, w))
-                .collect();
-            let ridx: Vec<usize> = (0..right).map(|i| mirror((w + i) as i64, w)).collect();
+            let lidx = MirrorRuns::new((0..left).map(|i| mirror(i as i64 - left as i64, w)));
+            let ridx = MirrorRuns::new((0..right).map(|i| mirror((w + i) as i64, w)));
             for (y, row) in band.chunks_exact_mut(cw).enumerate() {
                 let s = src.row(y as u32);
                 let (l, rest) = row.split_at_mut(left * RGBA);
@@ -267,9 +265,47 @@ pub(crate) fn fill_pattern(dst: &mut [u8], px: [u8; 4]) {
     }
 }
 
-fn gather(dst: &mut [u8], src_row: &[u8], idx: &[usize]) {
-    for (p, &sx) in dst.chunks_exact_mut(RGBA).zip(idx) {
-        p.copy_from_slice(&src_row[sx * RGBA..sx * RGBA + RGBA]);
+/// A mirrored side as runs of source columns: `(dst, src, len, reversed)`, so a row is
+/// a few forward copies and reversed copies instead of a per-pixel gather.
+struct MirrorRuns(Vec<(usize, usize, usize, bool)>);
+
+impl MirrorRuns {
+    fn new(cols: impl Iterator<Item = usize>) -> MirrorRuns {
+        let mut runs: Vec<(usize, usize, usize, bool)> = Vec::new();
+        for (d, s) in cols.enumerate() {
+            if let Some(r) = runs.last_mut() {
+                let next_fwd = r.1 + r.2;
+                let next_rev = r.1.checked_sub(1);
+                if (r.2 == 1 || !r.3) && s == next_fwd {
+                    r.3 = false;
+                    r.2 += 1;
+                    continue;
+                }
+                if (r.2 == 1 || r.3) && Some(s) == next_rev {
+                    r.3 = true;
+                    r.1 = s;
+                    r.2 += 1;
+                    continue;
+                }
+            }
+            runs.push((d, s, 1, false));
+        }
+        MirrorRuns(runs)
+    }
+}
+
+fn gather(dst: &mut [u8], src_row: &[u8], runs: &MirrorRuns) {
+    let (dst, _) = dst.as_chunks_mut::<RGBA>();
+    let (src, _) = src_row.as_chunks::<RGBA>();
+    for &(d, s, len, reversed) in &runs.0 {
+        let (out, from) = (&mut dst[d..d + len], &src[s..s + len]);
+        if reversed {
+            for (o, f) in out.iter_mut().zip(from.iter().rev()) {
+                *o = *f;
+            }
+        } else {
+            out.copy_from_slice(from);
+        }
     }
 }
 
@@ -530,6 +566,21 @@ mod tests {
             [10, 40, 70]
         );
         assert_eq!(c.pixel(2, 0)[0], 30); // (0 * 4 + 30 + 90 * 2) / 7
+    }
+
+    #[test]
+    fn mirror_runs_cover_each_column_once() {
+        for (w, n) in [(1usize, 5usize), (3, 4), (3, 11), (7, 7), (5, 23)] {
+            let cols: Vec<usize> = (0..n).map(|i| mirror(i as i64 - n as i64, w)).collect();
+            let runs = MirrorRuns::new(cols.iter().copied());
+            let mut got = vec![usize::MAX; n];
+            for &(d, s, len, rev) in &runs.0 {
+                for k in 0..len {
+                    got[d + k] = if rev { s + len - 1 - k } else { s + k };
+                }
+            }
+            assert_eq!(got, cols, "w={w} n={n}");
+        }
     }
 
     #[test]
