@@ -176,8 +176,8 @@ fn has_jpeg_end(bytes: &[u8]) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PngCompression {
-    /// Fast deflate with adaptive filtering: the default, many times faster than zlib's
-    /// default level at a modest size cost.
+    /// Fast deflate (Paeth filter for RGBA, adaptive for masks): the default, many times
+    /// faster than zlib's default level at a modest size cost.
     #[default]
     Fast,
     /// zlib's default level.
@@ -211,7 +211,13 @@ fn png_bytes(
     c: PngCompression,
 ) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(data.len() / 4 + 1024);
-    PngEncoder::new_with_quality(&mut out, c.to_image(), FilterType::Adaptive)
+    // For fast RGBA encodes Paeth alone matches adaptive filtering's size on photos and
+    // canvases at 60% of the time; masks (long flat runs) keep the adaptive choice.
+    let filter = match (c, ct) {
+        (PngCompression::Fast, image::ExtendedColorType::Rgba8) => FilterType::Paeth,
+        _ => FilterType::Adaptive,
+    };
+    PngEncoder::new_with_quality(&mut out, c.to_image(), filter)
         .write_image(data, w, h, ct)
         .map_err(encode_err)?;
     Ok(out)
