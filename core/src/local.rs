@@ -1,11 +1,12 @@
 //! The built-in `local` provider: fills the new area from the image itself, offline.
 //!
 //! The new area starts as a mirror image of the original (so rows and columns line up:
-//! sky continues as sky, ground as ground), then softens with the distance from the
-//! seam: each pixel is taken from a cascade of ever blurrier copies (repeated box blurs)
-//! chosen by how far it is from the original. Near the seam texture carries on; far out
-//! only colour and layout remain. A faint deterministic grain keeps soft areas from
-//! looking flat.
+//! sky continues as sky, ground as ground), then softens with the distance `d` from the
+//! seam: each pixel is read from a mip pyramid of that mirror canvas (each level a 2x2
+//! box average of the last, a cascade of box blurs) at level `log2(1 + d / 8)`,
+//! trilinearly. Near the seam texture carries on; far out only colour and layout remain.
+//! A faint deterministic grain keeps soft areas from looking flat. Memory: the output
+//! plus a third of it for the pyramid.
 
 use crate::error::{bail, Result};
 use crate::expansion::Expansion;
@@ -14,9 +15,6 @@ use crate::image::{Image, RGBA};
 use crate::limits::Limits;
 use crate::mask::Layout;
 use crate::target::Edges;
-
-/// Box radii of the blur cascade, as fractions of the reach (each level blurs the last).
-const LEVELS: usize = 4;
 
 /// Fills the area around `layout`'s original on `canvas` (whatever pre-fill it carries)
 /// and returns a new canvas of the same size; the original's pixels are kept.
@@ -59,22 +57,16 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
     if e.is_identity() {
         return Ok(out);
     }
-
-    // How far texture carries before only the softest level is left.
-    let grow = e.left.max(e.right).max(e.top).max(e.bottom);
-    let reach = (grow.min(layout.width.max(layout.height)) as f32).max(8.0);
-    let mut levels: Vec<Image> = Vec::with_capacity(LEVELS);
-    let mut prev = out.clone();
-    for k in 0..LEVELS {
-        // Radii grow geometrically: reach/64, reach/16, reach/6, reach/3 (at least 1 px).
-        let r = ((reach / [64.0, 16.0, 6.0, 3.0][k]) as usize).max(1);
-        let mut next = prev.clone();
-        box_blur(&mut next, r, limits)?;
-        levels.push(next.clone());
-        prev = next;
-    }
+    let pyramid = Pyramid::new(&out);
+    let top = (pyramid.levels.len()) as f32;
+    // Pyramid level by distance from the seam.
+    let far = x0.max(cw - x0 - w).max(y0).max(ch - y0 - h);
+    let level: Vec<f32> = (0..=far)
+        .map(|d| (1.0 + d as f32 / 8.0).log2().min(top))
+        .collect();
 
     let (x1, y1) = (x0 + w, y0 + h);
+    let data = out.data_mut();
     for y in 0..ch {
         let dy = if y < y0 {
             y0 - y
@@ -83,6 +75,7 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
         } else {
             0
         };
+        let row = &mut data[y * cw * RGBA..(y + 1) * cw * RGBA];
         for x in 0..cw {
             let dx = if x < x0 {
                 x0 - x
@@ -95,20 +88,21 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
             if d == 0 {
                 continue;
             }
-            // Level position 0..=LEVELS, proportional to the distance.
-            let t = (d as f32 / reach).min(1.0) * LEVELS as f32;
-            let i = (t.floor() as usize).min(LEVELS);
-            let f = t - i as f32;
-            let at = (y * cw + x) * RGBA;
-            let pick = |lvl: usize| -> [f32; 3] {
-                let img = if lvl == 0 { &out } else { &levels[lvl - 1] };
-                let p = &img.data()[at..at + 3];
-                [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])]
+            let lv = level[d];
+            let k = lv.floor() as usize;
+            let f = lv - k as f32;
+            let px = &mut row[x * RGBA..x * RGBA + RGBA];
+            let a: [f32; 3] = if k == 0 {
+                [f32::from(px[0]), f32::from(px[1]), f32::from(px[2])]
+            } else {
+                pyramid.sample(k, x, y)
             };
-            let a = pick(i);
-            let b = pick((i + 1).min(LEVELS));
-            let grain = (hash(x as u32, y as u32) as f32 / 255.0 - 0.5) * 6.0 * (t / LEVELS as f32);
-            let px = &mut out.data_mut()[at..at + RGBA];
+            let b = if f > 0.0 {
+                pyramid.sample(k + 1, x, y)
+            } else {
+                a
+            };
+            let grain = (hash(x as u32, y as u32) as f32 / 255.0 - 0.5) * 6.0 * (lv / top);
             for c in 0..3 {
                 let v = a[c] * (1.0 - f) + b[c] * f + grain;
                 px[c] = v.round().clamp(0.0, 255.0) as u8;
@@ -119,47 +113,69 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
     Ok(out)
 }
 
-/// In-place separable box blur of radius `r`, edges replicated, O(1) per pixel.
-fn box_blur(img: &mut Image, r: usize, limits: &Limits) -> Result<()> {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let mut tmp = Image::zeroed(img.width(), img.height(), limits)?;
-    blur_lines(img.data(), tmp.data_mut(), w, h, r, RGBA, w * RGBA);
-    blur_lines(tmp.data(), img.data_mut(), h, w, r, w * RGBA, RGBA);
-    Ok(())
+/// Levels 1.. of a mip pyramid (level 0 is the canvas itself): each a 2x2 box average
+/// of the one below (rounded), down to a few pixels; a third of the canvas in all.
+struct Pyramid {
+    /// `(width, height, rgba)` per level, level 1 first.
+    levels: Vec<(usize, usize, Vec<[u8; 4]>)>,
 }
 
-/// Blurs `lines` lines of `n` pixels each: pixel `i` of line `l` is at
-/// `l * line_step + i * step`.
-fn blur_lines(
-    src: &[u8],
-    dst: &mut [u8],
-    n: usize,
-    lines: usize,
-    r: usize,
-    step: usize,
-    line_step: usize,
-) {
-    let win = (2 * r + 1) as u32;
-    for l in 0..lines {
-        let base = l * line_step;
-        let at = |i: isize| base + (i.clamp(0, n as isize - 1) as usize) * step;
-        let mut sum = [0u32; 4];
-        for i in -(r as isize)..=(r as isize) {
-            let p = at(i);
-            for c in 0..4 {
-                sum[c] += u32::from(src[p + c]);
+impl Pyramid {
+    fn new(img: &Image) -> Pyramid {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let (base, _) = img.data().as_chunks::<RGBA>();
+        let mut levels: Vec<(usize, usize, Vec<[u8; 4]>)> = Vec::new();
+        let (mut cw, mut ch) = (w, h);
+        while cw > 2 || ch > 2 {
+            let cur: &[[u8; 4]] = match levels.last() {
+                Some((_, _, v)) => v,
+                None => base,
+            };
+            let (nw, nh) = (cw.div_ceil(2), ch.div_ceil(2));
+            let mut next = Vec::with_capacity(nw * nh);
+            for y in 0..nh {
+                let (ra, rb) = (2 * y * cw, (2 * y + 1).min(ch - 1) * cw);
+                for x in 0..nw {
+                    let (xa, xb) = (2 * x, (2 * x + 1).min(cw - 1));
+                    let q = [cur[ra + xa], cur[ra + xb], cur[rb + xa], cur[rb + xb]];
+                    let mut px = [0u8; 4];
+                    for (c, v) in px.iter_mut().enumerate() {
+                        let sum: u16 = q.iter().map(|p| u16::from(p[c])).sum();
+                        *v = ((sum + 2) / 4) as u8;
+                    }
+                    next.push(px);
+                }
             }
+            levels.push((nw, nh, next));
+            (cw, ch) = (nw, nh);
         }
-        for i in 0..n as isize {
-            let o = base + i as usize * step;
-            for c in 0..4 {
-                dst[o + c] = ((sum[c] + win / 2) / win) as u8;
-            }
-            let (add, sub) = (at(i + r as isize + 1), at(i - r as isize));
-            for c in 0..4 {
-                sum[c] = sum[c] + u32::from(src[add + c]) - u32::from(src[sub + c]);
-            }
+        Pyramid { levels }
+    }
+
+    /// Bilinear sample of level `k >= 1` (clamped to the top) at full-resolution pixel
+    /// `(x, y)`.
+    fn sample(&self, k: usize, x: usize, y: usize) -> [f32; 3] {
+        let k = k.min(self.levels.len());
+        let (w, h, px) = &self.levels[k - 1];
+        let s = (1usize << k) as f32;
+        let u = ((x as f32 + 0.5) / s - 0.5).clamp(0.0, (*w - 1) as f32);
+        let v = ((y as f32 + 0.5) / s - 0.5).clamp(0.0, (*h - 1) as f32);
+        let (ua, va) = (u as usize, v as usize);
+        let (ub, vb) = ((ua + 1).min(w - 1), (va + 1).min(h - 1));
+        let (fu, fv) = (u - ua as f32, v - va as f32);
+        let (p00, p01, p10, p11) = (
+            px[va * w + ua],
+            px[va * w + ub],
+            px[vb * w + ua],
+            px[vb * w + ub],
+        );
+        let mut out = [0f32; 3];
+        for c in 0..3 {
+            let top = f32::from(p00[c]) + (f32::from(p01[c]) - f32::from(p00[c])) * fu;
+            let bot = f32::from(p10[c]) + (f32::from(p11[c]) - f32::from(p10[c])) * fu;
+            out[c] = top + (bot - top) * fv;
         }
+        out
     }
 }
 
