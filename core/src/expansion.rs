@@ -106,19 +106,7 @@ pub fn expand_with_limits(
     anchor: Anchor,
     limits: &Limits,
 ) -> Result<Expansion> {
-    if width == 0 || height == 0 {
-        bail!(
-            InvalidDimensions,
-            "image is {width}x{height}; both sides must be at least 1 px"
-        );
-    }
-    if width > limits.max_side || height > limits.max_side {
-        bail!(
-            ImageTooLarge,
-            "image is {width}x{height}; the limit is {} px per side",
-            limits.max_side
-        );
-    }
+    limits.check_sides(width, height)?;
     let (w, h) = (u64::from(width), u64::from(height));
     let (grow_h, grow_v) = match *target {
         Target::Edges(e) => return Expansion::from_edges(width, height, e),

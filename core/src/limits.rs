@@ -38,6 +38,22 @@ impl Limits {
     /// Checks an input image's dimensions: zero is `INVALID_DIMENSIONS`, too large is
     /// `IMAGE_TOO_LARGE`.
     pub fn check_input(&self, width: u32, height: u32) -> Result<()> {
+        self.check_sides(width, height)?;
+        let px = u64::from(width) * u64::from(height);
+        if px > self.max_pixels {
+            bail!(
+                ImageTooLarge,
+                "image is {width}x{height} ({px} px); the limit is {} px",
+                self.max_pixels
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks only the sides: zero is `INVALID_DIMENSIONS`, above `max_side` is
+    /// `IMAGE_TOO_LARGE` (the pixel count is not checked: expansion maths allocates
+    /// nothing).
+    pub fn check_sides(&self, width: u32, height: u32) -> Result<()> {
         if width == 0 || height == 0 {
             bail!(
                 InvalidDimensions,
@@ -49,14 +65,6 @@ impl Limits {
                 ImageTooLarge,
                 "image is {width}x{height}; the limit is {} px per side",
                 self.max_side
-            );
-        }
-        let px = u64::from(width) * u64::from(height);
-        if px > self.max_pixels {
-            bail!(
-                ImageTooLarge,
-                "image is {width}x{height} ({px} px); the limit is {} px",
-                self.max_pixels
             );
         }
         Ok(())

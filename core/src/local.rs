@@ -68,22 +68,10 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
     let (x1, y1) = (x0 + w, y0 + h);
     let data = out.data_mut();
     for y in 0..ch {
-        let dy = if y < y0 {
-            y0 - y
-        } else if y >= y1 {
-            y + 1 - y1
-        } else {
-            0
-        };
+        let dy = outside(y, y0, y1);
         let row = &mut data[y * cw * RGBA..(y + 1) * cw * RGBA];
         for x in 0..cw {
-            let dx = if x < x0 {
-                x0 - x
-            } else if x >= x1 {
-                x + 1 - x1
-            } else {
-                0
-            };
+            let dx = outside(x, x0, x1);
             let d = dx.max(dy);
             if d == 0 {
                 continue;
@@ -111,6 +99,16 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
         }
     }
     Ok(out)
+}
+
+/// How far `v` lies outside `lo..hi` (0 inside; 1 for the first pixel beyond).
+#[inline]
+fn outside(v: usize, lo: usize, hi: usize) -> usize {
+    if v < lo {
+        lo - v
+    } else {
+        (v + 1).saturating_sub(hi)
+    }
 }
 
 /// Levels 1.. of a mip pyramid (level 0 is the canvas itself): each a 2x2 box average
