@@ -30,6 +30,7 @@ pub mod limits;
 pub mod local;
 pub mod mask;
 pub mod prepare;
+pub mod session;
 pub mod target;
 
 pub use codec::{
@@ -45,4 +46,8 @@ pub use image::{Image, ImageRef, Mask};
 pub use limits::Limits;
 pub use mask::{apply_alpha, build_mask, mask_into, Curve, Layout, MaskKind, Seam, SeamOptions};
 pub use prepare::{prepare, resize, run_local, PrepareOptions, Prepared};
+pub use session::{
+    Budget, Iteration, IterationStatus, Model, ModelColumn, ModelStatus, Models, Session,
+    SessionStatus,
+};
 pub use target::{Anchor, Edges, Fraction, Ratio, Target};
