@@ -21,6 +21,7 @@
 
 pub mod codec;
 pub mod composite;
+pub mod context;
 pub mod error;
 pub mod expansion;
 pub mod fill;
@@ -30,14 +31,17 @@ pub mod limits;
 pub mod local;
 pub mod mask;
 pub mod prepare;
+pub mod redact;
 pub mod session;
 pub mod target;
+pub mod validate;
 
 pub use codec::{
     decode, encode, encode_jpeg, encode_mask_png, encode_png, encode_webp, probe, Format,
     PngCompression, Probe,
 };
 pub use composite::{composite, composite_into, map_back};
+pub use context::{context_key, ContextEntry, ContextWindow, PromptTemplate, CONTEXT_CAPACITY};
 pub use error::{Error, ErrorCode, Result};
 pub use expansion::{expand, expand_with_limits, Expansion};
 pub use fill::{pad, pad_into, Fill};
@@ -46,6 +50,7 @@ pub use image::{Image, ImageRef, Mask};
 pub use limits::Limits;
 pub use mask::{apply_alpha, build_mask, mask_into, Curve, Layout, MaskKind, Seam, SeamOptions};
 pub use prepare::{prepare, resize, run_local, PrepareOptions, Prepared};
+pub use redact::redact;
 pub use session::{
     Budget, Iteration, IterationStatus, Model, ModelColumn, ModelStatus, Models, Session,
     SessionStatus,
