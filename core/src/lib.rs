@@ -22,6 +22,8 @@
 pub mod codec;
 pub mod composite;
 pub mod context;
+pub mod driver;
+pub mod engine;
 pub mod error;
 pub mod expansion;
 pub mod fill;
@@ -42,6 +44,11 @@ pub use codec::{
 };
 pub use composite::{composite, composite_into, map_back};
 pub use context::{context_key, ContextEntry, ContextWindow, PromptTemplate, CONTEXT_CAPACITY};
+pub use driver::{run, Clock, LocalProvider, MemoryStore, Provider, Storage};
+pub use engine::{
+    Effect, Engine, EngineConfig, Expect, GalleryItem, Job, JobKind, Operation, Outcome,
+    OutpaintJob, ProviderFailure, Reply, Stats, Step, Stored,
+};
 pub use error::{Error, ErrorCode, Result};
 pub use expansion::{expand, expand_with_limits, Expansion};
 pub use fill::{pad, pad_into, Fill};

@@ -1,0 +1,769 @@
+//! The session engine end to end through the blocking driver: the full flow, provider
+//! faults, concurrency through a compare-and-swap store, storage faults.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use outpaint_core::engine::iso8601;
+use outpaint_core::{
+    decode, run, Clock, EngineConfig, ErrorCode, Expect, IterationStatus, Job, JobKind, Limits,
+    LocalProvider, MemoryStore, Model, ModelStatus, Operation, Outcome, Provider, ProviderFailure,
+    Session, SessionStatus, Storage, Stored,
+};
+use serde_json::Value;
+
+const T0: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+/// A clock that advances 1 ms per read and jumps on sleep; records sleeps.
+struct TestClock {
+    now: AtomicU64,
+    slept: Mutex<Vec<u64>>,
+}
+
+impl TestClock {
+    fn new() -> Self {
+        TestClock {
+            now: AtomicU64::new(T0),
+            slept: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> u64 {
+        self.now.fetch_add(1, Ordering::SeqCst)
+    }
+    fn sleep(&self, ms: u64) {
+        self.slept.lock().unwrap().push(ms);
+        self.now.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+fn go(op: Operation, store: &dyn Storage, provider: &dyn Provider, clock: &TestClock) -> Outcome {
+    // A fresh seed per operation, as a host's randomness would be.
+    let seed = clock.now.load(Ordering::SeqCst);
+    run(op, EngineConfig::default(), store, provider, clock, seed).unwrap()
+}
+
+fn generate(store: &MemoryStore, clock: &TestClock, models: &[Model]) -> Session {
+    go(
+        Operation::Generate {
+            prompt: "  a lake at dawn ".into(),
+            models: models.to_vec(),
+            image: None,
+        },
+        store,
+        &LocalProvider,
+        clock,
+    )
+    .session
+    .unwrap()
+}
+
+#[test]
+fn full_flow_to_the_limit_then_status_and_gallery() {
+    let store = MemoryStore::new();
+    let clock = TestClock::new();
+    let s = generate(&store, &clock, &[]);
+    let id = s.session_id.clone();
+    assert_eq!(s.status, SessionStatus::Completed);
+    assert_eq!(s.prompt, "a lake at dawn");
+    for (m, c) in s.models.iter() {
+        assert!(c.enabled, "{m}");
+        assert_eq!(c.iterations.len(), 1);
+        assert_eq!(
+            c.iterations[0].image_key.as_deref(),
+            Some(format!("sessions/{id}/images/{m}-0.png").as_str())
+        );
+    }
+    // Iterate and outpaint alternately until every column has 7 iterations.
+    let mut warnings_seen = Vec::new();
+    for n in 1..7u32 {
+        for m in Model::ALL {
+            let op = if n % 2 == 1 {
+                Operation::Iterate {
+                    session_id: id.clone(),
+                    model: m,
+                    prompt: format!("step {n}"),
+                }
+            } else {
+                Operation::Outpaint {
+                    session_id: id.clone(),
+                    model: m,
+                    preset: "16:9".into(),
+                    prompt: None,
+                    iteration_index: Some(0),
+                }
+            };
+            let out = go(op, &store, &LocalProvider, &clock);
+            assert_eq!(out.iteration_index, Some(n));
+            if m == Model::Flux {
+                warnings_seen.push(out.warnings.clone());
+            }
+        }
+    }
+    assert_eq!(warnings_seen[3], ["Only 2 iterations remaining"]);
+    assert_eq!(warnings_seen[5], ["Only 0 iterations remaining"]);
+    assert!(warnings_seen[0].is_empty());
+    // The 8th is refused.
+    let err = run(
+        Operation::Iterate {
+            session_id: id.clone(),
+            model: Model::Gemini,
+            prompt: "one more".into(),
+        },
+        EngineConfig::default(),
+        &store,
+        &LocalProvider,
+        &clock,
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::IterationLimit);
+
+    // Status, field by field.
+    let st = go(
+        Operation::Status {
+            session_id: id.clone(),
+        },
+        &store,
+        &LocalProvider,
+        &clock,
+    );
+    let v: Value = serde_json::to_value(st.session.unwrap()).unwrap();
+    assert_eq!(v["sessionId"], id.as_str());
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["prompt"], "a lake at dawn");
+    // The test clock ticks 1 ms per read: created in the first second of 2026.
+    let created = v["createdAt"].as_str().unwrap();
+    assert!(created.starts_with(&iso8601(T0)[..19]), "{created}");
+    assert!(created.ends_with('Z') && created.len() == 24);
+    // 1 create + 4 completes + 24 steps x 2 writes.
+    assert_eq!(v["version"], 4 + 24 * 2);
+    for m in ["flux", "recraft", "gemini", "openai"] {
+        let c = &v["models"][m];
+        assert_eq!(c["enabled"], true);
+        assert_eq!(c["status"], "completed");
+        assert_eq!(c["iterationCount"], 7);
+        let its = c["iterations"].as_array().unwrap();
+        assert_eq!(its.len(), 7);
+        for (i, it) in its.iter().enumerate() {
+            assert_eq!(it["index"], i);
+            assert_eq!(it["status"], "completed");
+            assert_eq!(it["isOutpaint"], i > 0 && i % 2 == 0);
+            if i > 0 {
+                assert_eq!(it["parentIndex"], if i % 2 == 0 { 0 } else { i as u64 - 1 });
+            }
+            if i > 0 && i % 2 == 0 {
+                assert_eq!(it["outpaintPreset"], "16:9");
+                assert_eq!(it["prompt"], "continue the scene naturally");
+            }
+            let key = it["imageKey"].as_str().unwrap();
+            assert!(store.bytes(key).is_some(), "{key}");
+        }
+    }
+    // Outpaint results are composited at full resolution: 256x256 -> 16:9 = 455x256.
+    let key = v["models"]["openai"]["iterations"][2]["imageKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let img = decode(&store.bytes(&key).unwrap(), &Limits::default()).unwrap();
+    assert_eq!((img.width(), img.height()), (455, 256));
+    // Context: the last three successful steps of a model.
+    let ctx: Value = serde_json::from_slice(
+        &store
+            .bytes(&format!("sessions/{id}/context/flux.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let w = ctx["window"].as_array().unwrap();
+    assert_eq!(
+        w.iter()
+            .map(|e| e["iteration"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [4, 5, 6]
+    );
+    assert_eq!(w[2]["outpaintPreset"], "16:9");
+
+    // Gallery: a second, newer session comes first.
+    let s2 = generate(&store, &clock, &[Model::Flux]);
+    let g = go(Operation::Gallery, &store, &LocalProvider, &clock)
+        .gallery
+        .unwrap();
+    let v = serde_json::to_value(&g).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["sessionId"], s2.session_id.as_str());
+    assert_eq!(v[0]["modelCount"], 1);
+    assert_eq!(v[0]["totalIterations"], 1);
+    assert_eq!(v[1]["sessionId"], id.as_str());
+    assert_eq!(v[1]["prompt"], "a lake at dawn");
+    assert_eq!(v[1]["modelCount"], 4);
+    assert_eq!(v[1]["totalIterations"], 28);
+    assert_eq!(
+        v[1]["thumbnail"],
+        format!("sessions/{id}/images/flux-0.png").as_str()
+    );
+}
+
+/// A provider that fails according to a script, then behaves like `local`.
+struct Faulty {
+    fails_left: Cell<u32>,
+    failure: ProviderFailure,
+    garbage: bool,
+    calls: Cell<u32>,
+}
+
+impl Faulty {
+    fn new(fails: u32, failure: ProviderFailure) -> Self {
+        Faulty {
+            fails_left: Cell::new(fails),
+            failure,
+            garbage: false,
+            calls: Cell::new(0),
+        }
+    }
+}
+
+impl Provider for Faulty {
+    fn call(&self, job: &Job) -> Result<Vec<u8>, ProviderFailure> {
+        self.calls.set(self.calls.get() + 1);
+        if job.kind != JobKind::Generate && self.fails_left.get() > 0 {
+            self.fails_left.set(self.fails_left.get() - 1);
+            if self.garbage {
+                return Ok(b"\x89PNG\r\n\x1a\nnot really".to_vec());
+            }
+            return Err(self.failure.clone());
+        }
+        LocalProvider.call(job)
+    }
+}
+
+fn failing(msg: &str, retryable: bool, timeout: bool) -> ProviderFailure {
+    ProviderFailure {
+        retryable,
+        timeout,
+        message: msg.into(),
+    }
+}
+
+fn iterate_with(
+    store: &MemoryStore,
+    clock: &TestClock,
+    id: &str,
+    p: &dyn Provider,
+    cfg: EngineConfig,
+) -> Outcome {
+    run(
+        Operation::Iterate {
+            session_id: id.into(),
+            model: Model::Flux,
+            prompt: "brighter".into(),
+        },
+        cfg,
+        store,
+        p,
+        clock,
+        7,
+    )
+    .unwrap()
+}
+
+#[test]
+fn provider_faults() {
+    let store = MemoryStore::new();
+    let clock = TestClock::new();
+    let id = generate(&store, &clock, &[Model::Flux, Model::Openai]).session_id;
+
+    // Fails once: retried after 2 s and succeeds.
+    let p = Faulty::new(1, failing("503 busy", true, false));
+    let out = iterate_with(&store, &clock, &id, &p, EngineConfig::default());
+    assert_eq!(p.calls.get(), 2);
+    assert_eq!(out.stats.provider_retries, 1);
+    assert!(clock.slept.lock().unwrap().contains(&2000));
+    let s = out.session.unwrap();
+    assert_eq!(
+        s.models.flux.iterations[1].status,
+        IterationStatus::Completed
+    );
+
+    // Fails twice: the iteration is in error; the column has completions -> partial.
+    let p = Faulty::new(2, failing("500 internal", true, false));
+    let s = iterate_with(&store, &clock, &id, &p, EngineConfig::default())
+        .session
+        .unwrap();
+    let it = &s.models.flux.iterations[2];
+    assert_eq!(it.status, IterationStatus::Error);
+    assert_eq!(it.error.as_deref(), Some("PROVIDER_ERROR: 500 internal"));
+    assert_eq!(s.models.flux.status, ModelStatus::Partial);
+    assert_eq!(s.models.flux.iteration_count, 2);
+
+    // Times out (not retryable here): PROVIDER_TIMEOUT recorded.
+    let p = Faulty::new(1, failing("no answer in 120 s", false, true));
+    let s = iterate_with(&store, &clock, &id, &p, EngineConfig::default())
+        .session
+        .unwrap();
+    assert_eq!(p.calls.get(), 1);
+    assert_eq!(
+        s.models.flux.iterations[3].error.as_deref(),
+        Some("PROVIDER_TIMEOUT: no answer in 120 s")
+    );
+
+    // Returns a corrupt image twice: an error, nothing stored under an image key.
+    let mut p = Faulty::new(2, failing("", true, false));
+    p.garbage = true;
+    let s = iterate_with(&store, &clock, &id, &p, EngineConfig::default())
+        .session
+        .unwrap();
+    let it = &s.models.flux.iterations[4];
+    assert_eq!(it.status, IterationStatus::Error);
+    assert!(
+        it.error.as_deref().unwrap().contains("unusable image"),
+        "{:?}",
+        it.error
+    );
+    assert!(it.image_key.is_none());
+
+    // An error message with an sk- key and a registered secret: redacted when stored.
+    let p = Faulty::new(
+        2,
+        failing(
+            "401 Incorrect API key provided: sk-proj-abcDEF1234567890xyz (account acct-SECRET-77)",
+            true,
+            false,
+        ),
+    );
+    let cfg = EngineConfig {
+        secrets: vec!["acct-SECRET-77".into()],
+        ..EngineConfig::default()
+    };
+    iterate_with(&store, &clock, &id, &p, cfg);
+    let stored =
+        String::from_utf8(store.bytes(&format!("sessions/{id}/status.json")).unwrap()).unwrap();
+    assert!(!stored.contains("sk-proj"), "{stored}");
+    assert!(!stored.contains("acct-SECRET-77"));
+    assert!(stored.contains("Incorrect API key provided: [REDACTED] (account [REDACTED])"));
+
+    // The other model is untouched; the session has completions everywhere -> completed.
+    let st = go(
+        Operation::Status { session_id: id },
+        &store,
+        &LocalProvider,
+        &clock,
+    )
+    .session
+    .unwrap();
+    assert_eq!(st.models.openai.status, ModelStatus::Completed);
+    assert_eq!(st.status, SessionStatus::Completed);
+}
+
+#[test]
+fn a_model_that_fails_generate_makes_the_session_partial() {
+    struct FailFlux;
+    impl Provider for FailFlux {
+        fn call(&self, job: &Job) -> Result<Vec<u8>, ProviderFailure> {
+            if job.model == Model::Flux {
+                return Err(failing("boom", true, false));
+            }
+            LocalProvider.call(job)
+        }
+    }
+    let store = MemoryStore::new();
+    let clock = TestClock::new();
+    let out = go(
+        Operation::Generate {
+            prompt: "x".into(),
+            models: vec![Model::Flux, Model::Recraft],
+            image: None,
+        },
+        &store,
+        &FailFlux,
+        &clock,
+    );
+    let s = out.session.unwrap();
+    assert_eq!(s.models.flux.status, ModelStatus::Error);
+    assert_eq!(s.models.recraft.status, ModelStatus::Completed);
+    assert_eq!(s.status, SessionStatus::Partial);
+    assert_eq!(out.stats.provider_retries, 1);
+    // Iterating a model with nothing completed is ITERATION_NOT_FOUND.
+    let err = run(
+        Operation::Iterate {
+            session_id: s.session_id.clone(),
+            model: Model::Flux,
+            prompt: "p".into(),
+        },
+        EngineConfig::default(),
+        &store,
+        &LocalProvider,
+        &clock,
+        3,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::IterationNotFound);
+}
+
+/// A store whose writes fail with a stale tag whenever another writer got in between
+/// (the MemoryStore already does), plus counters.
+struct Counting {
+    inner: MemoryStore,
+    refused: AtomicUsize,
+}
+
+impl Storage for Counting {
+    fn get(&self, key: &str) -> Result<Option<Stored>, String> {
+        std::thread::yield_now();
+        self.inner.get(key)
+    }
+    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, String> {
+        std::thread::yield_now();
+        let r = self.inner.put(key, body, expected)?;
+        if r.is_none() {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(r)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
+        self.inner.list(prefix)
+    }
+}
+
+struct NoSleep;
+impl Clock for NoSleep {
+    fn now_ms(&self) -> u64 {
+        T0
+    }
+    fn sleep(&self, _: u64) {
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn concurrent_writers_lose_nothing() {
+    let store = Arc::new(Counting {
+        inner: MemoryStore::new(),
+        refused: AtomicUsize::new(0),
+    });
+    let clock = TestClock::new();
+    let id = run(
+        Operation::Generate {
+            prompt: "busy".into(),
+            models: vec![],
+            image: None,
+        },
+        EngineConfig::default(),
+        &*store,
+        &LocalProvider,
+        &clock,
+        1,
+    )
+    .unwrap()
+    .session
+    .unwrap()
+    .session_id;
+    // 8 threads, 2 per model, 3 steps each: 6 new iterations per model = the budget.
+    let conflicts = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (store, id, conflicts) = (store.clone(), id.clone(), conflicts.clone());
+            std::thread::spawn(move || {
+                let model = Model::ALL[t % 4];
+                let mut done = Vec::new();
+                for k in 0..3 {
+                    let op = if k == 1 {
+                        Operation::Outpaint {
+                            session_id: id.clone(),
+                            model,
+                            preset: "4:3".into(),
+                            prompt: Some(format!("t{t} k{k}")),
+                            iteration_index: Some(0),
+                        }
+                    } else {
+                        Operation::Iterate {
+                            session_id: id.clone(),
+                            model,
+                            prompt: format!("t{t} k{k}"),
+                        }
+                    };
+                    let out = run(
+                        op,
+                        EngineConfig::default(),
+                        &*store,
+                        &LocalProvider,
+                        &NoSleep,
+                        (t * 10 + k) as u64,
+                    )
+                    .unwrap();
+                    conflicts.fetch_add(out.stats.conflicts as usize, Ordering::SeqCst);
+                    done.push((model, out.iteration_index.unwrap(), format!("t{t} k{k}")));
+                }
+                done
+            })
+        })
+        .collect();
+    let done: Vec<_> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(done.len(), 24);
+    let s = Session::from_json(
+        &store
+            .inner
+            .bytes(&format!("sessions/{id}/status.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    for (model, index, prompt) in &done {
+        let it = s.models.get(*model).get(*index).unwrap();
+        assert_eq!(it.status, IterationStatus::Completed, "{model} {index}");
+        assert_eq!(&it.prompt, prompt);
+    }
+    for (m, c) in s.models.iter() {
+        assert_eq!(c.iterations.len(), 7, "{m}");
+        assert_eq!(c.iteration_count, 7, "{m}");
+        let mut idx: Vec<u32> = c.iterations.iter().map(|i| i.index).collect();
+        idx.dedup();
+        assert_eq!(idx, (0..7).collect::<Vec<_>>());
+    }
+    // 4 generate completions + 1 create + 24 x 2 writes, each exactly once.
+    assert_eq!(s.version, 4 + 24 * 2);
+    let refused = store.refused.load(Ordering::SeqCst);
+    println!(
+        "concurrency: 8 threads, 24 steps, {} write conflicts (engine count {}), all retried",
+        refused,
+        conflicts.load(Ordering::SeqCst)
+    );
+    assert!(refused >= conflicts.load(Ordering::SeqCst));
+}
+
+/// A store that fails on demand.
+struct Broken {
+    inner: MemoryStore,
+    fail_get: Cell<bool>,
+    fail_put_on: Cell<Option<&'static str>>,
+}
+
+impl Storage for Broken {
+    fn get(&self, key: &str) -> Result<Option<Stored>, String> {
+        if self.fail_get.get() {
+            return Err("disk on fire".into());
+        }
+        self.inner.get(key)
+    }
+    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, String> {
+        if let Some(part) = self.fail_put_on.get() {
+            if key.contains(part) {
+                return Err("quota exceeded".into());
+            }
+        }
+        self.inner.put(key, body, expected)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
+        if self.fail_get.get() {
+            return Err("disk on fire".into());
+        }
+        self.inner.list(prefix)
+    }
+}
+
+#[test]
+fn storage_faults_and_the_stuck_iteration_rule() {
+    let store = Broken {
+        inner: MemoryStore::new(),
+        fail_get: Cell::new(false),
+        fail_put_on: Cell::new(None),
+    };
+    let clock = TestClock::new();
+    let id = go(
+        Operation::Generate {
+            prompt: "p".into(),
+            models: vec![Model::Flux],
+            image: None,
+        },
+        &store,
+        &LocalProvider,
+        &clock,
+    )
+    .session
+    .unwrap()
+    .session_id;
+    let iterate = || Operation::Iterate {
+        session_id: id.clone(),
+        model: Model::Flux,
+        prompt: "again".into(),
+    };
+    store.fail_get.set(true);
+    for op in [
+        iterate(),
+        Operation::Status {
+            session_id: id.clone(),
+        },
+        Operation::Gallery,
+    ] {
+        let e = run(
+            op,
+            EngineConfig::default(),
+            &store,
+            &LocalProvider,
+            &clock,
+            1,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::StorageError);
+        assert!(e.message().contains("disk on fire"));
+    }
+    store.fail_get.set(false);
+    // The image write fails after the iteration was started: the operation fails with
+    // STORAGE_ERROR and the iteration is left in_progress ...
+    store.fail_put_on.set(Some("/images/"));
+    let e = run(
+        iterate(),
+        EngineConfig::default(),
+        &store,
+        &LocalProvider,
+        &clock,
+        2,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StorageError);
+    store.fail_put_on.set(None);
+    let s = Session::from_json(
+        &store
+            .inner
+            .bytes(&format!("sessions/{id}/status.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        s.models.flux.iterations[1].status,
+        IterationStatus::InProgress
+    );
+    // ... until it is older than stale_after_ms: the next write fails it as interrupted.
+    let cfg = EngineConfig {
+        stale_after_ms: 1000,
+        ..EngineConfig::default()
+    };
+    clock.sleep(5000);
+    let out = run(iterate(), cfg, &store, &LocalProvider, &clock, 3).unwrap();
+    let s = out.session.unwrap();
+    assert_eq!(s.models.flux.iterations[1].status, IterationStatus::Error);
+    assert!(s.models.flux.iterations[1]
+        .error
+        .as_deref()
+        .unwrap()
+        .starts_with("interrupted"));
+    assert_eq!(
+        s.models.flux.iterations[2].status,
+        IterationStatus::Completed
+    );
+    assert_eq!(s.models.flux.iteration_count, 2);
+}
+
+#[test]
+fn bad_requests_have_codes() {
+    let store = MemoryStore::new();
+    let clock = TestClock::new();
+    let err = |op| {
+        run(
+            op,
+            EngineConfig::default(),
+            &store,
+            &LocalProvider,
+            &clock,
+            1,
+        )
+        .unwrap_err()
+        .code()
+    };
+    assert_eq!(
+        err(Operation::Generate {
+            prompt: "   ".into(),
+            models: vec![],
+            image: None
+        }),
+        ErrorCode::PromptRequired
+    );
+    assert_eq!(
+        err(Operation::Generate {
+            prompt: "x".repeat(1001),
+            models: vec![],
+            image: None
+        }),
+        ErrorCode::PromptTooLong
+    );
+    assert_eq!(
+        err(Operation::Status {
+            session_id: "nope".into()
+        }),
+        ErrorCode::InvalidSessionId
+    );
+    let missing = "6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b".to_string();
+    assert_eq!(
+        err(Operation::Status {
+            session_id: missing.clone()
+        }),
+        ErrorCode::SessionNotFound
+    );
+    let id = generate(&store, &clock, &[Model::Gemini]).session_id;
+    assert_eq!(
+        err(Operation::Iterate {
+            session_id: id.clone(),
+            model: Model::Flux,
+            prompt: "p".into()
+        }),
+        ErrorCode::ModelDisabled
+    );
+    assert_eq!(
+        err(Operation::Outpaint {
+            session_id: id.clone(),
+            model: Model::Gemini,
+            preset: "wide".into(),
+            prompt: None,
+            iteration_index: None
+        }),
+        ErrorCode::InvalidTarget
+    );
+    assert_eq!(
+        err(Operation::Outpaint {
+            session_id: id.clone(),
+            model: Model::Gemini,
+            preset: "16:9".into(),
+            prompt: None,
+            iteration_index: Some(5)
+        }),
+        ErrorCode::IterationNotFound
+    );
+    // Outpaint honours iterationIndex.
+    run(
+        Operation::Iterate {
+            session_id: id.clone(),
+            model: Model::Gemini,
+            prompt: "p".into(),
+        },
+        EngineConfig::default(),
+        &store,
+        &LocalProvider,
+        &clock,
+        2,
+    )
+    .unwrap();
+    let out = run(
+        Operation::Outpaint {
+            session_id: id.clone(),
+            model: Model::Gemini,
+            preset: "9:16".into(),
+            prompt: Some("more sky".into()),
+            iteration_index: Some(0),
+        },
+        EngineConfig::default(),
+        &store,
+        &LocalProvider,
+        &clock,
+        3,
+    )
+    .unwrap();
+    let it = out.session.unwrap().models.gemini.iterations[2].clone();
+    assert_eq!(
+        (it.parent_index, it.is_outpaint, it.prompt.as_str()),
+        (Some(0), true, "more sky")
+    );
+}
