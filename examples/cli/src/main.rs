@@ -16,6 +16,9 @@ use outpaint_core::{
 };
 use serde_json::{json, Value};
 
+mod session;
+mod store;
+
 #[derive(Parser)]
 #[command(
     name = "outpaint",
@@ -54,6 +57,9 @@ enum Command {
         #[arg(long, default_value = "png")]
         format: String,
     },
+    /// Sessions: new, iterate, outpaint, status, gallery (on a folder store, offline).
+    #[command(subcommand)]
+    Session(session::SessionCommand),
 }
 
 #[derive(Args)]
@@ -133,6 +139,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Prepare(step) => step_command(&step, None),
         Command::Run { step, format } => step_command(&step, Some(format.parse::<Format>()?)),
+        Command::Session(cmd) => session::command(cmd),
     }
 }
 

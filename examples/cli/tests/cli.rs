@@ -259,3 +259,111 @@ fn run_writes_a_full_resolution_result() {
     assert_eq!((canvas.width(), canvas.height()), (1024, 1536));
     assert_eq!(canvas.pixel(512, 10)[3], 0);
 }
+
+fn json_out(o: &Output) -> Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn session_flow_on_a_folder_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let store = store.to_str().unwrap();
+    let photo = photo();
+    let new = json_out(&outpaint(&[
+        "session",
+        "new",
+        "--prompt",
+        "a lake",
+        "--models",
+        "flux,recraft",
+        "--image",
+        photo.to_str().unwrap(),
+        "--store",
+        store,
+    ]));
+    let id = new["session"]["sessionId"].as_str().unwrap().to_string();
+    assert_eq!(new["session"]["status"], "completed");
+    assert_eq!(new["session"]["models"]["flux"]["iterationCount"], 1);
+    assert_eq!(new["session"]["models"]["gemini"]["enabled"], false);
+    let it = json_out(&outpaint(&[
+        "session", "iterate", &id, "--model", "flux", "--prompt", "warmer", "--store", store,
+    ]));
+    assert_eq!(it["iterationIndex"], 1);
+    let op = json_out(&outpaint(&[
+        "session", "outpaint", &id, "--model", "recraft", "--preset", "16:9", "--index", "0",
+        "--store", store,
+    ]));
+    assert_eq!(op["iterationIndex"], 1);
+    let its = &op["session"]["models"]["recraft"]["iterations"];
+    assert_eq!(its[1]["isOutpaint"], true);
+    assert_eq!(its[1]["outpaintPreset"], "16:9");
+    // The folder layout of the SPEC.
+    let base = dir.path().join("store/sessions").join(&id);
+    assert!(base.join("status.json").is_file());
+    assert!(base.join("context/flux.json").is_file());
+    let result = base.join("images/recraft-1.png");
+    let img = decode(&std::fs::read(&result).unwrap(), &Limits::default()).unwrap();
+    assert_eq!((img.width(), img.height()), (1365, 768));
+    let st = json_out(&outpaint(&["session", "status", &id, "--store", store]));
+    assert_eq!(st["session"]["version"], 2 + 2 + 2);
+    let g = json_out(&outpaint(&["session", "gallery", "--store", store]));
+    assert_eq!(g["gallery"][0]["sessionId"], id.as_str());
+    assert_eq!(g["gallery"][0]["totalIterations"], 4);
+    for (args, code) in [
+        (
+            vec!["session", "status", "nope", "--store", store],
+            "INVALID_SESSION_ID",
+        ),
+        (
+            vec![
+                "session",
+                "status",
+                "6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b",
+                "--store",
+                store,
+            ],
+            "SESSION_NOT_FOUND",
+        ),
+        (
+            vec![
+                "session", "iterate", &id, "--model", "gemini", "--prompt", "p", "--store", store,
+            ],
+            "MODEL_DISABLED",
+        ),
+        (
+            vec![
+                "session", "iterate", &id, "--model", "dalle", "--prompt", "p", "--store", store,
+            ],
+            "MODEL_NOT_FOUND",
+        ),
+        (
+            vec![
+                "session", "iterate", &id, "--model", "flux", "--prompt", " ", "--store", store,
+            ],
+            "PROMPT_REQUIRED",
+        ),
+        (
+            vec![
+                "session",
+                "new",
+                "--prompt",
+                "p",
+                "--models",
+                "flux",
+                "--image",
+                "/nonexistent.png",
+                "--store",
+                store,
+            ],
+            "STORAGE_ERROR",
+        ),
+    ] {
+        let o = outpaint(&args);
+        assert!(
+            stderr_line(&o).starts_with(&format!("error: {code}: ")),
+            "{args:?}"
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! `outpaint session ...`: the session engine on a folder store with the `local` provider.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::Subcommand;
+use outpaint_core::{run, Clock, EngineConfig, Error, ErrorCode, LocalProvider, Model, Operation};
+
+use crate::store::FolderStore;
+
+/// Session subcommands.
+#[derive(Subcommand)]
+pub enum SessionCommand {
+    /// Create a session; index 0 of each model comes from the `local` provider.
+    New {
+        /// The prompt.
+        #[arg(long)]
+        prompt: String,
+        /// Comma-separated models (default: flux,recraft,gemini,openai).
+        #[arg(long)]
+        models: Option<String>,
+        /// Use this image as every model's original (default: one made from the prompt).
+        #[arg(long)]
+        image: Option<PathBuf>,
+        /// The folder holding sessions.
+        #[arg(long)]
+        store: PathBuf,
+    },
+    /// Refine the newest completed iteration of a model.
+    Iterate {
+        /// Session id.
+        id: String,
+        /// Model column.
+        #[arg(long)]
+        model: String,
+        /// What to change.
+        #[arg(long)]
+        prompt: String,
+        /// The folder holding sessions.
+        #[arg(long)]
+        store: PathBuf,
+    },
+    /// Expand an iteration of a model.
+    Outpaint {
+        /// Session id.
+        id: String,
+        /// Model column.
+        #[arg(long)]
+        model: String,
+        /// Target: 16:9, 9:16, 1:1, 4:3, expand_all, ...
+        #[arg(long)]
+        preset: String,
+        /// Which completed iteration (default: the newest).
+        #[arg(long)]
+        index: Option<u32>,
+        /// What to show in the new area.
+        #[arg(long)]
+        prompt: Option<String>,
+        /// The folder holding sessions.
+        #[arg(long)]
+        store: PathBuf,
+    },
+    /// Print a session.
+    Status {
+        /// Session id.
+        id: String,
+        /// The folder holding sessions.
+        #[arg(long)]
+        store: PathBuf,
+    },
+    /// List sessions, newest first.
+    Gallery {
+        /// The folder holding sessions.
+        #[arg(long)]
+        store: PathBuf,
+    },
+}
+
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
+    fn sleep(&self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+fn seed() -> u64 {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    t ^ (u64::from(std::process::id()) << 32)
+}
+
+fn model(s: &str) -> Result<Model, Error> {
+    s.parse()
+}
+
+/// Runs a session subcommand and prints its JSON.
+pub fn command(cmd: SessionCommand) -> Result<(), Error> {
+    let (op, store) = match cmd {
+        SessionCommand::New {
+            prompt,
+            models,
+            image,
+            store,
+        } => {
+            let models = match models {
+                Some(list) => list
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(model)
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => Vec::new(),
+            };
+            let image = match image {
+                Some(p) => Some(std::fs::read(&p).map_err(|e| {
+                    Error::new(ErrorCode::StorageError, format!("{}: {e}", p.display()))
+                })?),
+                None => None,
+            };
+            (
+                Operation::Generate {
+                    prompt,
+                    models,
+                    image,
+                },
+                store,
+            )
+        }
+        SessionCommand::Iterate {
+            id,
+            model: m,
+            prompt,
+            store,
+        } => (
+            Operation::Iterate {
+                session_id: id,
+                model: model(&m)?,
+                prompt,
+            },
+            store,
+        ),
+        SessionCommand::Outpaint {
+            id,
+            model: m,
+            preset,
+            index,
+            prompt,
+            store,
+        } => (
+            Operation::Outpaint {
+                session_id: id,
+                model: model(&m)?,
+                preset,
+                prompt,
+                iteration_index: index,
+            },
+            store,
+        ),
+        SessionCommand::Status { id, store } => (Operation::Status { session_id: id }, store),
+        SessionCommand::Gallery { store } => (Operation::Gallery, store),
+    };
+    let store = FolderStore::new(&store).map_err(|e| Error::new(ErrorCode::StorageError, e))?;
+    let out = run(
+        op,
+        EngineConfig::default(),
+        &store,
+        &LocalProvider,
+        &SystemClock,
+        seed(),
+    )?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&out).expect("outcomes serialise")
+    );
+    Ok(())
+}
