@@ -63,3 +63,8 @@ pub use session::{
     SessionStatus,
 };
 pub use target::{Anchor, Edges, Fraction, Ratio, Target};
+
+/// The README's Rust snippets, compiled (and run where they need no files) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
