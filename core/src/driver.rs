@@ -127,12 +127,7 @@ impl Storage for MemoryStore {
             .lock()
             .map_err(|_| "store lock poisoned".to_string())?;
         let current = g.1.get(key).map(|(_, t)| t.to_string());
-        let ok = match expected {
-            Expect::Any => true,
-            Expect::Absent => current.is_none(),
-            Expect::Tag(t) => current.as_deref() == Some(t.as_str()),
-        };
-        if !ok {
+        if !expected.holds(current.as_deref()) {
             return Ok(None);
         }
         g.0 += 1;

@@ -104,6 +104,17 @@ pub enum Expect {
     Any,
 }
 
+impl Expect {
+    /// Whether a write may proceed given the key's current tag (`None` = absent).
+    pub fn holds(&self, current: Option<&str>) -> bool {
+        match self {
+            Expect::Any => true,
+            Expect::Absent => current.is_none(),
+            Expect::Tag(t) => current == Some(t.as_str()),
+        }
+    }
+}
+
 /// Something the host must do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -795,35 +806,40 @@ async fn generate(
             source_mime,
             outpaint: None,
         };
-        finish(
-            io,
-            cfg,
-            &id,
-            m,
-            0,
-            &prompt,
-            None,
-            call_with_retry(io, cfg, job).await,
-        )
-        .await?;
+        let step = StepRef {
+            id: &id,
+            model: m,
+            index: 0,
+            prompt: &prompt,
+            preset: None,
+        };
+        finish(io, cfg, step, call_with_retry(io, cfg, job).await).await?;
     }
     let (s, _) = load(io, &id).await?;
     Ok(outcome(Some(s), None, Vec::new()))
 }
 
-/// Stores a provider's result (or failure) for iteration `index` and, on success, pushes
-/// the step onto the model's context window.
-#[allow(clippy::too_many_arguments)]
+/// The iteration a provider call was for.
+#[derive(Clone, Copy)]
+struct StepRef<'a> {
+    id: &'a str,
+    model: Model,
+    index: u32,
+    prompt: &'a str,
+    preset: Option<&'a str>,
+}
+
+/// Stores a provider's result (or failure) for an iteration and, on success, pushes the
+/// step onto the model's context window.
 async fn finish(
     io: &Io,
     cfg: &EngineConfig,
-    id: &str,
-    model: Model,
-    index: u32,
-    prompt: &str,
-    preset: Option<&str>,
+    step: StepRef<'_>,
     result: Result<Vec<u8>>,
 ) -> Result<(Session, Vec<String>)> {
+    let StepRef {
+        id, model, index, ..
+    } = step;
     match result {
         Ok(bytes) => {
             let format = Format::detect(&bytes).unwrap_or(Format::Png);
@@ -833,7 +849,7 @@ async fn finish(
                 s.complete(model, index, key.clone(), now)
             })
             .await?;
-            let warnings = push_context(io, cfg, id, model, index, prompt, preset, &key).await;
+            let warnings = push_context(io, cfg, step, &key).await;
             Ok((s, warnings))
         }
         Err(e) => {
@@ -847,17 +863,19 @@ async fn finish(
 
 /// Adds a successful step to the context window (CAS like sessions). Context is an aid,
 /// not a record: a failure here becomes a warning, never the operation's failure.
-#[allow(clippy::too_many_arguments)]
 async fn push_context(
     io: &Io,
     cfg: &EngineConfig,
-    id: &str,
-    model: Model,
-    index: u32,
-    prompt: &str,
-    preset: Option<&str>,
+    step: StepRef<'_>,
     image_key: &str,
 ) -> Vec<String> {
+    let StepRef {
+        id,
+        model,
+        index,
+        prompt,
+        preset,
+    } = step;
     let key = context_key(id, model);
     let mut warnings = Vec::new();
     for _ in 0..cfg.max_write_attempts {
@@ -976,17 +994,14 @@ async fn step(
         }
         Err(e) => Err(e),
     };
-    let (s, warn) = finish(
-        io,
-        cfg,
+    let step = StepRef {
         id,
         model,
         index,
-        &prompt,
-        preset.as_deref(),
-        result,
-    )
-    .await?;
+        prompt: &prompt,
+        preset: preset.as_deref(),
+    };
+    let (s, warn) = finish(io, cfg, step, result).await?;
     warnings.extend(warn);
     Ok(outcome(Some(s), Some(index), warnings))
 }

@@ -89,12 +89,7 @@ impl Storage for FolderStore {
         let path = self.path(key)?;
         let _lock = self.lock()?;
         let current = self.get(key)?.map(|s| s.tag);
-        let ok = match expected {
-            Expect::Any => true,
-            Expect::Absent => current.is_none(),
-            Expect::Tag(t) => current.as_deref() == Some(t.as_str()),
-        };
-        if !ok {
+        if !expected.holds(current.as_deref()) {
             return Ok(None);
         }
         let dir = path.parent().expect("keys have a folder");
