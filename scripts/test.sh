@@ -12,6 +12,9 @@ python3 tests/vectors/generate.py --check
 echo "== Rust tests (unit, property, conformance vectors, CLI), workspace-wide"
 cargo test --workspace
 
+echo "== C ABI: header up to date, C11 tests, C++ compatibility"
+./scripts/c-tests.sh
+
 echo "== benches compile and run once (smoke, tiny sizes)"
 OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
 

@@ -1,0 +1,448 @@
+//! The exported functions: expansion, decode/encode, prepare, composite, the offline run.
+
+use std::ffi::c_char;
+
+use outpaint_core::{
+    Anchor, Curve, Error, ErrorCode, Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions,
+    Profile, SeamOptions, Target,
+};
+
+use crate::boundary::guard;
+use crate::buffer::{
+    byte_slice, opt_str, outpaint_bytes, outpaint_image, outpaint_image_view, outpaint_str, view,
+};
+use crate::status::{fail, fail_with, outpaint_status};
+
+/// An expansion: pixels added per side and the new canvas size.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct outpaint_expansion {
+    /// Pixels added left.
+    pub left: u32,
+    /// Pixels added right.
+    pub right: u32,
+    /// Pixels added above.
+    pub top: u32,
+    /// Pixels added below.
+    pub bottom: u32,
+    /// Canvas width.
+    pub new_width: u32,
+    /// Canvas height.
+    pub new_height: u32,
+}
+
+/// Options of `outpaint_prepare` and `outpaint_run_local`. Strings left `{NULL, 0}` take
+/// their defaults: anchor `center`, fill `transparent`, curve `smoothstep`, mask kind
+/// the profile's own, profile `full`. `target` is required.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct outpaint_prepare_options {
+    /// `16:9`, any `A:B`, `expand_all`, `expand_all:F`, `edges:L,R,T,B`.
+    pub target: outpaint_str,
+    /// `center`, `left`, ..., `bottom-right`.
+    pub anchor: outpaint_str,
+    /// `transparent`, `color:#rrggbbaa`, `edge`, `mirror`, `blur`.
+    pub fill: outpaint_str,
+    /// `linear`, `smoothstep`, `quadratic`.
+    pub curve: outpaint_str,
+    /// `feathered`, `binary`, `inverted`, `alpha`.
+    pub mask: outpaint_str,
+    /// `full`, `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`, `gemini`,
+    /// `custom:...`.
+    pub profile: outpaint_str,
+    /// Feather width in pixels.
+    pub feather: u32,
+    /// Overlap in pixels.
+    pub overlap: u32,
+}
+
+fn parse<T: std::str::FromStr<Err = Error>>(s: outpaint_str, default: T) -> Result<T, Error> {
+    match opt_str(s)? {
+        Some(v) => v.parse(),
+        None => Ok(default),
+    }
+}
+
+fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error> {
+    let target: Target = match opt_str(o.target)? {
+        Some(t) => t.parse()?,
+        None => {
+            return Err(Error::new(
+                ErrorCode::InvalidTarget,
+                "the target is required",
+            ))
+        }
+    };
+    Ok(PrepareOptions {
+        target,
+        anchor: parse(o.anchor, Anchor::Center)?,
+        fill: parse(o.fill, Fill::Transparent)?,
+        seam: SeamOptions {
+            feather: o.feather,
+            overlap: o.overlap,
+            curve: parse(o.curve, Curve::Smoothstep)?,
+        },
+        mask: match opt_str(o.mask)? {
+            Some(m) => Some(m.parse::<MaskKind>()?),
+            None => None,
+        },
+        profile: parse(o.profile, Profile::Full)?,
+        limits: Limits::default(),
+    })
+}
+
+/// Checks output pointers, then runs `f`, turning its error into a status.
+fn run(f: impl FnOnce() -> Result<(), Error>) -> outpaint_status {
+    guard(|| match f() {
+        Ok(()) => outpaint_status::OUTPAINT_STATUS_OK,
+        Err(e) => fail_with(&e),
+    })
+}
+
+fn null(what: &str) -> outpaint_status {
+    fail(
+        outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
+        &format!("NULL_PARAMETER: {what} must not be NULL"),
+    )
+}
+
+/// The library version, e.g. `"0.1.0"`: a static string, never NULL, never to be freed.
+#[no_mangle]
+pub extern "C" fn outpaint_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Expands a `width x height` image to `target` with `anchor` (`{NULL, 0}` = center).
+/// `out` must not be NULL; it is written only on success.
+///
+/// # Safety
+/// The strings must point at their `len` bytes; `out` at a writable
+/// `outpaint_expansion`.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_expand(
+    width: u32,
+    height: u32,
+    target: outpaint_str,
+    anchor: outpaint_str,
+    out: *mut outpaint_expansion,
+) -> outpaint_status {
+    if out.is_null() {
+        return guard(|| null("out"));
+    }
+    run(|| {
+        let t: Target = match opt_str(target)? {
+            Some(t) => t.parse()?,
+            None => {
+                return Err(Error::new(
+                    ErrorCode::InvalidTarget,
+                    "the target is required",
+                ))
+            }
+        };
+        let e = outpaint_core::expand(width, height, &t, parse(anchor, Anchor::Center)?)?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe {
+            *out = outpaint_expansion {
+                left: e.left,
+                right: e.right,
+                top: e.top,
+                bottom: e.bottom,
+                new_width: e.new_width,
+                new_height: e.new_height,
+            }
+        };
+        Ok(())
+    })
+}
+
+/// Decodes PNG, JPEG or WebP bytes (detected by content; EXIF orientation applied;
+/// limits checked before pixels are allocated) into a library-allocated RGBA8 image.
+/// `out` must not be NULL; on success free it with `outpaint_image_free`.
+///
+/// # Safety
+/// `data` must point at `len` readable bytes; `out` at a writable `outpaint_image`.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_decode(
+    data: *const u8,
+    len: usize,
+    out: *mut outpaint_image,
+) -> outpaint_status {
+    if out.is_null() || data.is_null() {
+        return guard(|| null(if out.is_null() { "out" } else { "data" }));
+    }
+    run(|| {
+        let img = outpaint_core::decode(byte_slice(data, len)?, &Limits::default())?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(outpaint_image::from_image(img)) };
+        Ok(())
+    })
+}
+
+/// Encodes an RGBA8 image as PNG (fast compression) into library-allocated bytes.
+/// `out` must not be NULL; on success free it with `outpaint_bytes_free`.
+///
+/// # Safety
+/// `image.data` must point at `image.len` readable bytes; `out` at a writable
+/// `outpaint_bytes`.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_encode_png(
+    image: outpaint_image_view,
+    out: *mut outpaint_bytes,
+) -> outpaint_status {
+    if out.is_null() {
+        return guard(|| null("out"));
+    }
+    run(|| {
+        let png = outpaint_core::encode_png(view(&image)?, PngCompression::Fast)?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(outpaint_bytes::from_vec(png)) };
+        Ok(())
+    })
+}
+
+/// Places `source` on the canvas of `expansion` and fills the new area with `fill`
+/// (`{NULL, 0}` = transparent), writing into the caller's buffer `out` of `out_len ==
+/// new_width * new_height * 4` bytes: no allocation proportional to the canvas.
+///
+/// # Safety
+/// `source.data` must point at `source.len` readable bytes, `out` at `out_len` writable
+/// bytes, `expansion` at a valid `outpaint_expansion`.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_pad_into(
+    source: outpaint_image_view,
+    expansion: *const outpaint_expansion,
+    fill: outpaint_str,
+    out: *mut u8,
+    out_len: usize,
+) -> outpaint_status {
+    if out.is_null() || expansion.is_null() {
+        return guard(|| null(if out.is_null() { "out" } else { "expansion" }));
+    }
+    run(|| {
+        // SAFETY: checked non-NULL; the caller promises it is valid.
+        let x = unsafe { *expansion };
+        let e = outpaint_core::Expansion::from_edges(
+            source.width,
+            source.height,
+            outpaint_core::Edges::new(x.left, x.right, x.top, x.bottom),
+        )?;
+        if (e.new_width, e.new_height) != (x.new_width, x.new_height) {
+            return Err(Error::new(
+                ErrorCode::InvalidDimensions,
+                "the expansion's new size does not match the source plus its edges",
+            ));
+        }
+        // SAFETY: the caller promises `out` points at `out_len` writable bytes.
+        let buf = unsafe { std::slice::from_raw_parts_mut(out, out_len) };
+        outpaint_core::pad_into(view(&source)?, &e, parse(fill, Fill::Transparent)?, buf)
+    })
+}
+
+/// Expands, fits to the profile, pre-fills and masks `source`. On success writes the
+/// canvas (RGBA8, the plan's sent size), the mask (`width * height` bytes, 255 =
+/// generate) and the plan as JSON (UTF-8, not NUL-terminated); free each with
+/// `outpaint_image_free` / `outpaint_bytes_free`. No pointer may be NULL.
+///
+/// # Safety
+/// `source.data` must point at `source.len` readable bytes; `options` at a valid
+/// `outpaint_prepare_options` whose strings point at their bytes; the outputs at
+/// writable structs.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_prepare(
+    source: outpaint_image_view,
+    options: *const outpaint_prepare_options,
+    canvas: *mut outpaint_image,
+    mask: *mut outpaint_bytes,
+    plan_json: *mut outpaint_bytes,
+) -> outpaint_status {
+    if options.is_null() || canvas.is_null() || mask.is_null() || plan_json.is_null() {
+        return guard(|| null("options, canvas, mask and plan_json"));
+    }
+    run(|| {
+        // SAFETY: checked non-NULL; the caller promises it is valid.
+        let opts = prepare_options(unsafe { &*options })?;
+        let p = outpaint_core::prepare(view(&source)?, &opts)?;
+        let json = serde_json::to_vec(&p.plan).expect("plans serialise");
+        // SAFETY: checked non-NULL; the caller promises they are writable.
+        unsafe {
+            canvas.write(outpaint_image::from_image(p.canvas));
+            mask.write(outpaint_bytes::from_vec(p.mask.into_data()));
+            plan_json.write(outpaint_bytes::from_vec(json));
+        }
+        Ok(())
+    })
+}
+
+/// Composites a provider's `result` (any size) with `original` at full resolution
+/// through the plan JSON `outpaint_prepare` gave, with a feathered seam (`curve`
+/// `{NULL, 0}` = smoothstep). `out` must not be NULL; free it with
+/// `outpaint_image_free`.
+///
+/// # Safety
+/// The views must point at their bytes, `plan_json` at its `len` bytes, `out` at a
+/// writable `outpaint_image`.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_composite(
+    original: outpaint_image_view,
+    result: outpaint_image_view,
+    plan_json: outpaint_str,
+    feather: u32,
+    overlap: u32,
+    curve: outpaint_str,
+    out: *mut outpaint_image,
+) -> outpaint_status {
+    if out.is_null() {
+        return guard(|| null("out"));
+    }
+    run(|| {
+        let text = opt_str(plan_json)?
+            .ok_or_else(|| Error::new(ErrorCode::InvalidOption, "the plan JSON is required"))?;
+        let plan: Plan = serde_json::from_str(text).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidOption,
+                format!("the plan JSON is not a plan: {e}"),
+            )
+        })?;
+        let seam = SeamOptions {
+            feather,
+            overlap,
+            curve: parse(curve, Curve::Smoothstep)?,
+        };
+        let (img, _) = outpaint_core::composite(
+            view(&original)?,
+            view(&result)?,
+            &plan,
+            &seam,
+            &Limits::default(),
+        )?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(outpaint_image::from_image(img)) };
+        Ok(())
+    })
+}
+
+/// Prepares `source`, fills it with the offline `local` provider and composites the
+/// result back at full resolution. `out` must not be NULL; free it with
+/// `outpaint_image_free`.
+///
+/// # Safety
+/// As `outpaint_prepare`.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_run_local(
+    source: outpaint_image_view,
+    options: *const outpaint_prepare_options,
+    out: *mut outpaint_image,
+) -> outpaint_status {
+    if options.is_null() || out.is_null() {
+        return guard(|| null("options and out"));
+    }
+    run(|| {
+        // SAFETY: checked non-NULL; the caller promises it is valid.
+        let opts = prepare_options(unsafe { &*options })?;
+        let (_, img) = outpaint_core::run_local(view(&source)?, &opts)?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(outpaint_image::from_image(img)) };
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::buffer::{outpaint_bytes_free, outpaint_image_free};
+
+    fn s(v: &str) -> outpaint_str {
+        outpaint_str {
+            ptr: v.as_ptr().cast(),
+            len: v.len(),
+        }
+    }
+
+    const NONE: outpaint_str = outpaint_str {
+        ptr: std::ptr::null(),
+        len: 0,
+    };
+
+    #[test]
+    fn expand_and_errors() {
+        let mut out = outpaint_expansion::default();
+        let st = unsafe { outpaint_expand(1024, 1024, s("16:9"), NONE, &mut out) };
+        assert_eq!(st, outpaint_status::OUTPAINT_STATUS_OK);
+        assert_eq!((out.left, out.right, out.new_width), (398, 398, 1820));
+        let mut untouched = outpaint_expansion::default();
+        let st = unsafe { outpaint_expand(10, 10, s("17:x"), NONE, &mut untouched) };
+        assert_eq!(st, outpaint_status::OUTPAINT_STATUS_INVALID_TARGET);
+        assert_eq!(untouched, outpaint_expansion::default());
+        let msg = unsafe { std::ffi::CStr::from_ptr(crate::outpaint_last_error_message()) };
+        assert!(msg.to_str().unwrap().starts_with("INVALID_TARGET: "));
+        let st = unsafe { outpaint_expand(10, 10, s("16:9"), NONE, std::ptr::null_mut()) };
+        assert_eq!(st, outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER);
+        let bad = outpaint_str {
+            ptr: b"\xff".as_ptr().cast(),
+            len: 1,
+        };
+        let st = unsafe { outpaint_expand(10, 10, bad, NONE, &mut out) };
+        assert_eq!(st, outpaint_status::OUTPAINT_STATUS_INVALID_OPTION);
+    }
+
+    #[test]
+    fn prepare_composite_and_free() {
+        let px = [90u8, 120, 200, 255].repeat(64 * 64);
+        let src = outpaint_image_view {
+            width: 64,
+            height: 64,
+            data: px.as_ptr(),
+            len: px.len(),
+        };
+        let opts = outpaint_prepare_options {
+            target: s("16:9"),
+            anchor: NONE,
+            fill: s("edge"),
+            curve: NONE,
+            mask: NONE,
+            profile: s("flux-fill"),
+            feather: 8,
+            overlap: 0,
+        };
+        let mut canvas = outpaint_image {
+            width: 0,
+            height: 0,
+            data: std::ptr::null_mut(),
+            len: 0,
+        };
+        let mut mask = outpaint_bytes::from_vec(Vec::new());
+        let mut plan = outpaint_bytes::from_vec(Vec::new());
+        let st = unsafe { outpaint_prepare(src, &opts, &mut canvas, &mut mask, &mut plan) };
+        assert_eq!(st, outpaint_status::OUTPAINT_STATUS_OK);
+        assert_eq!((canvas.width, canvas.height), (128, 64));
+        assert_eq!(mask.len, 128 * 64);
+        let plan_str = outpaint_str {
+            ptr: plan.data.cast(),
+            len: plan.len,
+        };
+        let result = outpaint_image_view {
+            width: canvas.width,
+            height: canvas.height,
+            data: canvas.data,
+            len: canvas.len,
+        };
+        let mut out = outpaint_image {
+            width: 0,
+            height: 0,
+            data: std::ptr::null_mut(),
+            len: 0,
+        };
+        let st = unsafe { outpaint_composite(src, result, plan_str, 8, 0, NONE, &mut out) };
+        assert_eq!(st, outpaint_status::OUTPAINT_STATUS_OK);
+        assert_eq!((out.width, out.height), (114, 64));
+        unsafe {
+            outpaint_image_free(&mut out);
+            outpaint_image_free(&mut out); // double free is a no-op
+            outpaint_image_free(&mut canvas);
+            outpaint_bytes_free(&mut mask);
+            outpaint_bytes_free(&mut plan);
+            outpaint_bytes_free(std::ptr::null_mut());
+        }
+        assert!(out.data.is_null() && mask.data.is_null());
+    }
+}

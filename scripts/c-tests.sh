@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# C surface: the committed header is what cbindgen generates; the C tests (strict C11)
+# and a C++ translation unit build against liboutpaint and pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v cbindgen >/dev/null || { echo "cbindgen 0.29.4 is needed (cargo install --locked cbindgen --version 0.29.4)"; exit 1; }
+tmp=$(mktemp)
+cbindgen --config ffi/cbindgen.toml --crate outpaint-ffi --output "$tmp" ffi
+if ! diff -u bindings/c/outpaint.h "$tmp"; then
+  echo "bindings/c/outpaint.h is stale: regenerate it with cbindgen (see ffi/cbindgen.toml)"
+  exit 1
+fi
+rm -f "$tmp"
+
+cargo build -q -p outpaint-ffi
+out=target/c
+mkdir -p "$out"
+libs="-lpthread -ldl -lm"
+gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/test_outpaint.c target/debug/liboutpaint.a $libs -o "$out/test_outpaint"
+"$out/test_outpaint"
+g++ -Wall -Wextra -Werror -std=c++17 -Ibindings/c tests/c/cpp_compat.cpp target/debug/liboutpaint.a $libs -o "$out/cpp_compat"
+"$out/cpp_compat"
+echo "C++ translation unit compiled and ran"

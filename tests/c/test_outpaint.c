@@ -1,0 +1,184 @@
+/* C tests of liboutpaint: every function, every error path. Built with
+ * -Wall -Wextra -Werror -std=c11 by scripts/c-tests.sh (also under ASan/UBSan and
+ * valgrind in later work). Prints "N passed, M failed". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outpaint.h"
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (cond) {                                                                \
+      passed++;                                                                \
+    } else {                                                                   \
+      failed++;                                                                \
+      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__,  \
+              __LINE__, #cond, outpaint_last_error_message());                 \
+    }                                                                          \
+  } while (0)
+
+static const outpaint_str NONE = {NULL, 0};
+
+static void test_expand(void) {
+  outpaint_expansion e;
+  memset(&e, 0, sizeof e);
+  CHECK(outpaint_expand(1024, 1024, outpaint_str_c("16:9"), NONE, &e) == OUTPAINT_STATUS_OK);
+  CHECK(e.left == 398 && e.right == 398 && e.new_width == 1820 && e.new_height == 1024);
+  CHECK(strcmp(outpaint_last_error_message(), "") == 0);
+  CHECK(outpaint_expand(1920, 1080, outpaint_str_c("9:16"), NONE, &e) == OUTPAINT_STATUS_OK);
+  CHECK(e.top == 1166 && e.bottom == 1167 && e.new_height == 3413);
+  CHECK(outpaint_expand(1024, 1024, outpaint_str_c("expand_all"), outpaint_str_c("top-left"), &e) ==
+        OUTPAINT_STATUS_OK);
+  CHECK(e.left == 0 && e.right == 512 && e.top == 0 && e.bottom == 512);
+  /* A target given with a length, not NUL-terminated. */
+  const char buf[] = {'4', ':', '3', 'X'};
+  outpaint_str t = {buf, 3};
+  CHECK(outpaint_expand(1024, 1024, t, NONE, &e) == OUTPAINT_STATUS_OK && e.new_width == 1365);
+
+  /* Errors: outputs untouched, codes and messages. */
+  outpaint_expansion before = e;
+  CHECK(outpaint_expand(10, 10, outpaint_str_c("wide"), NONE, &e) == OUTPAINT_STATUS_INVALID_TARGET);
+  CHECK(memcmp(&before, &e, sizeof e) == 0);
+  CHECK(strncmp(outpaint_last_error_message(), "INVALID_TARGET: ", 16) == 0);
+  CHECK(outpaint_expand(0, 10, outpaint_str_c("16:9"), NONE, &e) == OUTPAINT_STATUS_INVALID_DIMENSIONS);
+  CHECK(outpaint_expand(20000, 10, outpaint_str_c("16:9"), NONE, &e) == OUTPAINT_STATUS_IMAGE_TOO_LARGE);
+  CHECK(outpaint_expand(10, 10, outpaint_str_c("16:9"), outpaint_str_c("middle"), &e) ==
+        OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_expand(10, 10, NONE, NONE, &e) == OUTPAINT_STATUS_INVALID_TARGET);
+  CHECK(outpaint_expand(10, 10, outpaint_str_c("16:9"), NONE, NULL) == OUTPAINT_STATUS_NULL_PARAMETER);
+  outpaint_str dangling = {NULL, 5};
+  CHECK(outpaint_expand(10, 10, dangling, NONE, &e) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(strcmp(outpaint_status_name(OUTPAINT_STATUS_STORAGE_ERROR), "STORAGE_ERROR") == 0);
+  CHECK(strcmp(outpaint_status_name(OUTPAINT_STATUS_OK), "OK") == 0);
+  CHECK(strcmp(outpaint_status_name((outpaint_status)12345), "UNKNOWN") == 0);
+}
+
+static uint8_t *gradient(uint32_t w, uint32_t h) {
+  uint8_t *px = malloc((size_t)w * h * 4);
+  for (uint32_t y = 0; y < h; y++)
+    for (uint32_t x = 0; x < w; x++) {
+      uint8_t *p = px + ((size_t)y * w + x) * 4;
+      p[0] = (uint8_t)(x * 4);
+      p[1] = (uint8_t)(y * 4);
+      p[2] = 100;
+      p[3] = 255;
+    }
+  return px;
+}
+
+static void test_codec(void) {
+  uint8_t *px = gradient(40, 30);
+  outpaint_image_view v = {40, 30, px, 40 * 30 * 4};
+  outpaint_bytes png = {NULL, 0};
+  CHECK(outpaint_encode_png(v, &png) == OUTPAINT_STATUS_OK && png.len > 8);
+  outpaint_image img = {0, 0, NULL, 0};
+  CHECK(outpaint_decode(png.data, png.len, &img) == OUTPAINT_STATUS_OK);
+  CHECK(img.width == 40 && img.height == 30 && img.len == 40 * 30 * 4);
+  CHECK(img.data && memcmp(img.data, px, img.len) == 0);
+  outpaint_image_free(&img);
+  CHECK(img.data == NULL);
+  outpaint_image_free(&img); /* twice: no-op */
+  outpaint_image_free(NULL);
+
+  /* Corrupt and unsupported bytes, zero length, NULL. */
+  outpaint_image untouched = {7, 7, NULL, 0};
+  CHECK(outpaint_decode(png.data, png.len / 2, &untouched) == OUTPAINT_STATUS_CORRUPT_IMAGE);
+  CHECK(untouched.width == 7);
+  const uint8_t gif[] = "GIF89a....";
+  CHECK(outpaint_decode(gif, sizeof gif, &untouched) == OUTPAINT_STATUS_UNSUPPORTED_FORMAT);
+  CHECK(outpaint_decode(png.data, 0, &untouched) == OUTPAINT_STATUS_UNSUPPORTED_FORMAT);
+  CHECK(outpaint_decode(NULL, 10, &untouched) == OUTPAINT_STATUS_NULL_PARAMETER);
+  CHECK(outpaint_decode(png.data, png.len, NULL) == OUTPAINT_STATUS_NULL_PARAMETER);
+  outpaint_bytes_free(&png);
+  outpaint_bytes_free(&png);
+  outpaint_bytes_free(NULL);
+
+  /* A view whose length does not match its size. */
+  outpaint_image_view bad = {40, 30, px, 10};
+  outpaint_bytes out = {NULL, 0};
+  CHECK(outpaint_encode_png(bad, &out) == OUTPAINT_STATUS_INVALID_DIMENSIONS);
+  outpaint_image_view zero = {0, 30, px, 0};
+  CHECK(outpaint_encode_png(zero, &out) == OUTPAINT_STATUS_INVALID_DIMENSIONS);
+  CHECK(out.data == NULL);
+  free(px);
+}
+
+static void test_prepare_composite(void) {
+  uint8_t *px = gradient(64, 64);
+  outpaint_image_view src = {64, 64, px, 64 * 64 * 4};
+  outpaint_prepare_options o;
+  memset(&o, 0, sizeof o);
+  o.target = outpaint_str_c("16:9");
+  o.fill = outpaint_str_c("edge");
+  o.profile = outpaint_str_c("flux-fill");
+  o.feather = 8;
+  outpaint_image canvas = {0, 0, NULL, 0};
+  outpaint_bytes mask = {NULL, 0}, plan = {NULL, 0};
+  CHECK(outpaint_prepare(src, &o, &canvas, &mask, &plan) == OUTPAINT_STATUS_OK);
+  /* 64x64 -> 114x64 -> flux-fill pads to 128x64 (multiples of 16). */
+  CHECK(canvas.width == 128 && canvas.height == 64 && mask.len == 128 * 64);
+  CHECK(mask.data[0] == 255 && mask.data[32 * 128 + 64] == 0);
+  /* Edge fill: first pixel of a row repeats the original's first pixel. */
+  CHECK(canvas.data[0] == px[0] && canvas.data[3] == 255);
+  CHECK(plan.len > 0 && memchr(plan.data, '{', plan.len) == plan.data);
+
+  outpaint_image_view result = {canvas.width, canvas.height, canvas.data, canvas.len};
+  outpaint_str plan_s = {(const char *)plan.data, plan.len};
+  outpaint_image out = {0, 0, NULL, 0};
+  CHECK(outpaint_composite(src, result, plan_s, 8, 0, NONE, &out) == OUTPAINT_STATUS_OK);
+  CHECK(out.width == 114 && out.height == 64);
+  /* Outside the 8 px band the original comes back byte-identical. */
+  size_t left = 25;
+  CHECK(memcmp(out.data + (10 * 114 + left + 20) * 4, px + (10 * 64 + 20) * 4, 4 * 20) == 0);
+  outpaint_image_free(&out);
+
+  CHECK(outpaint_composite(src, result, outpaint_str_c("{not a plan"), 8, 0, NONE, &out) ==
+        OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_composite(src, result, NONE, 8, 0, NONE, &out) == OUTPAINT_STATUS_INVALID_OPTION);
+  outpaint_image_view other = {32, 32, px, 32 * 32 * 4};
+  CHECK(outpaint_composite(other, result, plan_s, 8, 0, NONE, &out) ==
+        OUTPAINT_STATUS_INVALID_DIMENSIONS);
+
+  o.fill = outpaint_str_c("smear");
+  CHECK(outpaint_prepare(src, &o, &canvas, &mask, &plan) == OUTPAINT_STATUS_INVALID_OPTION);
+  o.fill = outpaint_str_c("blur");
+  o.feather = 1000000;
+  CHECK(outpaint_prepare(src, &o, &canvas, &mask, &plan) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_prepare(src, NULL, &canvas, &mask, &plan) == OUTPAINT_STATUS_NULL_PARAMETER);
+  o.feather = 8;
+
+  /* The offline local provider, end to end. */
+  outpaint_image full = {0, 0, NULL, 0};
+  CHECK(outpaint_run_local(src, &o, &full) == OUTPAINT_STATUS_OK);
+  CHECK(full.width == 114 && full.height == 64 && full.data[3] == 255);
+  outpaint_image_free(&full);
+
+  /* Caller-allocated canvas. */
+  outpaint_expansion e;
+  CHECK(outpaint_expand(64, 64, outpaint_str_c("16:9"), NONE, &e) == OUTPAINT_STATUS_OK);
+  size_t n = (size_t)e.new_width * e.new_height * 4;
+  uint8_t *buf = malloc(n);
+  CHECK(outpaint_pad_into(src, &e, outpaint_str_c("mirror"), buf, n) == OUTPAINT_STATUS_OK);
+  CHECK(memcmp(buf + (size_t)e.left * 4, px, 4) == 0);
+  CHECK(outpaint_pad_into(src, &e, NONE, buf, n - 1) == OUTPAINT_STATUS_INVALID_DIMENSIONS);
+  CHECK(outpaint_pad_into(src, NULL, NONE, buf, n) == OUTPAINT_STATUS_NULL_PARAMETER);
+  free(buf);
+
+  outpaint_image_free(&canvas);
+  outpaint_bytes_free(&mask);
+  outpaint_bytes_free(&plan);
+  free(px);
+}
+
+int main(void) {
+  CHECK(OUTPAINT_VERSION_MAJOR == 0 && OUTPAINT_VERSION_MINOR == 1);
+  CHECK(strcmp(outpaint_version(), "0.1.0") == 0);
+  test_expand();
+  test_codec();
+  test_prepare_composite();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
