@@ -22,3 +22,15 @@ gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/test_outpaint.c target/d
 g++ -Wall -Wextra -Werror -std=c++17 -Ibindings/c tests/c/cpp_compat.cpp target/debug/liboutpaint.a $libs -o "$out/cpp_compat"
 "$out/cpp_compat"
 echo "C++ translation unit compiled and ran"
+
+# The same C tests under AddressSanitizer + UndefinedBehaviorSanitizer (leaks included)
+# and under valgrind: zero errors, zero leaks.
+gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+  -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/test_outpaint.c target/debug/liboutpaint.a $libs \
+  -o "$out/test_outpaint_asan"
+ASAN_OPTIONS=detect_leaks=1 "$out/test_outpaint_asan"
+echo "ASan + UBSan: clean"
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 1; }
+valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+  "$out/test_outpaint" 2> "$out/valgrind.log"
+grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|All heap blocks" "$out/valgrind.log" | sed 's/^==[0-9]*== //'
