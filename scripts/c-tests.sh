@@ -34,3 +34,19 @@ command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install va
 valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
   "$out/test_outpaint" 2> "$out/valgrind.log"
 grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|All heap blocks" "$out/valgrind.log" | sed 's/^==[0-9]*== //'
+
+# Install into a scratch prefix and build the example through pkg-config, then run it.
+prefix=$(mktemp -d)
+PROFILE=debug ./scripts/install-c.sh "$prefix"
+test "$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --modversion outpaint)" = \
+  "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+make -s -C examples/c clean
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" make -s -C examples/c
+rm -rf out-c && mkdir -p out-c
+examples/c/outpaint-c examples/images/lake.jpg out-c
+for f in canvas.png mask.png plan.json result.png; do test -s "out-c/$f"; done
+# The example linked the shared library from the prefix.
+ldd examples/c/outpaint-c | grep -q "$prefix/lib/liboutpaint.so"
+make -s -C examples/c clean
+rm -rf "$prefix" out-c
+echo "C example: installed, linked via pkg-config, ran"
