@@ -19,6 +19,8 @@ mkdir -p "$out"
 libs="-lpthread -ldl -lm"
 gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/test_outpaint.c target/debug/liboutpaint.a $libs -o "$out/test_outpaint"
 "$out/test_outpaint"
+gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/vectors.c target/debug/liboutpaint.a $libs -o "$out/vectors"
+"$out/vectors" tests/vectors
 g++ -Wall -Wextra -Werror -std=c++17 -Ibindings/c tests/c/cpp_compat.cpp target/debug/liboutpaint.a $libs -o "$out/cpp_compat"
 "$out/cpp_compat"
 echo "C++ translation unit compiled and ran"
@@ -29,6 +31,10 @@ gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
   -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/test_outpaint.c target/debug/liboutpaint.a $libs \
   -o "$out/test_outpaint_asan"
 ASAN_OPTIONS=detect_leaks=1 "$out/test_outpaint_asan"
+gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+  -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/vectors.c target/debug/liboutpaint.a $libs \
+  -o "$out/vectors_asan"
+ASAN_OPTIONS=detect_leaks=1 "$out/vectors_asan" tests/vectors
 echo "ASan + UBSan: clean"
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 1; }
 valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \

@@ -212,6 +212,25 @@ outpaint_status outpaint_pad_into(outpaint_image_view source,
                                   uint8_t *out,
                                   size_t out_len);
 
+// Writes the mask of `expansion` (255 = generate, 0 = keep) into the caller's buffer
+// `out` of `out_len == new_width * new_height` bytes. `kind` is `feathered` (default),
+// `binary` or `inverted`; `curve` defaults to `smoothstep`. On success, if not NULL,
+// `effective_feather` and `effective_overlap` receive the values used after clamping.
+//
+// # Safety
+// `expansion` must point at a valid `outpaint_expansion`, `out` at `out_len` writable
+// bytes, the strings at their bytes, and the two optional outputs (if not NULL) at
+// writable `uint32_t`s.
+outpaint_status outpaint_mask_into(const outpaint_expansion *expansion,
+                                   uint32_t feather,
+                                   uint32_t overlap,
+                                   outpaint_str curve,
+                                   outpaint_str kind,
+                                   uint8_t *out,
+                                   size_t out_len,
+                                   uint32_t *effective_feather,
+                                   uint32_t *effective_overlap);
+
 // Expands, fits to the profile, pre-fills and masks `source`. On success writes the
 // canvas (RGBA8, the plan's sent size), the mask (`width * height` bytes, 255 =
 // generate) and the plan as JSON (UTF-8, not NUL-terminated); free each with

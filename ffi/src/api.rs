@@ -220,22 +220,85 @@ pub unsafe extern "C" fn outpaint_pad_into(
     }
     run(|| {
         // SAFETY: checked non-NULL; the caller promises it is valid.
-        let x = unsafe { *expansion };
-        let e = outpaint_core::Expansion::from_edges(
-            source.width,
-            source.height,
-            outpaint_core::Edges::new(x.left, x.right, x.top, x.bottom),
-        )?;
-        if (e.new_width, e.new_height) != (x.new_width, x.new_height) {
-            return Err(Error::new(
-                ErrorCode::InvalidDimensions,
-                "the expansion's new size does not match the source plus its edges",
-            ));
-        }
+        let e = expansion_of(unsafe { &*expansion })?;
         // SAFETY: the caller promises `out` points at `out_len` writable bytes.
         let buf = unsafe { std::slice::from_raw_parts_mut(out, out_len) };
         outpaint_core::pad_into(view(&source)?, &e, parse(fill, Fill::Transparent)?, buf)
     })
+}
+
+/// Writes the mask of `expansion` (255 = generate, 0 = keep) into the caller's buffer
+/// `out` of `out_len == new_width * new_height` bytes. `kind` is `feathered` (default),
+/// `binary` or `inverted`; `curve` defaults to `smoothstep`. On success, if not NULL,
+/// `effective_feather` and `effective_overlap` receive the values used after clamping.
+///
+/// # Safety
+/// `expansion` must point at a valid `outpaint_expansion`, `out` at `out_len` writable
+/// bytes, the strings at their bytes, and the two optional outputs (if not NULL) at
+/// writable `uint32_t`s.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn outpaint_mask_into(
+    expansion: *const outpaint_expansion,
+    feather: u32,
+    overlap: u32,
+    curve: outpaint_str,
+    kind: outpaint_str,
+    out: *mut u8,
+    out_len: usize,
+    effective_feather: *mut u32,
+    effective_overlap: *mut u32,
+) -> outpaint_status {
+    if out.is_null() || expansion.is_null() {
+        return guard(|| null(if out.is_null() { "out" } else { "expansion" }));
+    }
+    run(|| {
+        // SAFETY: checked non-NULL; the caller promises it is valid.
+        let x = unsafe { *expansion };
+        let e = expansion_of(&x)?;
+        let opts = SeamOptions {
+            feather,
+            overlap,
+            curve: parse(curve, Curve::Smoothstep)?,
+        };
+        let kind = parse(kind, MaskKind::Feathered)?;
+        // SAFETY: the caller promises `out` points at `out_len` writable bytes.
+        let buf = unsafe { std::slice::from_raw_parts_mut(out, out_len) };
+        let seam = outpaint_core::mask_into(&outpaint_core::Layout::of(&e), &opts, kind, buf)?;
+        // SAFETY: optional outputs, written when not NULL.
+        unsafe {
+            if !effective_feather.is_null() {
+                *effective_feather = seam.feather;
+            }
+            if !effective_overlap.is_null() {
+                *effective_overlap = seam.overlap;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Checks a C expansion and turns it into the core's.
+fn expansion_of(x: &outpaint_expansion) -> Result<outpaint_core::Expansion, Error> {
+    let w = x
+        .new_width
+        .checked_sub(x.left)
+        .and_then(|v| v.checked_sub(x.right));
+    let h = x
+        .new_height
+        .checked_sub(x.top)
+        .and_then(|v| v.checked_sub(x.bottom));
+    match (w, h) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => outpaint_core::Expansion::from_edges(
+            w,
+            h,
+            outpaint_core::Edges::new(x.left, x.right, x.top, x.bottom),
+        ),
+        _ => Err(Error::new(
+            ErrorCode::InvalidDimensions,
+            "the expansion's edges do not fit inside its new size",
+        )),
+    }
 }
 
 /// Expands, fits to the profile, pre-fills and masks `source`. On success writes the

@@ -167,6 +167,29 @@ static void test_prepare_composite(void) {
   CHECK(outpaint_pad_into(src, NULL, NONE, buf, n) == OUTPAINT_STATUS_NULL_PARAMETER);
   free(buf);
 
+  /* Masks into a caller buffer: clamping reported, error paths. */
+  size_t mn = (size_t)e.new_width * e.new_height;
+  uint8_t *m = malloc(mn);
+  uint32_t ef = 0, eo = 0;
+  CHECK(outpaint_mask_into(&e, 500, 4, NONE, outpaint_str_c("binary"), m, mn, &ef, &eo) ==
+        OUTPAINT_STATUS_OK);
+  CHECK(ef == 28 && eo == 4); /* 64 px wide, grown both sides: 32 per side - 4 overlap */
+  CHECK(m[0] == 255 && m[(size_t)e.left + 4] == 0 && m[(size_t)e.left + 3] == 255);
+  CHECK(outpaint_mask_into(&e, 0, 0, NONE, NONE, m, mn, NULL, NULL) == OUTPAINT_STATUS_OK);
+  CHECK(outpaint_mask_into(&e, 0, 0, NONE, outpaint_str_c("grey"), m, mn, NULL, NULL) ==
+        OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_mask_into(&e, 0, 0, NONE, outpaint_str_c("alpha"), m, mn, NULL, NULL) ==
+        OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_mask_into(&e, 0, 0, NONE, NONE, m, mn - 1, NULL, NULL) ==
+        OUTPAINT_STATUS_INVALID_DIMENSIONS);
+  CHECK(outpaint_mask_into(&e, 0, 0, NONE, NONE, NULL, mn, NULL, NULL) ==
+        OUTPAINT_STATUS_NULL_PARAMETER);
+  outpaint_expansion broken = e;
+  broken.left = broken.new_width;
+  CHECK(outpaint_mask_into(&broken, 0, 0, NONE, NONE, m, mn, NULL, NULL) ==
+        OUTPAINT_STATUS_INVALID_DIMENSIONS);
+  free(m);
+
   outpaint_image_free(&canvas);
   outpaint_bytes_free(&mask);
   outpaint_bytes_free(&plan);
