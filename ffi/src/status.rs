@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
 use outpaint_core::ErrorCode;
 
@@ -111,46 +112,32 @@ pub extern "C" fn outpaint_last_error_message() -> *const c_char {
     LAST_ERROR.with(|e| e.borrow().as_ptr())
 }
 
+/// The core's code names as C strings, made once (in `ErrorCode::ALL` order).
+fn code_names() -> &'static [CString] {
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        ErrorCode::ALL
+            .iter()
+            .map(|c| CString::new(c.as_str()).expect("codes have no NUL"))
+            .collect()
+    })
+}
+
 /// The stable name of a status (`"INVALID_TARGET"`, `"OK"`, ...): a static string,
 /// never NULL, never to be freed. Unknown values give `"UNKNOWN"`.
 #[no_mangle]
 pub extern "C" fn outpaint_status_name(status: outpaint_status) -> *const c_char {
-    let name: &'static [u8] = match status {
-        OUTPAINT_STATUS_OK => b"OK\0",
-        OUTPAINT_STATUS_NULL_PARAMETER => b"NULL_PARAMETER\0",
-        OUTPAINT_STATUS_PANIC => b"PANIC\0",
+    match status {
+        OUTPAINT_STATUS_OK => c"OK".as_ptr(),
+        OUTPAINT_STATUS_NULL_PARAMETER => c"NULL_PARAMETER".as_ptr(),
+        OUTPAINT_STATUS_PANIC => c"PANIC".as_ptr(),
         s => match ErrorCode::ALL
             .iter()
-            .find(|&&c| outpaint_status::from(c) == s)
+            .position(|&c| outpaint_status::from(c) == s)
         {
-            Some(c) => code_name(*c),
-            None => b"UNKNOWN\0",
+            Some(i) => code_names()[i].as_ptr(),
+            None => c"UNKNOWN".as_ptr(),
         },
-    };
-    name.as_ptr().cast()
-}
-
-fn code_name(c: ErrorCode) -> &'static [u8] {
-    match c {
-        ErrorCode::InvalidDimensions => b"INVALID_DIMENSIONS\0",
-        ErrorCode::InvalidTarget => b"INVALID_TARGET\0",
-        ErrorCode::InvalidOption => b"INVALID_OPTION\0",
-        ErrorCode::UnsupportedFormat => b"UNSUPPORTED_FORMAT\0",
-        ErrorCode::CorruptImage => b"CORRUPT_IMAGE\0",
-        ErrorCode::ImageTooLarge => b"IMAGE_TOO_LARGE\0",
-        ErrorCode::InvalidSessionId => b"INVALID_SESSION_ID\0",
-        ErrorCode::SessionNotFound => b"SESSION_NOT_FOUND\0",
-        ErrorCode::ModelNotFound => b"MODEL_NOT_FOUND\0",
-        ErrorCode::ModelDisabled => b"MODEL_DISABLED\0",
-        ErrorCode::PromptRequired => b"PROMPT_REQUIRED\0",
-        ErrorCode::PromptTooLong => b"PROMPT_TOO_LONG\0",
-        ErrorCode::IterationNotFound => b"ITERATION_NOT_FOUND\0",
-        ErrorCode::IterationLimit => b"ITERATION_LIMIT\0",
-        ErrorCode::Conflict => b"CONFLICT\0",
-        ErrorCode::ProviderError => b"PROVIDER_ERROR\0",
-        ErrorCode::ProviderTimeout => b"PROVIDER_TIMEOUT\0",
-        ErrorCode::StorageError => b"STORAGE_ERROR\0",
-        _ => b"UNKNOWN\0",
     }
 }
 
