@@ -23,6 +23,7 @@
 #ifndef OUTPAINT_H
 #define OUTPAINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,6 +82,38 @@ typedef enum {
   // A panic was caught at the boundary (a bug in outpaint; please report it).
   OUTPAINT_STATUS_PANIC = 7101,
 } outpaint_status;
+
+// What an effect asks for.
+typedef enum {
+  // Read `key`: answer with `outpaint_engine_submit_get` (or `_storage_error`).
+  OUTPAINT_EFFECT_GET = 1,
+  // Write `body` at `key` if `expect` holds: answer with `outpaint_engine_submit_put`.
+  OUTPAINT_EFFECT_PUT = 2,
+  // List keys starting with `key`: answer with `outpaint_engine_submit_list`.
+  OUTPAINT_EFFECT_LIST = 3,
+  // Call a provider with the job fields: answer with `outpaint_engine_submit_image`
+  // or `outpaint_engine_submit_failure`.
+  OUTPAINT_EFFECT_CALL = 4,
+  // Wait `sleep_ms`: answer with `outpaint_engine_submit_slept`.
+  OUTPAINT_EFFECT_SLEEP = 5,
+  // Finished: `status` and `text` (the outcome JSON on success, the error message
+  // otherwise). Nothing to answer.
+  OUTPAINT_EFFECT_DONE = 6,
+} outpaint_effect_kind;
+
+// The precondition of a PUT.
+typedef enum {
+  // Write unconditionally.
+  OUTPAINT_EXPECT_ANY = 0,
+  // Write only if the key does not exist.
+  OUTPAINT_EXPECT_ABSENT = 1,
+  // Write only if the key's current tag equals `expect_tag`.
+  OUTPAINT_EXPECT_TAG = 2,
+} outpaint_expect;
+
+// A running session operation (opaque). Create with `outpaint_engine_new`, release
+// with `outpaint_engine_free`. Not safe for concurrent use from several threads.
+typedef struct outpaint_engine outpaint_engine;
 
 // A borrowed UTF-8 string: `ptr` to `len` bytes, no NUL needed. `{NULL, 0}` means
 // "not given" (the option's default).
@@ -163,6 +196,65 @@ typedef struct {
   // Overlap in pixels.
   uint32_t overlap;
 } outpaint_prepare_options;
+
+// One effect, as views into the engine: valid until the next poll, submit or free on
+// the same engine. Fields not used by `kind` are zero / `{NULL, 0}`.
+typedef struct {
+  // What is asked.
+  outpaint_effect_kind kind;
+  // GET, PUT: the key; LIST: the prefix.
+  outpaint_str key;
+  // PUT: the bytes to write.
+  const uint8_t *body;
+  // PUT: their count.
+  size_t body_len;
+  // PUT: the precondition.
+  outpaint_expect expect;
+  // PUT with `OUTPAINT_EXPECT_TAG`: the tag.
+  outpaint_str expect_tag;
+  // SLEEP: milliseconds.
+  uint64_t sleep_ms;
+  // CALL: `flux`, `recraft`, `gemini` or `openai`.
+  outpaint_str model;
+  // CALL: `generate`, `iterate` or `outpaint`.
+  outpaint_str job;
+  // CALL: the final prompt.
+  outpaint_str prompt;
+  // CALL: the source image bytes (may be empty for generate).
+  const uint8_t *source;
+  // CALL: their count.
+  size_t source_len;
+  // CALL outpaint: the canvas PNG in the sent geometry.
+  const uint8_t *canvas_png;
+  // CALL outpaint: its size.
+  size_t canvas_png_len;
+  // CALL outpaint: the mask PNG (255 = generate).
+  const uint8_t *mask_png;
+  // CALL outpaint: its size.
+  size_t mask_png_len;
+  // CALL outpaint: the direction sentence.
+  outpaint_str direction;
+  // DONE: the operation's status.
+  outpaint_status status;
+  // DONE: the outcome JSON (success) or the error message.
+  outpaint_str text;
+} outpaint_effect;
+
+// Host callbacks for `outpaint_engine_run`. Each receives `user_data`, the engine and
+// the effect, and must answer by calling exactly one `outpaint_engine_submit_*`
+// function on that engine before returning. A NULL callback fails the operation with
+// `STORAGE_ERROR` (storage) or `PROVIDER_ERROR` (call) when its effect comes up.
+// `now_ms` may be NULL (time then stands still at 0).
+typedef struct {
+  // Passed to every callback.
+  void *user_data;
+  // Milliseconds since the Unix epoch.
+  uint64_t (*now_ms)(void *user_data);
+  // Answers GET, PUT, LIST and SLEEP effects.
+  void (*storage)(void *user_data, outpaint_engine *engine, const outpaint_effect *effect);
+  // Answers CALL effects.
+  void (*provider)(void *user_data, outpaint_engine *engine, const outpaint_effect *effect);
+} outpaint_host;
 
 #ifdef __cplusplus
 extern "C" {
@@ -285,6 +377,110 @@ void outpaint_bytes_free(outpaint_bytes *bytes);
 // # Safety
 // `image` must be NULL or point at an `outpaint_image` filled by this library.
 void outpaint_image_free(outpaint_image *image);
+
+// Starts an operation (JSON, see above) with an engine config (JSON of
+// `EngineConfig` in camelCase, `{NULL, 0}` = defaults). `image` (may be NULL with
+// length 0) is the source handed to providers by `generate`. `now_ms` is the host's
+// clock; `seed` its randomness. On success `*out` receives the engine; free it with
+// `outpaint_engine_free`.
+//
+// # Safety
+// The strings and `image` must point at their bytes; `out` at a writable pointer.
+outpaint_status outpaint_engine_new(outpaint_str operation_json,
+                                    outpaint_str config_json,
+                                    const uint8_t *image,
+                                    size_t image_len,
+                                    uint64_t now_ms,
+                                    uint64_t seed,
+                                    outpaint_engine **out);
+
+// Frees an engine (NULL is a no-op). Views from its effects become invalid.
+//
+// # Safety
+// `engine` must be NULL or come from `outpaint_engine_new`, and not be used after.
+void outpaint_engine_free(outpaint_engine *engine);
+
+// Advances the engine and describes the next effect (or the end) in `*effect`. Poll
+// again after answering with a submit function. Polling before answering repeats the
+// same effect; polling after DONE repeats DONE.
+//
+// # Safety
+// `engine` must be a live engine; `effect` a writable `outpaint_effect`.
+outpaint_status outpaint_engine_poll(outpaint_engine *engine,
+                                     uint64_t now_ms,
+                                     outpaint_effect *effect);
+
+// Answers a GET: `found` false for a missing key; else `data`/`len` and its `tag`.
+//
+// # Safety
+// `engine` must be a live engine; `data` and `tag` must point at their bytes.
+outpaint_status outpaint_engine_submit_get(outpaint_engine *engine,
+                                           bool found,
+                                           const uint8_t *data,
+                                           size_t len,
+                                           outpaint_str tag);
+
+// Answers a PUT: `written` false when the precondition did not hold; else the new
+// `tag`.
+//
+// # Safety
+// `engine` must be a live engine; `tag` must point at its bytes.
+outpaint_status outpaint_engine_submit_put(outpaint_engine *engine, bool written, outpaint_str tag);
+
+// Answers a LIST with `count` keys.
+//
+// # Safety
+// `engine` must be a live engine; `keys` must point at `count` string views (NULL
+// allowed when `count` is 0).
+outpaint_status outpaint_engine_submit_list(outpaint_engine *engine,
+                                            const outpaint_str *keys,
+                                            size_t count);
+
+// Answers a CALL with the provider's image (PNG, JPEG or WebP bytes).
+//
+// # Safety
+// `engine` must be a live engine; `data` must point at `len` bytes.
+outpaint_status outpaint_engine_submit_image(outpaint_engine *engine,
+                                             const uint8_t *data,
+                                             size_t len);
+
+// Answers a CALL with a failure: whether a retry may help, whether it was a timeout,
+// and the provider's message (redacted before it is stored).
+//
+// # Safety
+// `engine` must be a live engine; `message` must point at its bytes.
+outpaint_status outpaint_engine_submit_failure(outpaint_engine *engine,
+                                               bool retryable,
+                                               bool timeout,
+                                               outpaint_str message);
+
+// Answers a SLEEP.
+//
+// # Safety
+// `engine` must be a live engine.
+outpaint_status outpaint_engine_submit_slept(outpaint_engine *engine);
+
+// Answers a GET, PUT or LIST with a storage failure (the operation fails with
+// `STORAGE_ERROR` carrying `message`).
+//
+// # Safety
+// `engine` must be a live engine; `message` must point at its bytes.
+outpaint_status outpaint_engine_submit_storage_error(outpaint_engine *engine, outpaint_str message);
+
+// Runs an operation to the end with the host's callbacks. On success `*outcome_json`
+// receives the outcome JSON (free with `outpaint_bytes_free`); on failure the
+// operation's status is returned and `outpaint_last_error_message()` has the detail.
+//
+// # Safety
+// As `outpaint_engine_new`; `host` must point at a valid `outpaint_host` whose
+// callbacks follow its contract; `outcome_json` at a writable `outpaint_bytes`.
+outpaint_status outpaint_engine_run(outpaint_str operation_json,
+                                    outpaint_str config_json,
+                                    const uint8_t *image,
+                                    size_t image_len,
+                                    const outpaint_host *host,
+                                    uint64_t seed,
+                                    outpaint_bytes *outcome_json);
 
 // The message of the last failed call on this thread (`CODE: detail`), or "" after a
 // success. Never NULL; owned by the library and valid until the next outpaint call on

@@ -43,7 +43,7 @@ use crate::{validate, Fill};
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "op")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "op")]
 pub enum Operation {
     /// Create a session and generate index 0 in every enabled model.
     Generate {

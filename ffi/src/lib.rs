@@ -15,6 +15,7 @@
 mod api;
 mod boundary;
 mod buffer;
+mod engine;
 mod status;
 
 pub use api::*;
@@ -27,6 +28,7 @@ pub const OUTPAINT_VERSION_MINOR: u32 = 1;
 pub const OUTPAINT_VERSION_PATCH: u32 = 0;
 
 pub use buffer::*;
+pub use engine::*;
 pub use status::*;
 
 #[cfg(test)]
