@@ -58,8 +58,11 @@ test "$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --modversion outpaint)"
 make -s -C examples/c clean
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" make -s -C examples/c
 rm -rf out-c && mkdir -p out-c
-examples/c/outpaint-c examples/images/lake.jpg out-c
+examples/c/outpaint-c examples/images/lake.jpg out-c > out-c/stdout.txt
 for f in canvas.png mask.png plan.json result.png; do test -s "out-c/$f"; done
+# The session ran through the engine with the C folder store: status, images, context.
+grep -q '"outpaintPreset":"16:9"' out-c/stdout.txt
+ls out-c/store/sessions/*/status.json out-c/store/sessions/*/images/flux-1.png out-c/store/sessions/*/context/flux.json >/dev/null
 # The example linked the shared library from the prefix.
 ldd examples/c/outpaint-c | grep -q "$prefix/lib/liboutpaint.so"
 make -s -C examples/c clean

@@ -454,6 +454,15 @@ outpaint_status outpaint_engine_submit_failure(outpaint_engine *engine,
                                                bool timeout,
                                                outpaint_str message);
 
+// Answers the waiting CALL with the built-in offline `local` provider (generate returns
+// the job's source or a picture made from the prompt; iterate regrades the source;
+// outpaint fills the canvas from the image itself). `OUTPAINT_STATUS_CONFLICT` when no
+// CALL is waiting.
+//
+// # Safety
+// `engine` must be a live engine.
+outpaint_status outpaint_engine_submit_local(outpaint_engine *engine);
+
 // Answers a SLEEP.
 //
 // # Safety

@@ -1,11 +1,16 @@
 /* outpaint-c: outpaints a photo to 16:9 offline through liboutpaint.
  *   outpaint-c IMAGE OUTDIR
  * writes OUTDIR/canvas.png, OUTDIR/mask.png (as a greyscale RGBA PNG), OUTDIR/plan.json
- * and OUTDIR/result.png. */
+ * and OUTDIR/result.png; then runs a session through the engine with C callbacks (a
+ * folder store in OUTDIR/store and the built-in local provider): generate from the
+ * photo, outpaint it to 16:9, and prints the session JSON. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "folder_store.h"
 #include "outpaint.h"
 
 static int fail(const char *what) {
@@ -51,6 +56,47 @@ static int write_png(const char *dir, const char *name, outpaint_image_view v) {
   return r;
 }
 
+static uint64_t wall_ms(void *user_data) {
+  (void)user_data;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void local_provider(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
+  (void)user_data;
+  (void)e;
+  outpaint_engine_submit_local(engine);
+}
+
+/* Generates a session from the photo and outpaints it to 16:9. */
+static int session(const char *outdir, const unsigned char *photo, size_t len) {
+  char root[4096];
+  snprintf(root, sizeof root, "%s/store", outdir);
+  folder_store store = {root};
+  outpaint_host host = {&store, wall_ms, folder_store_answer, local_provider};
+  outpaint_bytes json = {NULL, 0};
+  const char *gen = "{\"op\":\"generate\",\"prompt\":\"a lake\",\"models\":[\"flux\"]}";
+  if (outpaint_engine_run(outpaint_str_c(gen), (outpaint_str){NULL, 0}, photo, len, &host,
+                          wall_ms(NULL), &json) != OUTPAINT_STATUS_OK)
+    return fail("session generate");
+  const char *p = strstr((const char *)json.data, "\"sessionId\":\"");
+  char id[37] = {0};
+  if (p) memcpy(id, p + 13, 36);
+  outpaint_bytes_free(&json);
+  char op[256];
+  snprintf(op, sizeof op,
+           "{\"op\":\"outpaint\",\"sessionId\":\"%s\",\"model\":\"flux\",\"preset\":\"16:9\",\"iterationIndex\":0}",
+           id);
+  if (outpaint_engine_run(outpaint_str_c(op), (outpaint_str){NULL, 0}, NULL, 0, &host,
+                          wall_ms(NULL) + 1, &json) != OUTPAINT_STATUS_OK)
+    return fail("session outpaint");
+  fwrite(json.data, 1, json.len, stdout);
+  putchar('\n');
+  outpaint_bytes_free(&json);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s IMAGE OUTDIR\n", argv[0]);
@@ -61,8 +107,10 @@ int main(int argc, char **argv) {
   if (!bytes) { perror(argv[1]); return 1; }
   outpaint_image src = {0, 0, NULL, 0};
   outpaint_status s = outpaint_decode(bytes, len, &src);
-  free(bytes);
-  if (s != OUTPAINT_STATUS_OK) return fail("decode");
+  if (s != OUTPAINT_STATUS_OK) {
+    free(bytes);
+    return fail("decode");
+  }
   outpaint_image_view view = {src.width, src.height, src.data, src.len};
 
   outpaint_prepare_options o;
@@ -101,7 +149,9 @@ int main(int argc, char **argv) {
   if (!rc)
     printf("%ux%u -> %ux%u: %s/result.png\n", src.width, src.height, result.width, result.height,
            argv[2]);
+  if (!rc) rc = session(argv[2], bytes, len);
 done:
+  free(bytes);
   outpaint_image_free(&result);
   outpaint_image_free(&canvas);
   outpaint_bytes_free(&mask);

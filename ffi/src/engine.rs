@@ -4,8 +4,8 @@
 use std::ffi::c_void;
 
 use outpaint_core::{
-    Effect, Engine, EngineConfig, Error, ErrorCode, Expect, JobKind, Operation, ProviderFailure,
-    Reply, Step, Stored,
+    Effect, Engine, EngineConfig, Error, ErrorCode, Expect, JobKind, LocalProvider, Operation,
+    Provider, ProviderFailure, Reply, Step, Stored,
 };
 
 use crate::boundary::{guard, guard_unit};
@@ -510,6 +510,33 @@ pub unsafe extern "C" fn outpaint_engine_submit_failure(
             timeout,
             message: owned(message)?,
         })))
+    })
+}
+
+/// Answers the waiting CALL with the built-in offline `local` provider (generate returns
+/// the job's source or a picture made from the prompt; iterate regrades the source;
+/// outpaint fills the canvas from the image itself). `OUTPAINT_STATUS_CONFLICT` when no
+/// CALL is waiting.
+///
+/// # Safety
+/// `engine` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_engine_submit_local(
+    engine: *mut outpaint_engine,
+) -> outpaint_status {
+    let job = match engine_mut(engine) {
+        Ok(e) => match (&e.current, e.answered) {
+            (Some(Current::Effect(Effect::Call(job))), false) => Some(job.clone()),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    submit(engine, || match job {
+        Some(job) => Ok(Reply::Called(LocalProvider.call(&job))),
+        None => Err(Error::new(
+            ErrorCode::Conflict,
+            "no provider call is waiting for an answer",
+        )),
     })
 }
 

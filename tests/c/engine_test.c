@@ -258,10 +258,12 @@ int main(void) {
   CHECK(outpaint_engine_new(outpaint_str_c("{\"op\":\"gallery\"}"), (outpaint_str){NULL, 0}, NULL, 0, 0, 1, &eng) ==
         OUTPAINT_STATUS_OK);
   CHECK(outpaint_engine_submit_slept(eng) == OUTPAINT_STATUS_CONFLICT);
+  CHECK(outpaint_engine_submit_local(eng) == OUTPAINT_STATUS_CONFLICT);
   outpaint_effect e;
   CHECK(outpaint_engine_poll(eng, 0, &e) == OUTPAINT_STATUS_OK && e.kind == OUTPAINT_EFFECT_LIST);
   CHECK(e.key.len == 9 && memcmp(e.key.ptr, "sessions/", 9) == 0);
   CHECK(outpaint_engine_poll(eng, 0, &e) == OUTPAINT_STATUS_OK && e.kind == OUTPAINT_EFFECT_LIST);
+  CHECK(outpaint_engine_submit_local(eng) == OUTPAINT_STATUS_CONFLICT); /* a LIST waits */
   CHECK(outpaint_engine_submit_list(eng, NULL, 0) == OUTPAINT_STATUS_OK);
   CHECK(outpaint_engine_submit_list(eng, NULL, 0) == OUTPAINT_STATUS_CONFLICT);
   CHECK(outpaint_engine_poll(eng, 0, &e) == OUTPAINT_STATUS_OK && e.kind == OUTPAINT_EFFECT_DONE);

@@ -1,0 +1,14 @@
+/* A folder store for the outpaint session engine, in plain C (POSIX). */
+#ifndef FOLDER_STORE_H
+#define FOLDER_STORE_H
+
+#include "outpaint.h"
+
+typedef struct {
+  const char *root; /* keys are files below this folder */
+} folder_store;
+
+/* The outpaint_host storage callback: answers GET, PUT, LIST and SLEEP effects. */
+void folder_store_answer(void *user_data, outpaint_engine *engine, const outpaint_effect *effect);
+
+#endif
