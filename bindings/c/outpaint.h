@@ -197,6 +197,18 @@ typedef struct {
   uint32_t overlap;
 } outpaint_prepare_options;
 
+// Decode and allocation limits (see `outpaint_limits_default`).
+typedef struct {
+  // Largest encoded input in bytes.
+  uint64_t max_bytes;
+  // Largest input side in pixels.
+  uint32_t max_side;
+  // Largest input pixel count.
+  uint64_t max_pixels;
+  // Largest canvas pixel count.
+  uint64_t max_canvas_pixels;
+} outpaint_limits;
+
 // One effect, as views into the engine: valid until the next poll, submit or free on
 // the same engine. Fields not used by `kind` are zero / `{NULL, 0}`.
 typedef struct {
@@ -377,6 +389,57 @@ void outpaint_bytes_free(outpaint_bytes *bytes);
 // # Safety
 // `image` must be NULL or point at an `outpaint_image` filled by this library.
 void outpaint_image_free(outpaint_image *image);
+
+// The default limits: 50 MB, 16384 px per side, 100 MP, 400 MP canvases.
+outpaint_limits outpaint_limits_default(void);
+
+// Like `outpaint_decode` with the caller's limits (checked before pixels are
+// allocated: a decompression bomb is `OUTPAINT_STATUS_IMAGE_TOO_LARGE`). No pointer may
+// be NULL; free the result with `outpaint_image_free`.
+//
+// # Safety
+// `data` must point at `len` bytes, `limits` at valid limits, `out` at a writable
+// `outpaint_image`.
+outpaint_status outpaint_decode_limited(const uint8_t *data,
+                                        size_t len,
+                                        const outpaint_limits *limits,
+                                        outpaint_image *out);
+
+// Fits an expansion to a provider profile (`full`, `flux-fill`, `flux-expand`,
+// `recraft-outpaint`, `openai`, `gemini`, `custom:...`); `target` picks the direction
+// sentence. On success `*plan_json` receives the plan as JSON (free with
+// `outpaint_bytes_free`). No pointer may be NULL.
+//
+// # Safety
+// `expansion` must point at a valid expansion, the strings at their bytes, `plan_json`
+// at a writable `outpaint_bytes`.
+outpaint_status outpaint_fit(const outpaint_expansion *expansion,
+                             outpaint_str target,
+                             outpaint_str profile,
+                             outpaint_bytes *plan_json);
+
+// Builds the prompt sent to a provider from a stored context window (JSON as kept at
+// `sessions/{id}/context/{model}.json`; `{NULL, 0}` or damaged JSON = empty window)
+// and the user's `prompt`, with `template` (`{NULL, 0}` = `Previous: {previous}. Now:
+// {prompt}`). On success `*out` receives the prompt (UTF-8, not NUL-terminated; free
+// with `outpaint_bytes_free`). No pointer may be NULL.
+//
+// # Safety
+// The strings must point at their bytes; `out` at a writable `outpaint_bytes`.
+outpaint_status outpaint_context_prompt(outpaint_str window_json,
+                                        outpaint_str model,
+                                        outpaint_str prompt,
+                                        outpaint_str template_,
+                                        outpaint_bytes *out);
+
+// Parses stored session JSON tolerantly (unknown fields ignored, missing columns
+// disabled), recomputes every status and count by the SPEC's rules, and writes the
+// normalised JSON to `*out` (free with `outpaint_bytes_free`). Damaged JSON is
+// `OUTPAINT_STATUS_STORAGE_ERROR`. No pointer may be NULL.
+//
+// # Safety
+// `json` must point at its bytes; `out` at a writable `outpaint_bytes`.
+outpaint_status outpaint_session_normalize(outpaint_str json, outpaint_bytes *out);
 
 // Starts an operation (JSON, see above) with an engine config (JSON of
 // `EngineConfig` in camelCase, `{NULL, 0}` = defaults). `image` (may be NULL with

@@ -279,7 +279,7 @@ pub unsafe extern "C" fn outpaint_mask_into(
 }
 
 /// Checks a C expansion and turns it into the core's.
-fn expansion_of(x: &outpaint_expansion) -> Result<outpaint_core::Expansion, Error> {
+pub(crate) fn expansion_of(x: &outpaint_expansion) -> Result<outpaint_core::Expansion, Error> {
     let w = x
         .new_width
         .checked_sub(x.left)

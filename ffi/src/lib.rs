@@ -15,6 +15,7 @@
 mod api;
 mod boundary;
 mod buffer;
+mod data;
 mod engine;
 mod status;
 
@@ -28,6 +29,7 @@ pub const OUTPAINT_VERSION_MINOR: u32 = 1;
 pub const OUTPAINT_VERSION_PATCH: u32 = 0;
 
 pub use buffer::*;
+pub use data::*;
 pub use engine::*;
 pub use status::*;
 

@@ -196,12 +196,86 @@ static void test_prepare_composite(void) {
   free(px);
 }
 
+/* Whether library bytes (not NUL-terminated) contain `needle`. */
+static int has(const outpaint_bytes *b, const char *needle) {
+  size_t n = strlen(needle);
+  for (size_t i = 0; b->data && i + n <= b->len; i++)
+    if (memcmp(b->data + i, needle, n) == 0) return 1;
+  return 0;
+}
+
+static void test_data(void) {
+  /* Decode with the caller's limits: refused before pixels are allocated. */
+  uint8_t *px = gradient(40, 30);
+  outpaint_image_view v = {40, 30, px, 40 * 30 * 4};
+  outpaint_bytes png = {NULL, 0};
+  CHECK(outpaint_encode_png(v, &png) == OUTPAINT_STATUS_OK);
+  outpaint_limits l = outpaint_limits_default();
+  CHECK(l.max_side == 16384 && l.max_bytes == 50000000);
+  outpaint_image img = {0, 0, NULL, 0};
+  CHECK(outpaint_decode_limited(png.data, png.len, &l, &img) == OUTPAINT_STATUS_OK && img.width == 40);
+  outpaint_image_free(&img);
+  l.max_side = 32;
+  CHECK(outpaint_decode_limited(png.data, png.len, &l, &img) == OUTPAINT_STATUS_IMAGE_TOO_LARGE);
+  l = outpaint_limits_default();
+  l.max_bytes = 10;
+  CHECK(outpaint_decode_limited(png.data, png.len, &l, &img) == OUTPAINT_STATUS_IMAGE_TOO_LARGE);
+  CHECK(outpaint_decode_limited(png.data, png.len, NULL, &img) == OUTPAINT_STATUS_NULL_PARAMETER);
+  outpaint_bytes_free(&png);
+  free(px);
+
+  /* Fitting. */
+  outpaint_expansion e;
+  CHECK(outpaint_expand(1024, 1024, outpaint_str_c("16:9"), NONE, &e) == OUTPAINT_STATUS_OK);
+  outpaint_bytes plan = {NULL, 0};
+  CHECK(outpaint_fit(&e, outpaint_str_c("16:9"), outpaint_str_c("openai"), &plan) == OUTPAINT_STATUS_OK);
+  CHECK(plan.len > 0 && has(&plan, "\"size\":{\"width\":1536,\"height\":1024}"));
+  outpaint_bytes_free(&plan);
+  CHECK(outpaint_fit(&e, outpaint_str_c("16:9"), outpaint_str_c("dalle"), &plan) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_fit(&e, NONE, NONE, &plan) == OUTPAINT_STATUS_INVALID_TARGET);
+  CHECK(outpaint_fit(NULL, outpaint_str_c("16:9"), NONE, &plan) == OUTPAINT_STATUS_NULL_PARAMETER);
+
+  /* Context prompts. */
+  const char *window =
+      "{\"model\":\"flux\",\"sessionId\":\"s\",\"window\":["
+      "{\"iteration\":0,\"prompt\":\"a lake\",\"imageKey\":\"k0\",\"timestamp\":\"t\"},"
+      "{\"iteration\":1,\"prompt\":\"wider\",\"imageKey\":\"k1\",\"timestamp\":\"t\",\"outpaintPreset\":\"16:9\"}]}";
+  outpaint_bytes p = {NULL, 0};
+  CHECK(outpaint_context_prompt(outpaint_str_c(window), outpaint_str_c("flux"), outpaint_str_c(" warmer "), NONE, &p) ==
+        OUTPAINT_STATUS_OK);
+  const char *want = "Previous: a lake | outpaint 16:9: wider. Now: warmer";
+  CHECK(p.len == strlen(want) && memcmp(p.data, want, p.len) == 0);
+  outpaint_bytes_free(&p);
+  CHECK(outpaint_context_prompt(outpaint_str_c("{broken"), outpaint_str_c("flux"), outpaint_str_c("x"), NONE, &p) ==
+        OUTPAINT_STATUS_OK);
+  CHECK(p.len == 1 && p.data[0] == 'x');
+  outpaint_bytes_free(&p);
+  CHECK(outpaint_context_prompt(NONE, outpaint_str_c("dalle"), outpaint_str_c("x"), NONE, &p) ==
+        OUTPAINT_STATUS_MODEL_NOT_FOUND);
+  CHECK(outpaint_context_prompt(NONE, outpaint_str_c("flux"), outpaint_str_c("  "), NONE, &p) ==
+        OUTPAINT_STATUS_PROMPT_REQUIRED);
+
+  /* Session JSON: tolerant parse, statuses recomputed. */
+  const char *stored =
+      "{\"sessionId\":\"x\",\"status\":\"pending\",\"extra\":1,\"models\":{\"flux\":{\"enabled\":true,"
+      "\"iterations\":[{\"index\":0,\"status\":\"completed\",\"prompt\":\"p\",\"startedAt\":\"t\",\"imageKey\":\"k\"}]}}}";
+  outpaint_bytes norm = {NULL, 0};
+  CHECK(outpaint_session_normalize(outpaint_str_c(stored), &norm) == OUTPAINT_STATUS_OK);
+  CHECK(has(&norm, "\"status\": \"completed\""));
+  CHECK(has(&norm, "\"iterationCount\": 1"));
+  CHECK(!has(&norm, "extra"));
+  outpaint_bytes_free(&norm);
+  CHECK(outpaint_session_normalize(outpaint_str_c("{not json"), &norm) == OUTPAINT_STATUS_STORAGE_ERROR);
+  CHECK(outpaint_session_normalize(outpaint_str_c("{}"), NULL) == OUTPAINT_STATUS_NULL_PARAMETER);
+}
+
 int main(void) {
   CHECK(OUTPAINT_VERSION_MAJOR == 0 && OUTPAINT_VERSION_MINOR == 1);
   CHECK(strcmp(outpaint_version(), "0.1.0") == 0);
   test_expand();
   test_codec();
   test_prepare_composite();
+  test_data();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -124,11 +124,64 @@ static void canvases(const char *dir) {
   j_free(&root);
 }
 
+static int same_u32s(const jval *want, const unsigned *got, size_t n) {
+  if (!want) return 1; /* not every case states every field */
+  if (want->n != n) return 0;
+  for (size_t k = 0; k < n; k++)
+    if ((unsigned)want->items[k].num != got[k]) return 0;
+  return 1;
+}
+
+static unsigned u(const jval *o, const char *a, const char *b) {
+  return j_u32(j_get(o, a), b);
+}
+
+static void fits(const char *dir) {
+  jval root;
+  if (!load(dir, "fit.json", &root)) { failed++; return; }
+  const jval *cases = j_get(&root, "cases");
+  for (size_t i = 0; i < cases->n; i++) {
+    const jval *c = &cases->items[i];
+    const jval *x = j_get(c, "expect");
+    outpaint_expansion e;
+    if (expand_case(c, &e) != OUTPAINT_STATUS_OK) { check(0, "fit.json", i, "expand"); continue; }
+    outpaint_bytes json = {NULL, 0};
+    outpaint_status s = outpaint_fit(&e, outpaint_str_c(j_str(c, "target")),
+                                     outpaint_str_c(j_str(c, "profile")), &json);
+    jval plan;
+    char *text = malloc(json.len + 1);
+    memcpy(text, json.data, json.len);
+    text[json.len] = 0;
+    int ok = s == OUTPAINT_STATUS_OK && j_parse(text, &plan) != NULL;
+    if (ok) {
+      unsigned size[2] = {u(&plan, "size", "width"), u(&plan, "size", "height")};
+      unsigned image[4] = {u(&plan, "image", "x"), u(&plan, "image", "y"), u(&plan, "image", "width"),
+                           u(&plan, "image", "height")};
+      unsigned edges[4] = {u(&plan, "edges", "left"), u(&plan, "edges", "right"), u(&plan, "edges", "top"),
+                           u(&plan, "edges", "bottom")};
+      unsigned padding[4] = {u(&plan, "padding", "left"), u(&plan, "padding", "right"),
+                             u(&plan, "padding", "top"), u(&plan, "padding", "bottom")};
+      ok = same_u32s(j_get(x, "size"), size, 2) && same_u32s(j_get(x, "image"), image, 4) &&
+           same_u32s(j_get(x, "edges"), edges, 4) && same_u32s(j_get(x, "padding"), padding, 4);
+      const char *want_aspect = j_str(x, "aspectRatio");
+      if (want_aspect) ok = ok && j_str(&plan, "aspectRatio") && strcmp(j_str(&plan, "aspectRatio"), want_aspect) == 0;
+      const jval *scale = j_get(x, "scale");
+      if (scale) ok = ok && j_get(&plan, "scale") && j_get(&plan, "scale")->num == scale->num;
+      j_free(&plan);
+    }
+    check(ok, "fit.json", i, "plan differs");
+    free(text);
+    outpaint_bytes_free(&json);
+  }
+  j_free(&root);
+}
+
 int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : "tests/vectors";
   expansion(dir);
   masks(dir);
   canvases(dir);
+  fits(dir);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
