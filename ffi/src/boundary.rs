@@ -28,3 +28,31 @@ pub(crate) fn guard(f: impl FnOnce() -> outpaint_status) -> outpaint_status {
 pub(crate) fn guard_unit(f: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(f));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn a_panic_becomes_a_status_with_a_message() {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let s = guard(|| panic!("index out of bounds"));
+        guard_unit(|| panic!("swallowed"));
+        std::panic::set_hook(prev);
+        assert_eq!(s, outpaint_status::OUTPAINT_STATUS_PANIC);
+        let msg = unsafe { CStr::from_ptr(crate::outpaint_last_error_message()) };
+        assert_eq!(
+            msg.to_str().unwrap(),
+            "PANIC: a bug in outpaint: index out of bounds"
+        );
+        // The next successful call clears the message.
+        assert_eq!(
+            guard(|| outpaint_status::OUTPAINT_STATUS_OK),
+            outpaint_status::OUTPAINT_STATUS_OK
+        );
+        let msg = unsafe { CStr::from_ptr(crate::outpaint_last_error_message()) };
+        assert_eq!(msg.to_bytes(), b"");
+    }
+}
