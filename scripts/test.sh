@@ -15,6 +15,10 @@ cargo test --workspace
 echo "== C ABI: header up to date, C11 tests, C++ compatibility"
 ./scripts/c-tests.sh
 
+echo "== npm package: build (pinned wasm-bindgen) and replay the vectors from Node"
+./scripts/build-wasm.sh
+node --test tests/js/
+
 echo "== benches compile and run once (smoke, tiny sizes)"
 OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the npm package into bindings/npm/{web,bundler,node} with the pinned
+# wasm-bindgen CLI (the same version as the wasm-bindgen crate) and prints its size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm/Cargo.toml)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+if [ "$have" != "$want" ]; then
+  echo "wasm-bindgen-cli $want is needed (have: ${have:-none}): cargo install wasm-bindgen-cli --version =$want"
+  exit 1
+fi
+cargo build -q -p outpaint-wasm --target wasm32-unknown-unknown --profile wasm-release
+wasm=target/wasm32-unknown-unknown/wasm-release/outpaint_wasm.wasm
+for t in web bundler nodejs; do
+  dir=bindings/npm/${t/nodejs/node}
+  rm -rf "$dir"
+  wasm-bindgen --target "$t" --out-dir "$dir" "$wasm"
+done
+# wasm-bindgen's nodejs output is CommonJS, web and bundler are ES modules.
+echo '{ "type": "commonjs" }' > bindings/npm/node/package.json
+echo '{ "type": "module" }' > bindings/npm/web/package.json
+echo '{ "type": "module" }' > bindings/npm/bundler/package.json
+raw=$(stat -c %s bindings/npm/web/outpaint_wasm_bg.wasm)
+gz=$(gzip -9 -c bindings/npm/web/outpaint_wasm_bg.wasm | wc -c)
+echo "outpaint_wasm_bg.wasm: $raw bytes raw, $gz bytes gzip -9"
