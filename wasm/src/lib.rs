@@ -131,6 +131,15 @@ fn image_out(img: &Image) -> JsValue {
     o.into()
 }
 
+/// `{ width, height, data: Uint8Array }` for a mask (one copy out).
+fn mask_out(m: &outpaint::Mask) -> JsValue {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"width".into(), &m.width().into());
+    let _ = Reflect::set(&o, &"height".into(), &m.height().into());
+    let _ = Reflect::set(&o, &"data".into(), &Uint8Array::from(m.data()).into());
+    o.into()
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct JsOptions {
@@ -237,16 +246,8 @@ pub fn prepare(
     let o: JsOptions = from_js(options.unwrap_or(JsValue::UNDEFINED), "options")?;
     let p = outpaint::prepare(img.view(), &o.prepare(target)?).map_err(js_error)?;
     let out = Object::new();
-    let mask = Object::new();
-    let _ = Reflect::set(&mask, &"width".into(), &p.mask.width().into());
-    let _ = Reflect::set(&mask, &"height".into(), &p.mask.height().into());
-    let _ = Reflect::set(
-        &mask,
-        &"data".into(),
-        &Uint8Array::from(p.mask.data()).into(),
-    );
     let _ = Reflect::set(&out, &"canvas".into(), &image_out(&p.canvas));
-    let _ = Reflect::set(&out, &"mask".into(), &mask.into());
+    let _ = Reflect::set(&out, &"mask".into(), &mask_out(&p.mask));
     let _ = Reflect::set(&out, &"plan".into(), &to_js(&p.plan)?);
     let _ = Reflect::set(&out, &"seam".into(), &to_js(&p.seam)?);
     Ok(out.into())
@@ -311,11 +312,7 @@ pub fn mask(
     let (m, seam) =
         outpaint::build_mask(&outpaint::Layout::of(&e), &o.seam()?, kind).map_err(js_error)?;
     let out = Object::new();
-    let mask = Object::new();
-    let _ = Reflect::set(&mask, &"width".into(), &m.width().into());
-    let _ = Reflect::set(&mask, &"height".into(), &m.height().into());
-    let _ = Reflect::set(&mask, &"data".into(), &Uint8Array::from(m.data()).into());
-    let _ = Reflect::set(&out, &"mask".into(), &mask.into());
+    let _ = Reflect::set(&out, &"mask".into(), &mask_out(&m));
     let _ = Reflect::set(&out, &"seam".into(), &to_js(&seam)?);
     Ok(out.into())
 }
