@@ -63,18 +63,16 @@ fn parse<T: std::str::FromStr<Err = Error>>(s: outpaint_str, default: T) -> Resu
     }
 }
 
+/// A required target string (`INVALID_TARGET` when `{NULL, 0}`).
+pub(crate) fn required_target(s: outpaint_str) -> Result<Target, Error> {
+    opt_str(s)?
+        .ok_or_else(|| Error::new(ErrorCode::InvalidTarget, "the target is required"))?
+        .parse()
+}
+
 fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error> {
-    let target: Target = match opt_str(o.target)? {
-        Some(t) => t.parse()?,
-        None => {
-            return Err(Error::new(
-                ErrorCode::InvalidTarget,
-                "the target is required",
-            ))
-        }
-    };
     Ok(PrepareOptions {
-        target,
+        target: required_target(o.target)?,
         anchor: parse(o.anchor, Anchor::Center)?,
         fill: parse(o.fill, Fill::Transparent)?,
         seam: SeamOptions {
@@ -92,14 +90,14 @@ fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error
 }
 
 /// Checks output pointers, then runs `f`, turning its error into a status.
-fn run(f: impl FnOnce() -> Result<(), Error>) -> outpaint_status {
+pub(crate) fn run(f: impl FnOnce() -> Result<(), Error>) -> outpaint_status {
     guard(|| match f() {
         Ok(()) => outpaint_status::OUTPAINT_STATUS_OK,
         Err(e) => fail_with(&e),
     })
 }
 
-fn null(what: &str) -> outpaint_status {
+pub(crate) fn null(what: &str) -> outpaint_status {
     fail(
         outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
         &format!("NULL_PARAMETER: {what} must not be NULL"),
@@ -130,15 +128,7 @@ pub unsafe extern "C" fn outpaint_expand(
         return guard(|| null("out"));
     }
     run(|| {
-        let t: Target = match opt_str(target)? {
-            Some(t) => t.parse()?,
-            None => {
-                return Err(Error::new(
-                    ErrorCode::InvalidTarget,
-                    "the target is required",
-                ))
-            }
-        };
+        let t = required_target(target)?;
         let e = outpaint_core::expand(width, height, &t, parse(anchor, Anchor::Center)?)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe {

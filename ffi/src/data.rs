@@ -1,13 +1,11 @@
 //! Fitting, limits, the context window and session JSON for C hosts.
 
-use outpaint_core::{
-    ContextWindow, Error, ErrorCode, Limits, Model, Profile, PromptTemplate, Session, Target,
-};
+use outpaint_core::{ContextWindow, Limits, Model, Profile, PromptTemplate, Session};
 
-use crate::api::{expansion_of, outpaint_expansion};
+use crate::api::{expansion_of, null, outpaint_expansion, required_target, run};
 use crate::boundary::guard;
 use crate::buffer::{byte_slice, opt_str, outpaint_bytes, outpaint_image, outpaint_str};
-use crate::status::{fail, fail_with, outpaint_status};
+use crate::status::outpaint_status;
 
 /// Decode and allocation limits (see `outpaint_limits_default`).
 #[repr(C)]
@@ -46,20 +44,6 @@ pub extern "C" fn outpaint_limits_default() -> outpaint_limits {
     }
 }
 
-fn out_null(what: &str) -> outpaint_status {
-    fail(
-        outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
-        &format!("NULL_PARAMETER: {what} must not be NULL"),
-    )
-}
-
-fn done(r: Result<(), Error>) -> outpaint_status {
-    match r {
-        Ok(()) => outpaint_status::OUTPAINT_STATUS_OK,
-        Err(e) => fail_with(&e),
-    }
-}
-
 /// Like `outpaint_decode` with the caller's limits (checked before pixels are
 /// allocated: a decompression bomb is `OUTPAINT_STATUS_IMAGE_TOO_LARGE`). No pointer may
 /// be NULL; free the result with `outpaint_image_free`.
@@ -74,18 +58,16 @@ pub unsafe extern "C" fn outpaint_decode_limited(
     limits: *const outpaint_limits,
     out: *mut outpaint_image,
 ) -> outpaint_status {
-    guard(|| {
-        if data.is_null() || limits.is_null() || out.is_null() {
-            return out_null("data, limits and out");
-        }
-        done((|| {
-            // SAFETY: checked non-NULL; the caller promises it is valid.
-            let l: Limits = unsafe { *limits }.into();
-            let img = outpaint_core::decode(byte_slice(data, len)?, &l)?;
-            // SAFETY: checked non-NULL; the caller promises it is writable.
-            unsafe { out.write(outpaint_image::from_image(img)) };
-            Ok(())
-        })())
+    if data.is_null() || limits.is_null() || out.is_null() {
+        return guard(|| null("data, limits and out"));
+    }
+    run(|| {
+        // SAFETY: checked non-NULL; the caller promises it is valid.
+        let l: Limits = unsafe { *limits }.into();
+        let img = outpaint_core::decode(byte_slice(data, len)?, &l)?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(outpaint_image::from_image(img)) };
+        Ok(())
     })
 }
 
@@ -104,26 +86,22 @@ pub unsafe extern "C" fn outpaint_fit(
     profile: outpaint_str,
     plan_json: *mut outpaint_bytes,
 ) -> outpaint_status {
-    guard(|| {
-        if expansion.is_null() || plan_json.is_null() {
-            return out_null("expansion and plan_json");
-        }
-        done((|| {
-            // SAFETY: checked non-NULL; the caller promises it is valid.
-            let e = expansion_of(unsafe { &*expansion })?;
-            let t: Target = opt_str(target)?
-                .ok_or_else(|| Error::new(ErrorCode::InvalidTarget, "the target is required"))?
-                .parse()?;
-            let p: Profile = match opt_str(profile)? {
-                Some(p) => p.parse()?,
-                None => Profile::Full,
-            };
-            let plan = outpaint_core::fit(&e, &t, &p)?;
-            let json = serde_json::to_vec(&plan).expect("plans serialise");
-            // SAFETY: checked non-NULL; the caller promises it is writable.
-            unsafe { plan_json.write(outpaint_bytes::from_vec(json)) };
-            Ok(())
-        })())
+    if expansion.is_null() || plan_json.is_null() {
+        return guard(|| null("expansion and plan_json"));
+    }
+    run(|| {
+        // SAFETY: checked non-NULL; the caller promises it is valid.
+        let e = expansion_of(unsafe { &*expansion })?;
+        let t = required_target(target)?;
+        let p: Profile = match opt_str(profile)? {
+            Some(p) => p.parse()?,
+            None => Profile::Full,
+        };
+        let plan = outpaint_core::fit(&e, &t, &p)?;
+        let json = serde_json::to_vec(&plan).expect("plans serialise");
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { plan_json.write(outpaint_bytes::from_vec(json)) };
+        Ok(())
     })
 }
 
@@ -143,27 +121,25 @@ pub unsafe extern "C" fn outpaint_context_prompt(
     template: outpaint_str,
     out: *mut outpaint_bytes,
 ) -> outpaint_status {
-    guard(|| {
-        if out.is_null() {
-            return out_null("out");
-        }
-        done((|| {
-            let model: Model = opt_str(model)?.unwrap_or_default().parse()?;
-            let prompt = outpaint_core::validate::prompt(opt_str(prompt)?.unwrap_or_default())?;
-            let t = match opt_str(template)? {
-                Some(t) => PromptTemplate {
-                    template: t.to_string(),
-                    ..PromptTemplate::default()
-                },
-                None => PromptTemplate::default(),
-            };
-            let bytes = opt_str(window_json)?.unwrap_or_default().as_bytes();
-            let (w, _) = ContextWindow::from_json(bytes, "", model);
-            let text = w.prompt(&prompt, &t);
-            // SAFETY: checked non-NULL; the caller promises it is writable.
-            unsafe { out.write(outpaint_bytes::from_vec(text.into_bytes())) };
-            Ok(())
-        })())
+    if out.is_null() {
+        return guard(|| null("out"));
+    }
+    run(|| {
+        let model: Model = opt_str(model)?.unwrap_or_default().parse()?;
+        let prompt = outpaint_core::validate::prompt(opt_str(prompt)?.unwrap_or_default())?;
+        let t = match opt_str(template)? {
+            Some(t) => PromptTemplate {
+                template: t.to_string(),
+                ..PromptTemplate::default()
+            },
+            None => PromptTemplate::default(),
+        };
+        let bytes = opt_str(window_json)?.unwrap_or_default().as_bytes();
+        let (w, _) = ContextWindow::from_json(bytes, "", model);
+        let text = w.prompt(&prompt, &t);
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(outpaint_bytes::from_vec(text.into_bytes())) };
+        Ok(())
     })
 }
 
@@ -179,16 +155,14 @@ pub unsafe extern "C" fn outpaint_session_normalize(
     json: outpaint_str,
     out: *mut outpaint_bytes,
 ) -> outpaint_status {
-    guard(|| {
-        if out.is_null() {
-            return out_null("out");
-        }
-        done((|| {
-            let text = opt_str(json)?.unwrap_or_default();
-            let s = Session::from_json(text.as_bytes())?;
-            // SAFETY: checked non-NULL; the caller promises it is writable.
-            unsafe { out.write(outpaint_bytes::from_vec(s.to_json())) };
-            Ok(())
-        })())
+    if out.is_null() {
+        return guard(|| null("out"));
+    }
+    run(|| {
+        let text = opt_str(json)?.unwrap_or_default();
+        let s = Session::from_json(text.as_bytes())?;
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(outpaint_bytes::from_vec(s.to_json())) };
+        Ok(())
     })
 }

@@ -67,10 +67,19 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| bad(ErrorCode::InvalidOption, e.to_string()))
 }
 
-fn from_js<T: for<'de> Deserialize<'de> + Default>(v: JsValue, what: &str) -> Result<T, JsValue> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(T::default());
+/// Reads an optional options object (`undefined`/`null`/absent = defaults).
+fn from_js<T: for<'de> Deserialize<'de> + Default>(
+    v: Option<JsValue>,
+    what: &str,
+) -> Result<T, JsValue> {
+    match v {
+        Some(v) if !v.is_undefined() && !v.is_null() => required(v, what),
+        _ => Ok(T::default()),
     }
+}
+
+/// Reads a required value (an expansion, a plan): `INVALID_OPTION` when it does not fit.
+fn required<T: for<'de> Deserialize<'de>>(v: JsValue, what: &str) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(v)
         .map_err(|e| bad(ErrorCode::InvalidOption, format!("bad {what}: {e}")))
 }
@@ -194,7 +203,7 @@ pub fn expand(
     #[wasm_bindgen(unchecked_optional_param_type = "{ anchor?: Anchor }")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let (w, h) = (dimension(width, "width")?, dimension(height, "height")?);
-    let o: JsOptions = from_js(options.unwrap_or(JsValue::UNDEFINED), "options")?;
+    let o: JsOptions = from_js(options, "options")?;
     let t: Target = target.parse().map_err(js_error)?;
     let e = outpaint::expand(w, h, &t, parse_or(&o.anchor, Anchor::Center)?).map_err(js_error)?;
     to_js(&e)
@@ -211,7 +220,7 @@ pub fn fit(
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let (w, h) = (dimension(width, "width")?, dimension(height, "height")?);
-    let o: JsOptions = from_js(options.unwrap_or(JsValue::UNDEFINED), "options")?;
+    let o: JsOptions = from_js(options, "options")?;
     let t: Target = target.parse().map_err(js_error)?;
     let e = outpaint::expand(w, h, &t, parse_or(&o.anchor, Anchor::Center)?).map_err(js_error)?;
     let plan = outpaint::fit(&e, &t, &parse_or(&o.profile, Profile::Full)?).map_err(js_error)?;
@@ -243,7 +252,7 @@ pub fn prepare(
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;
-    let o: JsOptions = from_js(options.unwrap_or(JsValue::UNDEFINED), "options")?;
+    let o: JsOptions = from_js(options, "options")?;
     let p = outpaint::prepare(img.view(), &o.prepare(target)?).map_err(js_error)?;
     let out = Object::new();
     let _ = Reflect::set(&out, &"canvas".into(), &image_out(&p.canvas));
@@ -264,9 +273,8 @@ pub fn composite(
 ) -> Result<JsValue, JsValue> {
     let orig = image_or_bytes(&original)?;
     let res = image_or_bytes(&result)?;
-    let plan: Plan = serde_wasm_bindgen::from_value(plan)
-        .map_err(|e| bad(ErrorCode::InvalidOption, format!("bad plan: {e}")))?;
-    let o: JsOptions = from_js(options.unwrap_or(JsValue::UNDEFINED), "options")?;
+    let plan: Plan = required(plan, "plan")?;
+    let o: JsOptions = from_js(options, "options")?;
     let (img, _) = outpaint::composite(
         orig.view(),
         res.view(),
@@ -286,7 +294,7 @@ pub fn run_local(
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;
-    let o: JsOptions = from_js(options.unwrap_or(JsValue::UNDEFINED), "options")?;
+    let o: JsOptions = from_js(options, "options")?;
     let (_, out) = outpaint::run_local(img.view(), &o.prepare(target)?).map_err(js_error)?;
     Ok(image_out(&out))
 }
@@ -298,10 +306,9 @@ pub fn mask(
     #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions & { kind?: MaskKind }")]
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let e: outpaint::Expansion = serde_wasm_bindgen::from_value(expansion)
-        .map_err(|e| bad(ErrorCode::InvalidOption, format!("bad expansion: {e}")))?;
-    let options = options.unwrap_or(JsValue::UNDEFINED);
+    let e: outpaint::Expansion = required(expansion, "expansion")?;
     let o: JsOptions = from_js(options.clone(), "options")?;
+    let options = options.unwrap_or(JsValue::UNDEFINED);
     let kind = match Reflect::get(&options, &"kind".into())
         .ok()
         .and_then(|k| k.as_string())
@@ -326,8 +333,7 @@ pub fn pad(
     fill: &str,
 ) -> Result<JsValue, JsValue> {
     let img = image_in(&image)?;
-    let e: outpaint::Expansion = serde_wasm_bindgen::from_value(expansion)
-        .map_err(|e| bad(ErrorCode::InvalidOption, format!("bad expansion: {e}")))?;
+    let e: outpaint::Expansion = required(expansion, "expansion")?;
     let f: Fill = fill.parse().map_err(js_error)?;
     let out = outpaint::pad(img.view(), &e, f, &Limits::default()).map_err(js_error)?;
     Ok(image_out(&out))
