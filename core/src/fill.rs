@@ -360,31 +360,52 @@ impl Cascade {
         }
         let top = max_d.ilog2() as usize + 1;
         let n = line.len();
-        // Prefix sums over the line extended by the largest radius on both sides.
-        let pad = (1usize << top) - 1;
-        let mut prefix: Vec<[u32; 4]> = Vec::with_capacity(n + 2 * pad + 1);
-        let mut acc = [0u32; 4];
+        // Prefix sums over the line only: windows reaching past its ends add the
+        // replicated end pixels arithmetically, so memory stays O(n) for any radius.
+        let mut prefix: Vec<[u64; 4]> = Vec::with_capacity(n + 1);
+        let mut acc = [0u64; 4];
         prefix.push(acc);
-        for j in 0..n + 2 * pad {
-            let p = line[j.saturating_sub(pad).min(n - 1)];
+        for p in line {
             for c in 0..4 {
-                acc[c] += u32::from(p[c]);
+                acc[c] += u64::from(p[c]);
             }
             prefix.push(acc);
         }
+        let (first, last) = (line[0], line[n - 1]);
         let levels = (0..=top)
             .map(|k| {
                 let r = (1usize << k) - 1;
                 let cnt = (2 * r + 1) as u64;
                 // floor(x / 2cnt) as a multiply by m = floor(2^64 / 2cnt) + 1: exact while
-                // x * 2cnt < 2^64, and x = 2 sum + cnt <= 511 cnt, so for cnt < 10^8.
+                // x * 2cnt < 2^64, and x = 2 sum + cnt <= 511 cnt, so below 2^26; wider
+                // windows (only on enormous canvases) divide plainly.
                 let m = u128::from(u64::MAX / (2 * cnt) + 1);
+                let div = |x: u64| {
+                    if cnt < 1 << 26 {
+                        ((u128::from(x) * m) >> 64) as u8
+                    } else {
+                        (x / (2 * cnt)) as u8
+                    }
+                };
                 let mut lvl = Vec::with_capacity(n * RGBA);
                 for i in 0..n {
-                    let (lo, hi) = (&prefix[i + pad - r], &prefix[i + pad + r + 1]);
+                    if i >= r && i + r < n {
+                        // The window lies inside the line: two loads.
+                        let (lo, hi) = (&prefix[i - r], &prefix[i + r + 1]);
+                        for c in 0..4 {
+                            lvl.push(div(2 * (hi[c] - lo[c]) + cnt));
+                        }
+                        continue;
+                    }
+                    let (lo, hi) = (i as i64 - r as i64, (i + r) as i64);
+                    let (a, b) = (lo.max(0) as usize, (hi as usize).min(n - 1));
+                    let before = (a as i64 - lo) as u64;
+                    let after = (hi - b as i64) as u64;
                     for c in 0..4 {
-                        let x = u128::from(2 * u64::from(hi[c] - lo[c]) + cnt);
-                        lvl.push(((x * m) >> 64) as u8);
+                        let sum = prefix[b + 1][c] - prefix[a][c]
+                            + before * u64::from(first[c])
+                            + after * u64::from(last[c]);
+                        lvl.push(div(2 * sum + cnt));
                     }
                 }
                 lvl
@@ -580,6 +601,41 @@ mod tests {
                 }
             }
             assert_eq!(got, cols, "w={w} n={n}");
+        }
+    }
+
+    #[test]
+    fn cascade_with_radii_far_beyond_the_line() {
+        // A 3-pixel line with distances up to 2^24: levels stay O(line) and match the
+        // replicated-ends average computed directly.
+        let line = [[0u8, 10, 200, 255], [30, 20, 100, 255], [90, 40, 0, 255]];
+        let c = Cascade::new(&line, 1 << 24);
+        assert_eq!(c.levels.len(), 26);
+        let want = |k: usize, i: usize| -> [u8; 4] {
+            let r = (1i64 << k) - 1;
+            let cnt = (2 * r + 1) as u64;
+            // How often each pixel falls in the window (ends replicated).
+            let times = |j: i64| -> u64 {
+                (i as i64 - r..=i as i64 + r)
+                    .filter(|&x| x.clamp(0, 2) == j)
+                    .count() as u64
+            };
+            let counts: [u64; 3] = if k <= 12 {
+                [times(0), times(1), times(2)]
+            } else {
+                // Far past both ends: every replicated position counts for its end.
+                let i = i as i64;
+                [(r - i + 1) as u64, 1, (r + i - 1) as u64]
+            };
+            std::array::from_fn(|ch| {
+                let sum: u64 = (0..3).map(|j| counts[j] * u64::from(line[j][ch])).sum();
+                ((2 * sum + cnt) / (2 * cnt)) as u8
+            })
+        };
+        for k in [0usize, 1, 2, 5, 12, 25] {
+            for i in 0..3 {
+                assert_eq!(c.pixel(k, i), want(k, i), "k={k} i={i}");
+            }
         }
     }
 

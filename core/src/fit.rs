@@ -453,20 +453,8 @@ fn edge_plan(e: &Expansion, s: f64, max_edge: u32, max_result: u32) -> Plan {
     let sc = |v: u32| ((f64::from(v) * s).round() as u32).min(max_edge);
     let (mut l, mut r, mut t, mut b) = (sc(e.left), sc(e.right), sc(e.top), sc(e.bottom));
     // Rounding may push a side 1 px over the result limit: take it from the larger edge.
-    while iw + l + r > max_result {
-        if l >= r {
-            l -= 1
-        } else {
-            r -= 1
-        }
-    }
-    while ih + t + b > max_result {
-        if t >= b {
-            t -= 1
-        } else {
-            b -= 1
-        }
-    }
+    trim(iw, &mut l, &mut r, max_result);
+    trim(ih, &mut t, &mut b, max_result);
     let size = Size::new(iw + l + r, ih + t + b);
     let image = Rect {
         x: l,
@@ -491,6 +479,21 @@ fn edge_plan(e: &Expansion, s: f64, max_edge: u32, max_result: u32) -> Plan {
         edges: Edges::new(l, r, t, b),
         aspect_ratio: None,
         direction: String::new(),
+    }
+}
+
+/// Shrinks the larger of two edges until `side + a + b <= max` (never below zero; the
+/// side itself is kept within `max` by the caller's scale).
+fn trim(side: u32, a: &mut u32, b: &mut u32, max: u32) {
+    let over = u64::from(side) + u64::from(*a) + u64::from(*b);
+    let mut excess = over.saturating_sub(u64::from(max));
+    while excess > 0 && *a + *b > 0 {
+        if *a >= *b {
+            *a -= 1
+        } else {
+            *b -= 1
+        }
+        excess -= 1;
     }
 }
 
@@ -661,6 +664,16 @@ mod tests {
         let q = plan(1024, 1024, "16:9", "flux-expand");
         assert_eq!(q.edges, Edges::new(398, 398, 0, 0));
         assert_eq!(q.scale, 1.0);
+    }
+
+    #[test]
+    fn trimming_never_underflows() {
+        let (mut l, mut r) = (3, 1);
+        trim(10, &mut l, &mut r, 12);
+        assert_eq!((l, r), (1, 1));
+        let (mut l, mut r) = (2, 2);
+        trim(20, &mut l, &mut r, 10); // the side alone is over: edges go to 0, no panic
+        assert_eq!((l, r), (0, 0));
     }
 
     #[test]

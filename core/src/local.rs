@@ -59,12 +59,15 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
     }
     let pyramid = Pyramid::new(&out);
     let top = (pyramid.levels.len()) as f32;
-    // Pyramid level by distance from the seam.
+    // Pyramid level by distance from the seam; it reaches the top (and stays there) by
+    // distance 8 * 2^top, so the table never needs to be longer than that.
     let far = x0.max(cw - x0 - w).max(y0).max(ch - y0 - h);
-    let level: Vec<f32> = (0..=far)
+    let saturated = 8usize
+        .saturating_mul(1 << pyramid.levels.len())
+        .saturating_add(1);
+    let level: Vec<f32> = (0..=far.min(saturated))
         .map(|d| (1.0 + d as f32 / 8.0).log2().min(top))
         .collect();
-
     let (x1, y1) = (x0 + w, y0 + h);
     let data = out.data_mut();
     for y in 0..ch {
@@ -76,7 +79,7 @@ pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Imag
             if d == 0 {
                 continue;
             }
-            let lv = level[d];
+            let lv = level[d.min(level.len() - 1)];
             let k = lv.floor() as usize;
             let f = lv - k as f32;
             let px = &mut row[x * RGBA..x * RGBA + RGBA];
