@@ -1,0 +1,127 @@
+//! Crossing the boundary: JS values in, core values out and back; core errors become
+//! `Error` objects whose `.code` is the stable error code.
+
+use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array, Uint8ClampedArray};
+use outpaint::{Error, ErrorCode, Image, Limits};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+/// Turns a core error into a JS `Error` whose `.code` is the stable error code.
+pub(crate) fn js_error(e: Error) -> JsValue {
+    let err = js_sys::Error::new(e.message());
+    err.set_name("OutpaintError");
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = Reflect::set(&err, &"code".into(), &e.code().as_str().into());
+    err.into()
+}
+
+pub(crate) fn bad(code: ErrorCode, msg: impl Into<String>) -> JsValue {
+    js_error(Error::new(code, msg))
+}
+
+pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| bad(ErrorCode::InvalidOption, e.to_string()))
+}
+
+/// Reads an optional options object (`undefined`/`null`/absent = defaults).
+pub(crate) fn from_js<T: for<'de> Deserialize<'de> + Default>(
+    v: Option<JsValue>,
+    what: &str,
+) -> Result<T, JsValue> {
+    match v {
+        Some(v) if !v.is_undefined() && !v.is_null() => required(v, what),
+        _ => Ok(T::default()),
+    }
+}
+
+/// Reads a required value (an expansion, a plan): `INVALID_OPTION` when it does not fit.
+pub(crate) fn required<T: for<'de> Deserialize<'de>>(v: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(v)
+        .map_err(|e| bad(ErrorCode::InvalidOption, format!("bad {what}: {e}")))
+}
+
+pub(crate) fn dimension(v: f64, what: &str) -> Result<u32, JsValue> {
+    if !(v.is_finite() && v.fract() == 0.0 && v >= 1.0 && v <= f64::from(u32::MAX)) {
+        return Err(bad(
+            ErrorCode::InvalidDimensions,
+            format!("{what} must be a whole number of at least 1, got {v}"),
+        ));
+    }
+    Ok(v as u32)
+}
+
+/// Reads `{ width, height, data }` (one copy into wasm memory).
+pub(crate) fn image_in(v: &JsValue) -> Result<Image, JsValue> {
+    let get = |k: &str| get(v, k);
+    if !v.is_object() {
+        return Err(bad(
+            ErrorCode::InvalidDimensions,
+            "expected an image { width, height, data }",
+        ));
+    }
+    let w = dimension(get("width").as_f64().unwrap_or(0.0), "width")?;
+    let h = dimension(get("height").as_f64().unwrap_or(0.0), "height")?;
+    let data = get("data");
+    let bytes = if let Some(a) = data.dyn_ref::<Uint8ClampedArray>() {
+        a.to_vec()
+    } else if let Some(a) = data.dyn_ref::<Uint8Array>() {
+        a.to_vec()
+    } else {
+        return Err(bad(
+            ErrorCode::InvalidDimensions,
+            "image data must be a Uint8ClampedArray or Uint8Array",
+        ));
+    };
+    Image::from_rgba(w, h, bytes).map_err(js_error)
+}
+
+/// The bytes of a `Uint8Array` or `ArrayBuffer` (one copy into wasm memory).
+pub(crate) fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
+    if let Some(b) = v.dyn_ref::<Uint8Array>() {
+        Some(b.to_vec())
+    } else {
+        v.dyn_ref::<ArrayBuffer>()
+            .map(|b| Uint8Array::new(b).to_vec())
+    }
+}
+
+/// Accepts an image object or encoded bytes (PNG, JPEG, WebP).
+pub(crate) fn image_or_bytes(v: &JsValue) -> Result<Image, JsValue> {
+    match bytes_of(v) {
+        Some(b) => outpaint::decode(&b, &Limits::default()).map_err(js_error),
+        None => image_in(v),
+    }
+}
+
+/// Sets `o[key] = value` (cannot fail on the plain objects made here).
+pub(crate) fn set(o: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(o, &key.into(), value);
+}
+
+/// Reads `o[key]` (`undefined` when absent or when `o` is not an object).
+pub(crate) fn get(o: &JsValue, key: &str) -> JsValue {
+    if o.is_object() {
+        Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// `{ width, height, data: Uint8ClampedArray }` (one copy out of wasm memory).
+pub(crate) fn image_out(img: &Image) -> JsValue {
+    let o = Object::new();
+    set(&o, "width", &img.width().into());
+    set(&o, "height", &img.height().into());
+    set(&o, "data", &Uint8ClampedArray::from(img.data()).into());
+    o.into()
+}
+
+/// `{ width, height, data: Uint8Array }` for a mask (one copy out).
+pub(crate) fn mask_out(m: &outpaint::Mask) -> JsValue {
+    let o = Object::new();
+    set(&o, "width", &m.width().into());
+    set(&o, "height", &m.height().into());
+    set(&o, "data", &Uint8Array::from(m.data()).into());
+    o.into()
+}

@@ -1,0 +1,244 @@
+//! The image API: expansion maths, masks, fills, prepare, composite, codecs.
+
+use js_sys::Object;
+use outpaint::{
+    Anchor, Curve, Error, Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions, Profile,
+    SeamOptions, Target,
+};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{
+    dimension, from_js, get, image_in, image_or_bytes, image_out, js_error, mask_out, required,
+    set, to_js,
+};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** An RGBA8 image: `data.length === width * height * 4`. `ImageData` fits. */
+export interface RgbaImage { width: number; height: number; data: Uint8ClampedArray | Uint8Array; }
+/** A single-channel mask: 255 = generate, 0 = keep. */
+export interface MaskImage { width: number; height: number; data: Uint8Array; }
+/** Pixels added per side and the new canvas size. */
+export interface Expansion { left: number; right: number; top: number; bottom: number; newWidth: number; newHeight: number; }
+export interface Size { width: number; height: number; }
+export interface Rect { x: number; y: number; width: number; height: number; }
+export interface Edges { left: number; right: number; top: number; bottom: number; }
+/** How a canvas is sent to a provider and mapped back. */
+export interface Plan {
+  profile: string; send: "canvas" | "imageAndEdges"; expansion: Expansion; scale: number;
+  size: Size; content: Rect; padding: Edges; image: Rect; edges: Edges;
+  aspectRatio?: string; direction: string;
+}
+export type Anchor = "center" | "left" | "right" | "top" | "bottom" | "top-left" | "top-right" | "bottom-left" | "bottom-right";
+export type Curve = "linear" | "smoothstep" | "quadratic";
+export type MaskKind = "feathered" | "binary" | "inverted" | "alpha";
+/** Options of `prepare`, `runLocal` (and the seam of `composite`). */
+export interface PrepareOptions {
+  anchor?: Anchor;
+  /** "transparent" | "edge" | "mirror" | "blur" | "color" | "color:#rrggbbaa" */
+  fill?: string;
+  feather?: number; overlap?: number; curve?: Curve; mask?: MaskKind;
+  /** "full" | "flux-fill" | "flux-expand" | "recraft-outpaint" | "openai" | "gemini" | "custom:..." */
+  profile?: string;
+}
+export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; }
+export interface Prepared { canvas: RgbaImage; mask: MaskImage; plan: Plan; seam: Seam; }
+export interface Seam { featherRequested: number; feather: number; overlapRequested: number; overlap: number; curve: Curve; }
+/** Errors thrown by outpaint carry a stable code. */
+export interface OutpaintError extends Error { code: string; }
+"#;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsOptions {
+    anchor: Option<String>,
+    fill: Option<String>,
+    feather: u32,
+    overlap: u32,
+    curve: Option<String>,
+    mask: Option<String>,
+    profile: Option<String>,
+}
+
+fn parse_or<T: std::str::FromStr<Err = Error>>(s: &Option<String>, d: T) -> Result<T, JsValue> {
+    match s {
+        Some(v) => v.parse().map_err(js_error),
+        None => Ok(d),
+    }
+}
+
+impl JsOptions {
+    fn seam(&self) -> Result<SeamOptions, JsValue> {
+        Ok(SeamOptions {
+            feather: self.feather,
+            overlap: self.overlap,
+            curve: parse_or(&self.curve, Curve::Smoothstep)?,
+        })
+    }
+
+    fn prepare(&self, target: &str) -> Result<PrepareOptions, JsValue> {
+        Ok(PrepareOptions {
+            target: target.parse().map_err(js_error)?,
+            anchor: parse_or(&self.anchor, Anchor::Center)?,
+            fill: parse_or(&self.fill, Fill::Transparent)?,
+            seam: self.seam()?,
+            mask: match &self.mask {
+                Some(m) => Some(m.parse::<MaskKind>().map_err(js_error)?),
+                None => None,
+            },
+            profile: parse_or(&self.profile, Profile::Full)?,
+            limits: Limits::default(),
+        })
+    }
+}
+
+/// The expansion of a `width x height` image to `target` (`16:9`, any `A:B`,
+/// `expand_all`, `expand_all:F`, `edges:L,R,T,B`).
+#[wasm_bindgen(unchecked_return_type = "Expansion")]
+pub fn expand(
+    width: f64,
+    height: f64,
+    target: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "{ anchor?: Anchor }")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let (w, h) = (dimension(width, "width")?, dimension(height, "height")?);
+    let o: JsOptions = from_js(options, "options")?;
+    let t: Target = target.parse().map_err(js_error)?;
+    let e = outpaint::expand(w, h, &t, parse_or(&o.anchor, Anchor::Center)?).map_err(js_error)?;
+    to_js(&e)
+}
+
+/// The plan for sending a `width x height` image expanded to `target` to a provider
+/// profile (`options.profile`, default `full`).
+#[wasm_bindgen(unchecked_return_type = "Plan")]
+pub fn fit(
+    width: f64,
+    height: f64,
+    target: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "{ anchor?: Anchor; profile?: string }")]
+    options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let (w, h) = (dimension(width, "width")?, dimension(height, "height")?);
+    let o: JsOptions = from_js(options, "options")?;
+    let t: Target = target.parse().map_err(js_error)?;
+    let e = outpaint::expand(w, h, &t, parse_or(&o.anchor, Anchor::Center)?).map_err(js_error)?;
+    let plan = outpaint::fit(&e, &t, &parse_or(&o.profile, Profile::Full)?).map_err(js_error)?;
+    to_js(&plan)
+}
+
+/// Decodes PNG, JPEG or WebP bytes (by content; EXIF orientation applied; limits checked
+/// before pixels are allocated).
+#[wasm_bindgen(unchecked_return_type = "RgbaImage")]
+pub fn decode(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let img = outpaint::decode(bytes, &Limits::default()).map_err(js_error)?;
+    Ok(image_out(&img))
+}
+
+/// Encodes an RGBA image as PNG (fast compression).
+#[wasm_bindgen(js_name = encodePng)]
+pub fn encode_png(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage")] image: JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    let img = image_in(&image)?;
+    outpaint::encode_png(img.view(), PngCompression::Fast).map_err(js_error)
+}
+
+/// Expands, fits, pre-fills and masks an image (object or encoded bytes).
+#[wasm_bindgen(unchecked_return_type = "Prepared")]
+pub fn prepare(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
+    target: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let img = image_or_bytes(&image)?;
+    let o: JsOptions = from_js(options, "options")?;
+    let p = outpaint::prepare(img.view(), &o.prepare(target)?).map_err(js_error)?;
+    let out = Object::new();
+    set(&out, "canvas", &image_out(&p.canvas));
+    set(&out, "mask", &mask_out(&p.mask));
+    set(&out, "plan", &to_js(&p.plan)?);
+    set(&out, "seam", &to_js(&p.seam)?);
+    Ok(out.into())
+}
+
+/// Maps a provider's result (any size; object or encoded bytes) back through `plan` and
+/// composites it with the original at full resolution, feathering the seam.
+#[wasm_bindgen(unchecked_return_type = "RgbaImage")]
+pub fn composite(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")]
+    original: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] result: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let orig = image_or_bytes(&original)?;
+    let res = image_or_bytes(&result)?;
+    let plan: Plan = required(plan, "plan")?;
+    let o: JsOptions = from_js(options, "options")?;
+    let (img, _) = outpaint::composite(
+        orig.view(),
+        res.view(),
+        &plan,
+        &o.seam()?,
+        &Limits::default(),
+    )
+    .map_err(js_error)?;
+    Ok(image_out(&img))
+}
+
+/// Prepares an image, fills it with the offline `local` provider and composites it back.
+#[wasm_bindgen(js_name = runLocal, unchecked_return_type = "RgbaImage")]
+pub fn run_local(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
+    target: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let img = image_or_bytes(&image)?;
+    let o: JsOptions = from_js(options, "options")?;
+    let (_, out) = outpaint::run_local(img.view(), &o.prepare(target)?).map_err(js_error)?;
+    Ok(image_out(&out))
+}
+
+/// The mask (255 = generate) of an expansion, with the seam actually used.
+#[wasm_bindgen(unchecked_return_type = "{ mask: MaskImage; seam: Seam }")]
+pub fn mask(
+    #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions & { kind?: MaskKind }")]
+    options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let e: outpaint::Expansion = required(expansion, "expansion")?;
+    let o: JsOptions = from_js(options.clone(), "options")?;
+    let options = options.unwrap_or(JsValue::UNDEFINED);
+    let kind = match get(&options, "kind").as_string() {
+        Some(k) => k.parse::<MaskKind>().map_err(js_error)?,
+        None => MaskKind::Feathered,
+    };
+    let (m, seam) =
+        outpaint::build_mask(&outpaint::Layout::of(&e), &o.seam()?, kind).map_err(js_error)?;
+    let out = Object::new();
+    set(&out, "mask", &mask_out(&m));
+    set(&out, "seam", &to_js(&seam)?);
+    Ok(out.into())
+}
+
+/// Places an image on its expanded canvas with a fill (`transparent`, `edge`, `mirror`,
+/// `blur`, `color:#rrggbbaa`).
+#[wasm_bindgen(unchecked_return_type = "RgbaImage")]
+pub fn pad(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage")] image: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
+    fill: &str,
+) -> Result<JsValue, JsValue> {
+    let img = image_in(&image)?;
+    let e: outpaint::Expansion = required(expansion, "expansion")?;
+    let f: Fill = fill.parse().map_err(js_error)?;
+    let out = outpaint::pad(img.view(), &e, f, &Limits::default()).map_err(js_error)?;
+    Ok(image_out(&out))
+}
+
+/// The library version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
