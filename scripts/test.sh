@@ -15,7 +15,12 @@ cargo test --workspace
 echo "== C ABI: header up to date, C11 tests, C++ compatibility"
 ./scripts/c-tests.sh
 
-echo "== npm package: build (pinned wasm-bindgen) and replay the vectors from Node"
+echo "== wasm-bindgen-test: unit tests under Node and in headless Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/wasm/webdriver.json" \
+  cargo test -p outpaint-wasm --target wasm32-unknown-unknown
+
+echo "== npm package: build (pinned wasm-bindgen); vectors and sessions from Node"
 ./scripts/build-wasm.sh
 node --test tests/js/
 

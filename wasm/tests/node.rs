@@ -1,0 +1,234 @@
+//! `wasm-bindgen-test` unit tests of the exported API, run under Node by
+//! `wasm-bindgen-test-runner` (`cargo test -p outpaint-wasm --target wasm32-unknown-unknown`).
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Reflect, Uint8Array, Uint8ClampedArray};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+#[wasm_bindgen(inline_js = r#"
+export function memoryStore() {
+  const items = new Map();
+  let next = 0;
+  return {
+    items,
+    async get(key) { const v = items.get(key); return v ? { bytes: v.bytes, tag: v.tag } : null; },
+    async put(key, bytes, expected) {
+      const cur = items.get(key)?.tag ?? null;
+      const ok = expected.kind === "any" || (expected.kind === "absent" && cur === null)
+        || (expected.kind === "tag" && cur === expected.tag);
+      if (!ok) return null;
+      const tag = "t" + (++next);
+      items.set(key, { bytes: bytes.slice(), tag });
+      return tag;
+    },
+    async list(prefix) { return [...items.keys()].filter((k) => k.startsWith(prefix)); },
+  };
+}
+export function host(storage, provider) {
+  return { storage, provider, now: () => 1767225600000, random: () => 0.5 };
+}
+export function failingStorage() {
+  return { get: async () => { throw new Error("bucket gone"); }, put: async () => null, list: async () => [] };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = memoryStore)]
+    fn memory_store() -> JsValue;
+    fn host(storage: &JsValue, provider: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = failingStorage)]
+    fn failing_storage() -> JsValue;
+}
+
+fn prop(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |o, k| {
+        Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED)
+    })
+}
+
+fn num(v: &JsValue, path: &str) -> f64 {
+    prop(v, path).as_f64().unwrap_or(f64::NAN)
+}
+
+fn code(e: JsValue) -> String {
+    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
+    assert_eq!(
+        prop(&e, "name").as_string().as_deref(),
+        Some("OutpaintError")
+    );
+    prop(&e, "code").as_string().unwrap_or_default()
+}
+
+fn obj(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+/// A `w x h` RGBA image with every pixel `px`.
+fn solid(w: u32, h: u32, px: [u8; 4]) -> JsValue {
+    let data: Vec<u8> = px
+        .iter()
+        .copied()
+        .cycle()
+        .take((w * h * 4) as usize)
+        .collect();
+    let o = js_sys::Object::new();
+    Reflect::set(&o, &"width".into(), &w.into()).unwrap();
+    Reflect::set(&o, &"height".into(), &h.into()).unwrap();
+    Reflect::set(
+        &o,
+        &"data".into(),
+        &Uint8ClampedArray::from(&data[..]).into(),
+    )
+    .unwrap();
+    o.into()
+}
+
+fn bytes(v: &JsValue, path: &str) -> Vec<u8> {
+    let d = prop(v, path);
+    match d.dyn_ref::<Uint8ClampedArray>() {
+        Some(a) => a.to_vec(),
+        None => d.unchecked_into::<Uint8Array>().to_vec(),
+    }
+}
+
+#[wasm_bindgen_test]
+fn expand_is_exact() {
+    let e = outpaint_wasm::expand(1024.0, 1024.0, "16:9", None).unwrap();
+    assert_eq!(
+        js_sys::JSON::stringify(&e).unwrap().as_string().unwrap(),
+        r#"{"left":398,"right":398,"top":0,"bottom":0,"newWidth":1820,"newHeight":1024}"#
+    );
+    let e =
+        outpaint_wasm::expand(1000.0, 500.0, "1:1", Some(obj(r#"{"anchor":"bottom"}"#))).unwrap();
+    assert_eq!((num(&e, "top"), num(&e, "bottom")), (500.0, 0.0));
+}
+
+#[wasm_bindgen_test]
+fn bad_input_throws_coded_errors() {
+    let e = |r: Result<JsValue, JsValue>| code(r.unwrap_err());
+    assert_eq!(
+        e(outpaint_wasm::expand(0.0, 5.0, "16:9", None)),
+        "INVALID_DIMENSIONS"
+    );
+    assert_eq!(
+        e(outpaint_wasm::expand(1.5, 5.0, "16:9", None)),
+        "INVALID_DIMENSIONS"
+    );
+    assert_eq!(
+        e(outpaint_wasm::expand(5.0, 5.0, "16:x", None)),
+        "INVALID_TARGET"
+    );
+    let opts = Some(obj(r#"{"anchor":"middle"}"#));
+    assert_eq!(
+        e(outpaint_wasm::expand(5.0, 5.0, "16:9", opts)),
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        e(outpaint_wasm::decode(b"GIF89a....")),
+        "UNSUPPORTED_FORMAT"
+    );
+    let img = solid(4, 4, [1, 2, 3, 255]);
+    let opts = Some(obj(r#"{"fill":"plaid"}"#));
+    assert_eq!(
+        e(outpaint_wasm::prepare(img.clone(), "16:9", opts)),
+        "INVALID_OPTION"
+    );
+    let short = obj(r#"{"width":4,"height":4,"data":null}"#);
+    assert_eq!(
+        e(outpaint_wasm::prepare(short, "16:9", None)),
+        "INVALID_DIMENSIONS"
+    );
+    assert_eq!(
+        e(outpaint_wasm::composite(img.clone(), img, obj("{}"), None)),
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        e(outpaint_wasm::read_canvas(5.into()).map(Into::into)),
+        "INVALID_OPTION"
+    );
+}
+
+#[wasm_bindgen_test]
+fn prepare_pads_masks_and_composites_back() {
+    let img = solid(4, 4, [200, 100, 50, 255]);
+    let opts = obj(r#"{"fill":"edge","feather":1}"#);
+    let p = outpaint_wasm::prepare(img.clone(), "2:1", Some(opts)).unwrap();
+    assert_eq!(
+        (num(&p, "canvas.width"), num(&p, "canvas.height")),
+        (8.0, 4.0)
+    );
+    let canvas = bytes(&p, "canvas.data");
+    // Edge fill: the added columns repeat the border colour.
+    assert_eq!(&canvas[..4], &[200, 100, 50, 255]);
+    let mask = bytes(&p, "mask.data");
+    // Row 0: 2 generated columns each side; the 1-px feather ramps into the original's
+    // outer columns (128), its middle columns are kept (0).
+    assert_eq!(mask[..8], [255, 255, 128, 0, 0, 128, 255, 255]);
+    assert_eq!(num(&p, "seam.feather"), 1.0);
+    let out = outpaint_wasm::composite(img, prop(&p, "canvas"), prop(&p, "plan"), None).unwrap();
+    assert_eq!(bytes(&out, "data"), canvas);
+    let png = outpaint_wasm::encode_png(out).unwrap();
+    let back = outpaint_wasm::decode(&png).unwrap();
+    assert_eq!(bytes(&back, "data"), canvas);
+}
+
+#[wasm_bindgen_test]
+async fn run_drives_a_session_over_js_promises() {
+    let store = memory_store();
+    let h = host(&store, &"local".into());
+    let op = obj(r#"{"op":"generate","prompt":"a lake","models":["flux","gemini"]}"#);
+    let out = outpaint_wasm::run(op, h.clone()).await.unwrap();
+    assert_eq!(
+        prop(&out, "session.status").as_string().unwrap(),
+        "completed"
+    );
+    assert_eq!(
+        prop(&out, "session.createdAt").as_string().unwrap(),
+        "2026-01-01T00:00:00.000Z"
+    );
+    let id = prop(&out, "session.sessionId").as_string().unwrap();
+    let op = obj(&format!(
+        r#"{{"op":"outpaint","sessionId":"{id}","model":"gemini","preset":"16:9"}}"#
+    ));
+    let out = outpaint_wasm::run(op, h.clone()).await.unwrap();
+    assert_eq!(num(&out, "iterationIndex"), 1.0);
+    assert_eq!(
+        prop(&out, "session.models.gemini.iterations.1.imageKey")
+            .as_string()
+            .unwrap(),
+        format!("sessions/{id}/images/gemini-1.png")
+    );
+    let op = obj(&format!(r#"{{"op":"status","sessionId":"{id}"}}"#));
+    let bad = host(&failing_storage(), &"local".into());
+    let err = outpaint_wasm::run(op, bad).await.unwrap_err();
+    assert_eq!(code(err.clone()), "STORAGE_ERROR");
+    assert!(prop(&err, "message")
+        .as_string()
+        .unwrap()
+        .contains("bucket gone"));
+}
+
+#[wasm_bindgen_test]
+fn context_window_from_rust() {
+    let id = "8f14e45f-ceea-467f-a0e6-6f9a2b1c3d4e";
+    let mut w = outpaint_wasm::ContextWindow::new(id, "openai").unwrap();
+    for i in 0..5 {
+        let e = format!(r#"{{"iteration":{i},"prompt":"p{i}","imageKey":"k","timestamp":"t"}}"#);
+        w.push(obj(&e)).unwrap();
+    }
+    assert_eq!(
+        w.prompt("go", None).unwrap(),
+        "Previous: p2 | p3 | p4. Now: go"
+    );
+    assert_eq!(w.key(), format!("sessions/{id}/context/openai.json"));
+    let again = outpaint_wasm::ContextWindow::parse(w.to_json().into(), id, "openai").unwrap();
+    assert_eq!(again.to_json(), w.to_json());
+    assert_eq!(
+        code(
+            outpaint_wasm::ContextWindow::new(id, "midjourney")
+                .err()
+                .unwrap()
+        ),
+        "MODEL_NOT_FOUND"
+    );
+}
