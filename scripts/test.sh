@@ -24,6 +24,10 @@ echo "== npm package: build (pinned wasm-bindgen); vectors and sessions from Nod
 ./scripts/build-wasm.sh
 node --test tests/js/
 
+echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"
+[ -d node_modules ] || npm ci --no-audit --no-fund
+./scripts/npm-pack-test.sh
+
 echo "== benches compile and run once (smoke, tiny sizes)"
 OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
 

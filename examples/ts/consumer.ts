@@ -1,0 +1,98 @@
+// A small TypeScript program against the published package: `tsc --noEmit --strict`
+// checks it (scripts/npm-pack-test.sh), then Node runs the compiled JS. Every
+// `@ts-expect-error` below proves a type is precise: if it were `any`, tsc would fail
+// with "unused directive".
+import { readFileSync, writeFileSync } from "node:fs";
+import {
+  ContextWindow,
+  encodePng,
+  expand,
+  prepare,
+  composite,
+  run,
+  localProvider,
+  type Expansion,
+  type Host,
+  type Job,
+  type Outcome,
+  type OutpaintError,
+  type Plan,
+  type Storage,
+  type Stored,
+} from "outpaint-wasm";
+
+const photo = readFileSync(process.argv[2] ?? "lake.jpg");
+
+const e: Expansion = expand(768, 768, "16:9", { anchor: "center" });
+const widthOnly: number = e.newWidth;
+
+const { canvas, mask, plan } = prepare(photo, "16:9", { fill: "blur", feather: 32, profile: "flux-fill" });
+const p: Plan = plan;
+const maskBytes: Uint8Array = mask.data;
+const result = composite(photo, canvas, plan, { feather: 32, curve: "smoothstep" });
+writeFileSync("result.png", encodePng(result));
+
+/** A typed in-memory compare-and-swap store. */
+class MemoryStore implements Storage {
+  private items = new Map<string, Stored>();
+  private next = 0;
+  async get(key: string): Promise<Stored | null> {
+    return this.items.get(key) ?? null;
+  }
+  async put(key: string, bytes: Uint8Array, expected: Parameters<Storage["put"]>[2]): Promise<string | null> {
+    const cur = this.items.get(key)?.tag ?? null;
+    const holds =
+      expected.kind === "any" ||
+      (expected.kind === "absent" && cur === null) ||
+      (expected.kind === "tag" && cur === expected.tag);
+    if (!holds) return null;
+    const tag = `v${++this.next}`;
+    this.items.set(key, { bytes, tag });
+    return tag;
+  }
+  async list(prefix: string): Promise<string[]> {
+    return [...this.items.keys()].filter((k) => k.startsWith(prefix));
+  }
+}
+
+const calls: string[] = [];
+const host: Host = {
+  storage: new MemoryStore(),
+  provider: async (job: Job) => {
+    calls.push(`${job.model}:${job.kind}`);
+    return localProvider(job);
+  },
+};
+/** Never called: each line must fail to type-check (see the header). */
+export function typeErrors(id: string): void {
+  // @ts-expect-error anchors are a closed set
+  expand(768, 768, "16:9", { anchor: "middle" });
+  // @ts-expect-error the target is a string
+  expand(768, 768, 16 / 9);
+  // @ts-expect-error send is "canvas" | "imageAndEdges"
+  const wrong: "upload" = p.send;
+  // @ts-expect-error a provider answers bytes or pixels, not strings
+  const badHost: Host = { storage: new MemoryStore(), provider: async (_job: Job) => "done" };
+  // @ts-expect-error operations are a tagged union: iterate needs a model and a prompt
+  void run({ op: "iterate", sessionId: id }, host);
+  // @ts-expect-error models are a closed set
+  void new ContextWindow(id, "dalle");
+  void [wrong, badHost];
+}
+
+async function main(): Promise<void> {
+  const g: Outcome = await run({ op: "generate", prompt: "a lake", models: ["flux"], image: photo }, host);
+  const id = g.session!.sessionId;
+  const o = await run({ op: "outpaint", sessionId: id, model: "flux", preset: "16:9" }, host);
+  const it = o.session!.models.flux.iterations[o.iterationIndex!];
+  const w = new ContextWindow(id, "flux");
+  w.push({ iteration: 0, prompt: "a lake", imageKey: "k", timestamp: "t" });
+  try {
+    expand(0, 1, "16:9");
+  } catch (err) {
+    const code: string = (err as OutpaintError).code;
+    console.log(JSON.stringify({ width: widthOnly, mask: maskBytes.length, status: it.status, calls, prompt: w.prompt("now"), code }));
+  }
+}
+
+await main();
