@@ -28,6 +28,9 @@ echo "== npm pack: install the tarball in a scratch project; tsc --strict on exa
 [ -d node_modules ] || npm ci --no-audit --no-fund
 ./scripts/npm-pack-test.sh
 
+echo "== browser demo (examples/web) under Playwright in headless Chromium"
+node --test tests/browser/
+
 echo "== benches compile and run once (smoke, tiny sizes)"
 OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
 
