@@ -16,6 +16,18 @@ for t in web bundler nodejs; do
   rm -rf "$dir"
   wasm-bindgen --target "$t" --out-dir "$dir" "$wasm"
 done
+# wasm-opt (npm binaryen, from the root lockfile) on the module the three targets share:
+# about a quarter smaller and no slower. Features: what rustc's wasm32 target emits.
+opt=node_modules/.bin/wasm-opt
+if [ -x "$opt" ]; then
+  bg=bindings/npm/web/outpaint_wasm_bg.wasm
+  "$opt" -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue "$bg" -o "$bg.opt"
+  for t in web bundler node; do cp "$bg.opt" "bindings/npm/$t/outpaint_wasm_bg.wasm"; done
+  rm "$bg.opt"
+else
+  echo "note: $opt not found (npm ci installs it); the package is not wasm-opt'ed"
+fi
 # wasm-bindgen's nodejs output is CommonJS, web and bundler are ES modules.
 echo '{ "type": "commonjs" }' > bindings/npm/node/package.json
 echo '{ "type": "module" }' > bindings/npm/web/package.json

@@ -20,12 +20,13 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/wasm/webdriver.json" \
   cargo test -p outpaint-wasm --target wasm32-unknown-unknown
 
-echo "== npm package: build (pinned wasm-bindgen); vectors and sessions from Node"
+echo "== npm package: build (pinned wasm-bindgen, wasm-opt); vectors and sessions from Node"
+# JS tools (TypeScript, playwright-core, binaryen) from the committed lockfile.
+[ -d node_modules ] || npm ci --no-audit --no-fund
 ./scripts/build-wasm.sh
 node --test tests/js/
 
 echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"
-[ -d node_modules ] || npm ci --no-audit --no-fund
 ./scripts/npm-pack-test.sh
 
 echo "== browser demo (examples/web) under Playwright in headless Chromium"
