@@ -47,7 +47,8 @@ use crate::{validate, Fill};
 pub enum Operation {
     /// Create a session and generate index 0 in every enabled model.
     Generate {
-        /// The prompt.
+        /// The prompt (missing = empty: `PROMPT_REQUIRED`).
+        #[serde(default)]
         prompt: String,
         /// Models to enable (all four when empty).
         #[serde(default)]
@@ -63,7 +64,8 @@ pub enum Operation {
         session_id: String,
         /// Model column.
         model: Model,
-        /// What to change.
+        /// What to change (missing = empty: `PROMPT_REQUIRED`).
+        #[serde(default)]
         prompt: String,
     },
     /// Expand an iteration of a model to a target.
@@ -88,6 +90,25 @@ pub enum Operation {
     },
     /// List sessions, newest first.
     Gallery,
+}
+
+impl Operation {
+    /// Reads an operation from JSON (`{"op":"iterate","sessionId":...,"model":"flux",
+    /// "prompt":...}`): an unknown model name is `MODEL_NOT_FOUND`, anything else that
+    /// does not fit `INVALID_OPTION`. Session ids and prompts are checked when it runs.
+    pub fn from_json(v: serde_json::Value) -> Result<Operation> {
+        let names = v.get("model").into_iter().chain(
+            v.get("models")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+        for name in names.filter_map(serde_json::Value::as_str) {
+            validate::model(name)?;
+        }
+        serde_json::from_value(v)
+            .map_err(|e| Error::new(ErrorCode::InvalidOption, format!("not an operation: {e}")))
+    }
 }
 
 /// A storage version tag (opaque to the engine).

@@ -659,6 +659,54 @@ fn storage_faults_and_the_stuck_iteration_rule() {
 }
 
 #[test]
+fn operations_parse_from_json_with_codes() {
+    let parse = |j: &str| Operation::from_json(serde_json::from_str(j).unwrap());
+    assert_eq!(
+        parse(r#"{"op":"generate","prompt":"a lake","models":["flux","openai"]}"#).unwrap(),
+        Operation::Generate {
+            prompt: "a lake".into(),
+            models: vec![Model::Flux, Model::Openai],
+            image: None
+        }
+    );
+    assert_eq!(
+        parse(r#"{"op":"outpaint","sessionId":"s","model":"gemini","preset":"16:9","iterationIndex":2}"#)
+            .unwrap(),
+        Operation::Outpaint {
+            session_id: "s".into(),
+            model: Model::Gemini,
+            preset: "16:9".into(),
+            prompt: None,
+            iteration_index: Some(2)
+        }
+    );
+    let code = |j: &str| parse(j).unwrap_err().code();
+    assert_eq!(
+        code(r#"{"op":"iterate","sessionId":"s","model":"dalle","prompt":"p"}"#),
+        ErrorCode::ModelNotFound
+    );
+    assert_eq!(
+        code(r#"{"op":"generate","prompt":"p","models":["flux","midjourney"]}"#),
+        ErrorCode::ModelNotFound
+    );
+    assert_eq!(code(r#"{"op":"teleport"}"#), ErrorCode::InvalidOption);
+    assert_eq!(code(r#"{"op":"status"}"#), ErrorCode::InvalidOption);
+    assert_eq!(
+        code(r#"{"op":"iterate","sessionId":"s","model":7}"#),
+        ErrorCode::InvalidOption
+    );
+    // A missing prompt reads as empty, which running refuses with PROMPT_REQUIRED.
+    assert_eq!(
+        parse(r#"{"op":"generate"}"#).unwrap(),
+        Operation::Generate {
+            prompt: String::new(),
+            models: vec![],
+            image: None
+        }
+    );
+}
+
+#[test]
 fn bad_requests_have_codes() {
     let store = MemoryStore::new();
     let clock = TestClock::new();

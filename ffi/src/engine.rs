@@ -226,12 +226,13 @@ impl Current {
 fn operation(json: outpaint_str, image: &[u8]) -> Result<Operation, Error> {
     let text = opt_str(json)?
         .ok_or_else(|| Error::new(ErrorCode::InvalidOption, "the operation JSON is required"))?;
-    let mut op: Operation = serde_json::from_str(text).map_err(|e| {
+    let json = serde_json::from_str(text).map_err(|e| {
         Error::new(
             ErrorCode::InvalidOption,
-            format!("the operation JSON is not an operation: {e}"),
+            format!("the operation is not JSON: {e}"),
         )
     })?;
+    let mut op = Operation::from_json(json)?;
     if let Operation::Generate { image: slot, .. } = &mut op {
         if !image.is_empty() {
             *slot = Some(image.to_vec());

@@ -244,6 +244,11 @@ int main(void) {
   CHECK(run(&h, "{\"op\":\"generate\",\"prompt\":\"  \"}", NULL, 0) == OUTPAINT_STATUS_PROMPT_REQUIRED);
   CHECK(run(&h, "{\"op\":\"teleport\"}", NULL, 0) == OUTPAINT_STATUS_INVALID_OPTION);
   CHECK(run(&h, "not json", NULL, 0) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(run(&h, "{\"op\":\"generate\"}", NULL, 0) == OUTPAINT_STATUS_PROMPT_REQUIRED);
+  CHECK(run(&h, "{\"op\":\"generate\",\"prompt\":\"p\",\"models\":[\"flux\",\"dalle\"]}", NULL, 0) ==
+        OUTPAINT_STATUS_MODEL_NOT_FOUND);
+  snprintf(op, sizeof op, "{\"op\":\"iterate\",\"sessionId\":\"%s\",\"model\":\"dalle\",\"prompt\":\"p\"}", id);
+  CHECK(run(&h, op, NULL, 0) == OUTPAINT_STATUS_MODEL_NOT_FOUND);
   snprintf(op, sizeof op, "{\"op\":\"iterate\",\"sessionId\":\"%s\",\"model\":\"gemini\",\"prompt\":\"p\"}", id);
   CHECK(run(&h, op, NULL, 0) == OUTPAINT_STATUS_MODEL_DISABLED);
   outpaint_host nohost = {&h, NULL, NULL, NULL};

@@ -246,7 +246,12 @@ test("storage failures and bad requests reject with their codes", async () => {
   const cases = [
     [{ op: "status", sessionId: "not-a-uuid" }, "INVALID_SESSION_ID"],
     [{ op: "status", sessionId: "8f14e45f-ceea-467f-a0e6-6f9a2b1c3d4e" }, "SESSION_NOT_FOUND"],
-    [{ op: "iterate", sessionId: id, model: "dalle", prompt: "x" }, "INVALID_OPTION"],
+    [{ op: "iterate", sessionId: id, model: "dalle", prompt: "x" }, "MODEL_NOT_FOUND"],
+    [{ op: "generate", prompt: "x", models: ["flux", "dalle"] }, "MODEL_NOT_FOUND"],
+    [{ op: "generate" }, "PROMPT_REQUIRED"],
+    [{ op: "iterate", sessionId: id, model: "flux" }, "PROMPT_REQUIRED"],
+    [{ op: "status" }, "INVALID_OPTION"],
+    [{ op: "generate", prompt: "x", image: "not bytes" }, "INVALID_OPTION"],
     [{ op: "iterate", sessionId: id, model: "openai", prompt: "x" }, "MODEL_DISABLED"],
     [{ op: "iterate", sessionId: id, model: "flux", prompt: "   " }, "PROMPT_REQUIRED"],
     [{ op: "iterate", sessionId: id, model: "flux", prompt: "x".repeat(1001) }, "PROMPT_TOO_LONG"],

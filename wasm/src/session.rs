@@ -315,7 +315,11 @@ fn job_in(v: &JsValue) -> Result<Job, JsValue> {
 
 fn operation_in(v: JsValue) -> Result<Operation, JsValue> {
     let image = get(&v, "image");
-    let mut op: Operation = required(v, "operation")?;
+    // The JSON part without the image bytes.
+    let fields = Object::assign(&Object::new(), &v.clone().unchecked_into());
+    let _ = js_sys::Reflect::delete_property(&fields, &"image".into());
+    let json: serde_json::Value = required(fields.into(), "operation")?;
+    let mut op = Operation::from_json(json).map_err(js_error)?;
     if let Operation::Generate { image: slot, .. } = &mut op {
         if !image.is_undefined() && !image.is_null() {
             *slot = Some(bytes_of(&image).ok_or_else(|| {
