@@ -11,8 +11,11 @@ use crate::engine::{
     Step, Stored, Tag,
 };
 use crate::error::Result;
+use crate::http::{Reply as HttpReply, Request};
 use crate::image::Image;
 use crate::local;
+use crate::providers::{Exchange, Next, ProviderConfig};
+use crate::session::Model;
 
 /// A key-value store with version tags (compare-and-swap).
 pub trait Storage {
@@ -79,6 +82,79 @@ pub fn run(
             }
         };
         engine.submit(reply);
+    }
+}
+
+/// Sends HTTP requests: the host's client (the core never opens a socket).
+pub trait Transport {
+    /// Sends `request`, honouring its timeout and response size cap.
+    fn send(&self, request: &Request) -> HttpReply;
+}
+
+/// Runs one provider call to the end: each request of the provider's [`Exchange`]
+/// through `transport`, each wait through `clock`; `progress` hears about waits.
+pub fn exchange(
+    model: Model,
+    job: &Job,
+    config: &ProviderConfig,
+    transport: &dyn Transport,
+    clock: &dyn Clock,
+    progress: &dyn Fn(Progress),
+) -> std::result::Result<Vec<u8>, ProviderFailure> {
+    let mut x = Exchange::new(model, job, config);
+    let mut reply = None;
+    let mut polls = 0;
+    loop {
+        match x.step(reply.take()) {
+            Next::Send(req) => reply = Some(transport.send(&req)),
+            Next::Wait(ms) => {
+                polls += 1;
+                progress(Progress::Waiting { model, polls, ms });
+                clock.sleep(ms);
+            }
+            Next::Done(out) => return out,
+        }
+    }
+}
+
+/// What [`exchange`] reports while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Waiting before poll number `polls` of an asynchronous result.
+    Waiting {
+        /// Whose result.
+        model: Model,
+        /// Polls so far, this one included.
+        polls: u32,
+        /// The wait.
+        ms: u64,
+    },
+}
+
+/// The four real providers over a [`Transport`]: each model's jobs go to its provider
+/// with its [`ProviderConfig`]; a model without one fails its calls (not retried).
+pub struct HttpProvider<'a> {
+    /// Per-model settings (API keys, base URLs).
+    pub configs: Vec<(Model, ProviderConfig)>,
+    /// The HTTP client.
+    pub transport: &'a dyn Transport,
+    /// Waits between polls.
+    pub clock: &'a dyn Clock,
+    /// Hears about waits (a CLI prints a progress line).
+    pub progress: &'a dyn Fn(Progress),
+}
+
+impl Provider for HttpProvider<'_> {
+    fn call(&self, job: &Job) -> std::result::Result<Vec<u8>, ProviderFailure> {
+        match self.configs.iter().find(|(m, _)| *m == job.model) {
+            Some((m, c)) => exchange(*m, job, c, self.transport, self.clock, self.progress),
+            None => Err(ProviderFailure {
+                retryable: false,
+                timeout: false,
+                message: format!("no provider is configured for {}", job.model),
+                retry_after_ms: None,
+            }),
+        }
     }
 }
 
@@ -160,6 +236,7 @@ fn failure(e: crate::Error) -> ProviderFailure {
         retryable: false,
         timeout: false,
         message: e.to_string(),
+        retry_after_ms: None,
     }
 }
 
@@ -227,6 +304,7 @@ impl Provider for LocalProvider {
                     retryable: false,
                     timeout: false,
                     message: "outpaint job without a canvas".into(),
+                    retry_after_ms: None,
                 })?;
                 let canvas = decode(&o.canvas_png, &limits).map_err(failure)?;
                 let out =

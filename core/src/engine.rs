@@ -203,6 +203,9 @@ pub struct ProviderFailure {
     pub timeout: bool,
     /// The provider's message (redacted before it is stored).
     pub message: String,
+    /// How long the provider asked to wait before trying again (`retry-after`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
 }
 
 /// What kind of step a job is.
@@ -271,7 +274,8 @@ pub struct EngineConfig {
     pub budget: Budget,
     /// How the context prompt is built.
     pub template: PromptTemplate,
-    /// Wait before the one retry of a failed provider call (default 2000 ms).
+    /// Wait before the one retry of a failed provider call (default 2000 ms; longer when
+    /// the provider's `retry-after` asks, up to a minute).
     pub retry_backoff_ms: u64,
     /// Compare-and-swap attempts before `CONFLICT` (default 20).
     pub max_write_attempts: u32,
@@ -493,6 +497,7 @@ impl Io {
                 retryable: false,
                 timeout: false,
                 message: format!("the host answered a provider call with {r:?}"),
+                retry_after_ms: None,
             }),
         }
     }
@@ -765,6 +770,7 @@ async fn call_with_retry(io: &Io, cfg: &EngineConfig, job: Job) -> Result<Vec<u8
                     retryable: true,
                     timeout: false,
                     message: format!("provider returned an unusable image ({code})"),
+                    retry_after_ms: None,
                 },
             },
             Err(f) => f,
@@ -778,7 +784,12 @@ async fn call_with_retry(io: &Io, cfg: &EngineConfig, job: Job) -> Result<Vec<u8
             return Err(Error::new(code, failure.message));
         }
         io.stats().provider_retries += 1;
-        io.sleep(cfg.retry_backoff_ms).await;
+        // A provider's own `retry-after` wins when it asks for longer (capped: a
+        // minute is as long as a person waits for one step).
+        let wait = failure.retry_after_ms.map_or(cfg.retry_backoff_ms, |ms| {
+            ms.min(60_000).max(cfg.retry_backoff_ms)
+        });
+        io.sleep(wait).await;
     }
 }
 

@@ -28,11 +28,13 @@ pub mod error;
 pub mod expansion;
 pub mod fill;
 pub mod fit;
+pub mod http;
 pub mod image;
 pub mod limits;
 pub mod local;
 pub mod mask;
 pub mod prepare;
+pub mod providers;
 pub mod redact;
 pub mod session;
 pub mod target;
@@ -44,7 +46,10 @@ pub use codec::{
 };
 pub use composite::{composite, composite_into, map_back};
 pub use context::{context_key, ContextEntry, ContextWindow, PromptTemplate, CONTEXT_CAPACITY};
-pub use driver::{run, Clock, LocalProvider, MemoryStore, Provider, Storage};
+pub use driver::{
+    exchange, run, Clock, HttpProvider, LocalProvider, MemoryStore, Progress, Provider, Storage,
+    Transport,
+};
 pub use engine::{
     Effect, Engine, EngineConfig, Expect, GalleryItem, Job, JobKind, Operation, Outcome,
     OutpaintJob, ProviderFailure, Reply, Stats, Step, Stored,
@@ -57,6 +62,7 @@ pub use image::{Image, ImageRef, Mask};
 pub use limits::Limits;
 pub use mask::{apply_alpha, build_mask, mask_into, Curve, Layout, MaskKind, Seam, SeamOptions};
 pub use prepare::{prepare, resize, run_local, PrepareOptions, Prepared};
+pub use providers::{Exchange, Next, ProviderConfig};
 pub use redact::redact;
 pub use session::{
     Budget, Iteration, IterationStatus, Model, ModelColumn, ModelStatus, Models, Session,

@@ -244,6 +244,7 @@ fn failing(msg: &str, retryable: bool, timeout: bool) -> ProviderFailure {
         retryable,
         timeout,
         message: msg.into(),
+        retry_after_ms: None,
     }
 }
 

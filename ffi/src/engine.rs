@@ -510,6 +510,7 @@ pub unsafe extern "C" fn outpaint_engine_submit_failure(
             retryable,
             timeout,
             message: owned(message)?,
+            retry_after_ms: None,
         })))
     })
 }

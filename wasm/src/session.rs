@@ -547,11 +547,13 @@ impl Host {
             message: "the provider must answer image bytes (Uint8Array, ArrayBuffer, Blob) \
                       or { width, height, data }"
                 .into(),
+            retry_after_ms: None,
         })?;
         outpaint::encode_png(img.view(), PngCompression::Fast).map_err(|e| ProviderFailure {
             retryable: false,
             timeout: false,
             message: e.to_string(),
+            retry_after_ms: None,
         })
     }
 }
@@ -567,6 +569,10 @@ fn failure(e: &JsValue, retryable_by_default: bool) -> ProviderFailure {
         retryable: flag("retryable").unwrap_or(retryable_by_default),
         timeout,
         message: message_of(e),
+        retry_after_ms: get(e, "retryAfterMs")
+            .as_f64()
+            .filter(|ms| ms.is_finite() && *ms >= 0.0)
+            .map(|ms| ms as u64),
     }
 }
 

@@ -1,0 +1,534 @@
+//! The four real providers as sans-IO adapters: a job in, one HTTP request at a time out,
+//! an image (or a typed failure) at the end. The same adapters run under the blocking
+//! Rust driver, the async JS driver and the C driver; none of them touches the network.
+//!
+//! ```text
+//! let mut x = Exchange::new(&job, &config);
+//! let mut reply = None;
+//! loop {
+//!     match x.step(reply.take()) {
+//!         Next::Send(request) => reply = Some(host_sends(request)),
+//!         Next::Wait(ms) => host_sleeps(ms),
+//!         Next::Done(result) => break result,
+//!     }
+//! }
+//! ```
+//!
+//! | provider | generate | iterate | outpaint |
+//! |---|---|---|---|
+//! | `flux` (Black Forest Labs) | `POST /v1/{model}` | `POST /v1/flux-kontext-pro` | `POST /v1/flux-pro-1.0-fill` (canvas + mask) or `-expand` (image + edges), then poll `polling_url`, then download `result.sample` |
+//! | `recraft` | `POST /v1/images/generations` | `POST /v1/images/imageToImage` | `POST /v1/images/outpaint` (`expand_*`), then download `data[0].url` |
+//! | `gemini` | `generateContent` | `generateContent` with the image | `generateContent` with the image, the direction sentence and the aspect ratio |
+//! | `openai` | `POST /v1/images/generations` | `POST /v1/images/edits` | `POST /v1/images/edits` with the RGBA canvas (transparent = editable) |
+
+mod bfl;
+mod gemini;
+mod openai;
+mod recraft;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::engine::{Job, ProviderFailure};
+use crate::fit::Rect;
+use crate::http::{Method, Reply, Request, Response};
+use crate::image::Image;
+use crate::redact::redact;
+use crate::session::Model;
+
+/// How to reach one provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProviderConfig {
+    /// The API key (sent as the provider wants it; redacted from every message).
+    pub api_key: String,
+    /// Base URL without a trailing slash (empty = the provider's own; tests point it
+    /// at a mock server).
+    pub base_url: String,
+    /// Model id for generation (empty = the provider's default).
+    pub model: String,
+    /// Wait between polls of an asynchronous result (Black Forest Labs), ms.
+    pub poll_interval_ms: u64,
+    /// Polls before giving up with `PROVIDER_TIMEOUT`.
+    pub max_polls: u32,
+    /// Timeout of each request, ms.
+    pub timeout_ms: u64,
+    /// Largest response body accepted, bytes.
+    pub max_response_bytes: u64,
+}
+
+impl Default for ProviderConfig {
+    fn default() -> Self {
+        ProviderConfig {
+            api_key: String::new(),
+            base_url: String::new(),
+            model: String::new(),
+            poll_interval_ms: 1000,
+            max_polls: 300,
+            timeout_ms: 120_000,
+            max_response_bytes: 64 << 20,
+        }
+    }
+}
+
+/// What an [`Exchange`] wants next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Send this and pass the reply to the next [`Exchange::step`].
+    Send(Request),
+    /// Wait this many ms, then call [`Exchange::step`] with `None`.
+    Wait(u64),
+    /// Finished: the image bytes (PNG, JPEG or WebP) or why not.
+    Done(Result<Vec<u8>, ProviderFailure>),
+}
+
+/// One provider call in progress: a small state machine that yields one request at a
+/// time (submit, poll, download).
+#[derive(Debug)]
+pub struct Exchange {
+    ctx: Ctx,
+    state: State,
+}
+
+/// What every step needs.
+#[derive(Debug)]
+struct Ctx {
+    provider: &'static str,
+    config: ProviderConfig,
+}
+
+#[derive(Debug)]
+enum State {
+    /// The first request is ready (or the job could not be turned into one).
+    Start(Result<Request, ProviderFailure>, Parse),
+    /// Waiting for the answer to the first request.
+    Submitted(Parse),
+    /// Black Forest Labs: polling a task.
+    Polling {
+        url: String,
+        polls: u32,
+        waiting: bool,
+    },
+    /// Downloading the result from a URL.
+    Downloading,
+    /// Over.
+    Done,
+}
+
+/// How the first answer is read.
+#[derive(Debug, Clone, Copy)]
+enum Parse {
+    /// `{ id, polling_url }` (Black Forest Labs).
+    BflTask,
+    /// `{ data: [{ url }] }` (Recraft).
+    DataUrl,
+    /// `{ data: [{ b64_json }] }` (OpenAI).
+    DataB64,
+    /// `candidates[].content.parts[].inlineData` (Gemini).
+    GeminiParts,
+}
+
+impl Exchange {
+    /// Starts `job` for `model`'s provider. Problems with the job itself (an image the
+    /// provider cannot take) surface as the first [`Next::Done`].
+    pub fn new(model: Model, job: &Job, config: &ProviderConfig) -> Exchange {
+        let (provider, built) = match model {
+            Model::Flux => ("flux", bfl::request(job, config)),
+            Model::Recraft => ("recraft", recraft::request(job, config)),
+            Model::Gemini => ("gemini", gemini::request(job, config)),
+            Model::Openai => ("openai", openai::request(job, config)),
+        };
+        let (first, parse) = match built {
+            Ok((r, p)) => (Ok(r), p),
+            Err(f) => (Err(f), Parse::DataUrl),
+        };
+        Exchange {
+            ctx: Ctx {
+                provider,
+                config: config.clone(),
+            },
+            state: State::Start(first, parse),
+        }
+    }
+
+    /// Advances: pass the reply to the last [`Next::Send`], else `None`.
+    pub fn step(&mut self, reply: Option<Reply>) -> Next {
+        let state = std::mem::replace(&mut self.state, State::Done);
+        let (state, next) = self.advance(state, reply);
+        self.state = state;
+        next
+    }
+
+    fn advance(&self, state: State, reply: Option<Reply>) -> (State, Next) {
+        let c = &self.ctx;
+        match (state, reply) {
+            (State::Start(Ok(req), parse), None) => (State::Submitted(parse), Next::Send(req)),
+            (State::Start(Err(f), _), _) => (State::Done, Next::Done(Err(c.redacted(f)))),
+            (State::Submitted(parse), Some(reply)) => match c.ok_json(reply) {
+                Err(f) => (State::Done, Next::Done(Err(f))),
+                Ok(v) => match parse {
+                    Parse::BflTask => match bfl::task(&v, &c.config) {
+                        Ok(url) => self.poll(url, 0),
+                        Err(f) => (State::Done, Next::Done(Err(c.redacted(f)))),
+                    },
+                    Parse::DataUrl => self.download(url_at(&v, "/data/0/url")),
+                    Parse::DataB64 => (State::Done, Next::Done(c.b64(&v, "/data/0/b64_json"))),
+                    Parse::GeminiParts => (State::Done, Next::Done(gemini::image(&v))),
+                },
+            },
+            (
+                State::Polling {
+                    url,
+                    polls,
+                    waiting: true,
+                },
+                None,
+            ) => (
+                State::Polling {
+                    url: url.clone(),
+                    polls,
+                    waiting: false,
+                },
+                Next::Send(c.get(&url, true)),
+            ),
+            (
+                State::Polling {
+                    url,
+                    polls,
+                    waiting: false,
+                },
+                Some(reply),
+            ) => match c.ok_json(reply) {
+                Err(f) => (State::Done, Next::Done(Err(f))),
+                Ok(v) => match bfl::status(&v) {
+                    bfl::Status::Pending => self.poll(url, polls + 1),
+                    bfl::Status::Ready(sample) => self.download(Ok(sample)),
+                    bfl::Status::Failed(f) => (State::Done, Next::Done(Err(c.redacted(f)))),
+                },
+            },
+            (State::Downloading, Some(reply)) => (State::Done, Next::Done(c.image_body(reply))),
+            (State::Done, _) => (
+                State::Done,
+                Next::Done(Err(failure(false, "the exchange is already over"))),
+            ),
+            (_, Some(_)) | (_, None) => (
+                State::Done,
+                Next::Done(Err(failure(
+                    false,
+                    "a reply was expected after Send, and none after Wait",
+                ))),
+            ),
+        }
+    }
+
+    fn poll(&self, url: String, polls: u32) -> (State, Next) {
+        if polls >= self.ctx.config.max_polls {
+            let f = ProviderFailure {
+                retryable: true,
+                timeout: true,
+                message: format!(
+                    "{}: no result after {polls} polls {} ms apart",
+                    self.ctx.provider, self.ctx.config.poll_interval_ms
+                ),
+                retry_after_ms: None,
+            };
+            return (State::Done, Next::Done(Err(f)));
+        }
+        (
+            State::Polling {
+                url,
+                polls,
+                waiting: true,
+            },
+            Next::Wait(self.ctx.config.poll_interval_ms),
+        )
+    }
+
+    fn download(&self, url: Result<String, ProviderFailure>) -> (State, Next) {
+        match url {
+            Ok(u) => (State::Downloading, Next::Send(self.ctx.get(&u, false))),
+            Err(f) => (State::Done, Next::Done(Err(self.ctx.redacted(f)))),
+        }
+    }
+}
+
+impl Ctx {
+    fn secrets(&self) -> Vec<String> {
+        vec![self.config.api_key.clone()]
+    }
+
+    fn redacted(&self, mut f: ProviderFailure) -> ProviderFailure {
+        f.message = redact(&f.message, &self.secrets());
+        f
+    }
+
+    /// A GET (`keyed`: with the provider's key header, for Black Forest Labs polls).
+    fn get(&self, url: &str, keyed: bool) -> Request {
+        let mut headers = vec![("accept".to_string(), "*/*".to_string())];
+        if keyed {
+            headers.push(("x-key".into(), self.config.api_key.clone()));
+        }
+        Request {
+            method: Method::Get,
+            url: url.to_string(),
+            headers,
+            body: Vec::new(),
+            timeout_ms: self.config.timeout_ms,
+            max_response_bytes: self.config.max_response_bytes,
+        }
+    }
+
+    /// A 2xx response's JSON, or the failure it means.
+    fn ok_json(&self, reply: Reply) -> Result<Value, ProviderFailure> {
+        let r = self.ok(reply)?;
+        serde_json::from_slice(&r.body).map_err(|e| {
+            self.redacted(failure(
+                true,
+                format!(
+                    "{}: the response is not JSON ({e}): {}",
+                    self.provider,
+                    snippet(&r.body)
+                ),
+            ))
+        })
+    }
+
+    fn ok(&self, reply: Reply) -> Result<Response, ProviderFailure> {
+        let r = reply.map_err(|t| {
+            self.redacted(ProviderFailure {
+                retryable: true,
+                timeout: t.timeout,
+                message: format!("{}: {}", self.provider, t.message),
+                retry_after_ms: None,
+            })
+        })?;
+        if (200..300).contains(&r.status) {
+            Ok(r)
+        } else {
+            Err(self.redacted(http_failure(self.provider, &r)))
+        }
+    }
+
+    /// A downloaded image body.
+    fn image_body(&self, reply: Reply) -> Result<Vec<u8>, ProviderFailure> {
+        let r = self.ok(reply)?;
+        if crate::codec::Format::detect(&r.body).is_none() {
+            return Err(self.redacted(failure(
+                true,
+                format!(
+                    "{}: the download is not a PNG, JPEG or WebP image: {}",
+                    self.provider,
+                    snippet(&r.body)
+                ),
+            )));
+        }
+        Ok(r.body)
+    }
+
+    /// Base64 image data at a JSON pointer.
+    fn b64(&self, v: &Value, pointer: &str) -> Result<Vec<u8>, ProviderFailure> {
+        let s = v.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
+            failure(
+                true,
+                format!("{}: the response has no image at {pointer}", self.provider),
+            )
+        })?;
+        unbase64(s)
+    }
+}
+
+/// A string at a JSON pointer (a URL to download).
+fn url_at(v: &Value, pointer: &str) -> Result<String, ProviderFailure> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| failure(true, format!("the response has no URL at {pointer}")))
+}
+
+/// A failure with a message; not a timeout.
+fn failure(retryable: bool, message: impl Into<String>) -> ProviderFailure {
+    ProviderFailure {
+        retryable,
+        timeout: false,
+        message: message.into(),
+        retry_after_ms: None,
+    }
+}
+
+/// What a non-2xx status means: 429 and 5xx are worth a retry (honouring
+/// `retry-after` seconds), 408 is a timeout, the rest are the request's fault.
+fn http_failure(provider: &str, r: &Response) -> ProviderFailure {
+    let detail = error_detail(&r.body);
+    let (retryable, what) = match r.status {
+        400 | 422 => (false, "rejected the request"),
+        401 => (false, "refused the API key"),
+        403 => (false, "denied access (key, quota or content policy)"),
+        404 => (false, "does not know this endpoint or model"),
+        408 => (true, "timed out"),
+        413 => (false, "says the upload is too large"),
+        429 => (true, "is rate limiting"),
+        500..=599 => (true, "failed on its side"),
+        _ => (false, "answered unexpectedly"),
+    };
+    ProviderFailure {
+        retryable,
+        timeout: r.status == 408 || r.status == 504,
+        message: format!("{provider} {what} (HTTP {}): {detail}", r.status),
+        retry_after_ms: r
+            .header("retry-after")
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(|s| s.saturating_mul(1000)),
+    }
+}
+
+/// The useful part of an error body: a JSON message where there is one, else a snippet.
+fn error_detail(body: &[u8]) -> String {
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        for p in [
+            "/error/message",
+            "/message",
+            "/detail",
+            "/detail/0/msg",
+            "/error",
+            "/code",
+        ] {
+            match v.pointer(p) {
+                Some(Value::String(s)) => return clip(s),
+                Some(d @ Value::Array(_)) | Some(d @ Value::Object(_)) if p == "/detail" => {
+                    return clip(&d.to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+    snippet(body)
+}
+
+fn snippet(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "(empty body)".into();
+    }
+    clip(&String::from_utf8_lossy(&body[..body.len().min(400)]))
+}
+
+fn clip(s: &str) -> String {
+    let s = s.trim();
+    match s.char_indices().nth(300) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Base64 (standard alphabet, padding optional) to bytes.
+fn unbase64(s: &str) -> Result<Vec<u8>, ProviderFailure> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim().trim_end_matches('='))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.trim().trim_end_matches('='))
+        })
+        .map_err(|e| failure(true, format!("the image is not valid base64: {e}")))
+}
+
+/// Bytes to base64 (standard alphabet, padded).
+fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A JSON POST.
+fn post_json(
+    url: String,
+    headers: Vec<(String, String)>,
+    body: &Value,
+    c: &ProviderConfig,
+) -> Request {
+    let mut h = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        ("accept".to_string(), "application/json".to_string()),
+    ];
+    h.extend(headers);
+    Request {
+        method: Method::Post,
+        url,
+        headers: h,
+        body: serde_json::to_vec(body).expect("JSON values serialise"),
+        timeout_ms: c.timeout_ms,
+        max_response_bytes: c.max_response_bytes,
+    }
+}
+
+/// A multipart POST.
+fn post_form(
+    url: String,
+    headers: Vec<(String, String)>,
+    form: crate::http::Multipart,
+    c: &ProviderConfig,
+) -> Request {
+    let (content_type, body) = form.finish();
+    let mut h = vec![
+        ("content-type".to_string(), content_type),
+        ("accept".to_string(), "application/json".to_string()),
+    ];
+    h.extend(headers);
+    Request {
+        method: Method::Post,
+        url,
+        headers: h,
+        body,
+        timeout_ms: c.timeout_ms,
+        max_response_bytes: c.max_response_bytes,
+    }
+}
+
+/// `config.base_url`, or the provider's own, without a trailing slash.
+fn base<'a>(c: &'a ProviderConfig, default: &'a str) -> &'a str {
+    let b = if c.base_url.is_empty() {
+        default
+    } else {
+        &c.base_url
+    };
+    b.trim_end_matches('/')
+}
+
+/// `config.model`, or the provider's default.
+fn model<'a>(c: &'a ProviderConfig, default: &'a str) -> &'a str {
+    if c.model.is_empty() {
+        default
+    } else {
+        &c.model
+    }
+}
+
+/// The job's source image bytes (iterate, outpaint).
+fn source(job: &Job) -> Result<&[u8], ProviderFailure> {
+    job.source
+        .as_deref()
+        .ok_or_else(|| failure(false, "this job has no source image"))
+}
+
+/// The outpaint part of a job.
+fn outpaint(job: &Job) -> Result<&crate::engine::OutpaintJob, ProviderFailure> {
+    job.outpaint
+        .as_ref()
+        .ok_or_else(|| failure(false, "an outpaint job without a canvas"))
+}
+
+/// The original as sent (`plan.image` cut out of the sent canvas), PNG.
+fn sent_original(o: &crate::engine::OutpaintJob) -> Result<Vec<u8>, ProviderFailure> {
+    let limits = crate::Limits::default();
+    let bad = |e: crate::Error| failure(false, e.to_string());
+    let canvas = crate::codec::decode(&o.canvas_png, &limits).map_err(bad)?;
+    let img = crop(&canvas, o.plan.image);
+    crate::codec::encode_png(img.view(), crate::codec::PngCompression::Fast).map_err(bad)
+}
+
+/// The pixels of `rect` (inside `img`).
+fn crop(img: &Image, rect: Rect) -> Image {
+    let (x, y, w, h) = (rect.x as usize, rect.y as usize, rect.width, rect.height);
+    let stride = img.width() as usize * 4;
+    let mut out = Vec::with_capacity(w as usize * h as usize * 4);
+    for row in img.data().chunks_exact(stride).skip(y).take(h as usize) {
+        out.extend_from_slice(&row[x * 4..(x + w as usize) * 4]);
+    }
+    Image::from_rgba(w, h, out).expect("a rect inside the image")
+}

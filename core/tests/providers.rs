@@ -1,0 +1,849 @@
+//! The provider adapters against scripted replies: every request exactly as each
+//! provider documents it, polling, downloads, and the failure of every bad answer.
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use outpaint_core::http::{Method, Reply, Request, Response, TransportError};
+use outpaint_core::{
+    decode, encode_mask_png, encode_png, exchange, prepare, run, Clock, EngineConfig, Exchange,
+    HttpProvider, Image, Job, JobKind, Limits, MemoryStore, Model, Next, Operation, OutpaintJob,
+    PngCompression, PrepareOptions, Profile, ProviderConfig, ProviderFailure, Transport,
+};
+use serde_json::{json, Value};
+
+const KEY: &str = "sk-test-0123456789abcdefXYZ";
+
+fn config() -> ProviderConfig {
+    ProviderConfig {
+        api_key: KEY.into(),
+        base_url: "http://mock".into(),
+        ..ProviderConfig::default()
+    }
+}
+
+/// A `w x h` opaque gradient.
+fn picture(w: u32, h: u32) -> Image {
+    let mut d = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            d.extend_from_slice(&[(x * 255 / w) as u8, (y * 255 / h) as u8, 90, 255]);
+        }
+    }
+    Image::from_rgba(w, h, d).unwrap()
+}
+
+fn png(img: &Image) -> Vec<u8> {
+    encode_png(img.view(), PngCompression::Fast).unwrap()
+}
+
+/// An outpaint job as the engine makes it, for a profile.
+fn outpaint_job(model: Model, profile: Profile, w: u32, h: u32, target: &str) -> Job {
+    let img = picture(w, h);
+    let opts = PrepareOptions {
+        profile,
+        seam: outpaint_core::SeamOptions {
+            feather: 16,
+            ..Default::default()
+        },
+        ..PrepareOptions::new(target.parse().unwrap())
+    };
+    let p = prepare(img.view(), &opts).unwrap();
+    Job {
+        model,
+        kind: JobKind::Outpaint,
+        prompt: "more sky".into(),
+        source: Some(png(&img)),
+        source_mime: Some("image/png"),
+        outpaint: Some(OutpaintJob {
+            target: target.into(),
+            canvas_png: png(&p.canvas),
+            mask_png: encode_mask_png(&p.mask, PngCompression::Fast).unwrap(),
+            expansion: p.expansion,
+            direction: p.plan.direction.clone(),
+            plan: p.plan,
+        }),
+    }
+}
+
+fn job(model: Model, kind: JobKind, source: Option<Vec<u8>>) -> Job {
+    Job {
+        model,
+        kind,
+        prompt: "a lake at dawn".into(),
+        source_mime: source.as_ref().map(|_| "image/png"),
+        source,
+        outpaint: None,
+    }
+}
+
+fn ok(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+    Ok(Response {
+        status,
+        headers: vec![],
+        body: body.into(),
+    })
+}
+
+fn json_reply(v: Value) -> Reply {
+    ok(200, serde_json::to_vec(&v).unwrap())
+}
+
+/// Runs an exchange against scripted replies: the requests it sent, its waits, the end.
+fn script(
+    model: Model,
+    job: &Job,
+    c: &ProviderConfig,
+    replies: Vec<Reply>,
+) -> (Vec<Request>, Vec<u64>, Result<Vec<u8>, ProviderFailure>) {
+    let mut x = Exchange::new(model, job, c);
+    let mut replies = replies.into_iter();
+    let (mut sent, mut waits) = (vec![], vec![]);
+    let mut reply = None;
+    loop {
+        match x.step(reply.take()) {
+            Next::Send(r) => {
+                sent.push(r);
+                reply = Some(replies.next().expect("a scripted reply for every request"));
+            }
+            Next::Wait(ms) => waits.push(ms),
+            Next::Done(out) => {
+                assert!(replies.next().is_none(), "replies left over");
+                return (sent, waits, out);
+            }
+        }
+    }
+}
+
+fn body_json(r: &Request) -> Value {
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+fn unb64(v: &Value) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().unwrap())
+        .unwrap()
+}
+
+/// One multipart part: name, filename, content type, bytes.
+type Part = (String, Option<String>, Option<String>, Vec<u8>);
+
+/// The parts of a multipart body.
+fn parts(r: &Request) -> Vec<Part> {
+    let ct = r.header("content-type").unwrap();
+    let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
+    let sep = format!("--{boundary}");
+    let text = r.body.clone();
+    let mut out = vec![];
+    let mut rest = &text[..];
+    loop {
+        let at = find(rest, sep.as_bytes()).expect("boundary");
+        rest = &rest[at + sep.len()..];
+        if rest.starts_with(b"--") {
+            return out;
+        }
+        let head_end = find(rest, b"\r\n\r\n").unwrap();
+        let head = String::from_utf8(rest[2..head_end].to_vec()).unwrap();
+        let body_start = head_end + 4;
+        let next = find(&rest[body_start..], sep.as_bytes()).unwrap();
+        let body = rest[body_start..body_start + next - 2].to_vec();
+        let field = |k: &str| {
+            head.split(&format!("{k}=\"")[..])
+                .nth(1)
+                .map(|s| s.split('"').next().unwrap().to_string())
+        };
+        let ctype = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-type: "))
+            .map(str::to_string);
+        out.push((field("name").unwrap(), field("filename"), ctype, body));
+        rest = &rest[body_start + next..];
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn part<'a>(ps: &'a [Part], name: &str) -> &'a [u8] {
+    &ps.iter()
+        .find(|p| p.0 == name)
+        .unwrap_or_else(|| panic!("no part {name}"))
+        .3
+}
+
+fn text(ps: &[Part], name: &str) -> String {
+    String::from_utf8(part(ps, name).to_vec()).unwrap()
+}
+
+fn names(ps: &[Part]) -> Vec<&str> {
+    ps.iter().map(|p| p.0.as_str()).collect()
+}
+
+fn result_png() -> Vec<u8> {
+    png(&picture(8, 8))
+}
+
+#[test]
+fn flux_fill_submits_polls_and_downloads() {
+    let j = outpaint_job(Model::Flux, Profile::FluxFill, 300, 200, "16:9");
+    let o = j.outpaint.as_ref().unwrap();
+    let (sent, waits, out) = script(
+        Model::Flux,
+        &j,
+        &config(),
+        vec![
+            json_reply(
+                json!({ "id": "task-1", "polling_url": "http://mock/v1/get_result?id=task-1" }),
+            ),
+            json_reply(json!({ "id": "task-1", "status": "Pending" })),
+            json_reply(
+                json!({ "id": "task-1", "status": "Ready", "result": { "sample": "http://cdn/sample.png" } }),
+            ),
+            ok(200, result_png()),
+        ],
+    );
+    assert_eq!(out.unwrap(), result_png());
+    assert_eq!(waits, vec![1000, 1000]);
+    let submit = &sent[0];
+    assert_eq!(submit.method, Method::Post);
+    assert_eq!(submit.url, "http://mock/v1/flux-pro-1.0-fill");
+    assert_eq!(submit.header("x-key"), Some(KEY));
+    assert_eq!(submit.timeout_ms, 120_000);
+    let b = body_json(submit);
+    assert_eq!(b["prompt"], "more sky");
+    assert_eq!(b["output_format"], "png");
+    assert_eq!(unb64(&b["image"]), o.canvas_png);
+    assert_eq!(unb64(&b["mask"]), o.mask_png);
+    // Fill sizes are multiples of 16; the mask is white where new pixels go.
+    let mask = decode(&o.mask_png, &Limits::default()).unwrap();
+    assert_eq!((mask.width() % 16, mask.height() % 16), (0, 0));
+    assert_eq!(mask.pixel(0, mask.height() / 2)[0], 255);
+    assert_eq!(mask.pixel(mask.width() / 2, mask.height() / 2)[0], 0);
+    for poll in &sent[1..3] {
+        assert_eq!(
+            (poll.method, poll.url.as_str()),
+            (Method::Get, "http://mock/v1/get_result?id=task-1")
+        );
+        assert_eq!(poll.header("x-key"), Some(KEY));
+    }
+    assert_eq!(sent[3].url, "http://cdn/sample.png");
+    assert_eq!(
+        sent[3].header("x-key"),
+        None,
+        "the key never goes to the delivery host"
+    );
+}
+
+#[test]
+fn flux_generate_iterate_and_expand_requests() {
+    let src = png(&picture(64, 48));
+    let ready = || {
+        vec![
+            json_reply(json!({ "id": "t" })),
+            json_reply(json!({ "status": "Ready", "result": { "sample": "http://cdn/s" } })),
+            ok(200, result_png()),
+        ]
+    };
+    let (sent, _, out) = script(
+        Model::Flux,
+        &job(Model::Flux, JobKind::Generate, None),
+        &config(),
+        ready(),
+    );
+    assert!(out.is_ok());
+    assert_eq!(sent[0].url, "http://mock/v1/flux-pro-1.1");
+    assert_eq!(
+        body_json(&sent[0]),
+        json!({ "prompt": "a lake at dawn", "width": 1024, "height": 1024, "output_format": "png" })
+    );
+    // No polling_url: poll get_result by id.
+    assert_eq!(sent[1].url, "http://mock/v1/get_result?id=t");
+
+    let custom = ProviderConfig {
+        model: "flux-dev".into(),
+        ..config()
+    };
+    let (sent, _, _) = script(
+        Model::Flux,
+        &job(Model::Flux, JobKind::Generate, None),
+        &custom,
+        ready(),
+    );
+    assert_eq!(sent[0].url, "http://mock/v1/flux-dev");
+
+    let (sent, _, _) = script(
+        Model::Flux,
+        &job(Model::Flux, JobKind::Iterate, Some(src.clone())),
+        &config(),
+        ready(),
+    );
+    assert_eq!(sent[0].url, "http://mock/v1/flux-kontext-pro");
+    let b = body_json(&sent[0]);
+    assert_eq!(unb64(&b["input_image"]), src);
+    assert_eq!(b["prompt"], "a lake at dawn");
+
+    let j = outpaint_job(Model::Flux, Profile::FluxExpand, 300, 200, "16:9");
+    let (sent, _, _) = script(Model::Flux, &j, &config(), ready());
+    assert_eq!(sent[0].url, "http://mock/v1/flux-pro-1.0-expand");
+    let b = body_json(&sent[0]);
+    let e = j.outpaint.as_ref().unwrap().plan.edges;
+    assert_eq!((e.left, e.right, e.top, e.bottom), (28, 28, 0, 0));
+    assert_eq!(
+        (&b["left"], &b["right"], &b["top"], &b["bottom"]),
+        (&json!(28), &json!(28), &json!(0), &json!(0))
+    );
+    let sent_img = decode(&unb64(&b["image"]), &Limits::default()).unwrap();
+    assert_eq!(
+        sent_img,
+        picture(300, 200),
+        "expand sends the original, not the canvas"
+    );
+}
+
+#[test]
+fn flux_task_endings() {
+    let j = job(Model::Flux, JobKind::Generate, None);
+    let submit = || json_reply(json!({ "id": "t", "polling_url": "http://mock/p" }));
+    let (_, _, out) = script(
+        Model::Flux,
+        &j,
+        &config(),
+        vec![
+            submit(),
+            json_reply(json!({ "status": "Content Moderated", "details": { "reason": "nsfw" } })),
+        ],
+    );
+    let f = out.unwrap_err();
+    assert!(!f.retryable && !f.timeout);
+    assert_eq!(f.message, r#"flux: Content Moderated ({"reason":"nsfw"})"#);
+    let (_, _, out) = script(
+        Model::Flux,
+        &j,
+        &config(),
+        vec![submit(), json_reply(json!({ "status": "Error" }))],
+    );
+    assert!(out.unwrap_err().retryable);
+    // Bounded polling: max_polls pending answers, then PROVIDER_TIMEOUT.
+    let short = ProviderConfig {
+        max_polls: 3,
+        poll_interval_ms: 250,
+        ..config()
+    };
+    let mut replies = vec![submit()];
+    replies.extend((0..3).map(|_| json_reply(json!({ "status": "Pending" }))));
+    let (sent, waits, out) = script(Model::Flux, &j, &short, replies);
+    assert_eq!((sent.len(), waits), (4, vec![250, 250, 250]));
+    let f = out.unwrap_err();
+    assert!(f.timeout && f.retryable);
+    assert_eq!(f.message, "flux: no result after 3 polls 250 ms apart");
+    // A download that is not an image.
+    let (_, _, out) = script(
+        Model::Flux,
+        &j,
+        &config(),
+        vec![
+            submit(),
+            json_reply(json!({ "status": "Ready", "result": { "sample": "http://cdn/s" } })),
+            ok(200, "<html>gone</html>"),
+        ],
+    );
+    assert_eq!(
+        out.unwrap_err().message,
+        "flux: the download is not a PNG, JPEG or WebP image: <html>gone</html>"
+    );
+    // The flux-expand profile keeps edges within 2048; a hand-made plan that does not
+    // fails before anything is sent.
+    let mut bad = outpaint_job(Model::Flux, Profile::FluxExpand, 300, 100, "16:9");
+    bad.outpaint.as_mut().unwrap().plan.edges.left = 2049;
+    let (sent, _, out) = script(Model::Flux, &bad, &config(), vec![]);
+    assert!(sent.is_empty());
+    assert!(out
+        .unwrap_err()
+        .message
+        .starts_with("flux expand adds at most 2048 px per side"));
+}
+
+#[test]
+fn recraft_outpaint_is_multipart_with_expand_fields() {
+    let j = outpaint_job(Model::Recraft, Profile::RecraftOutpaint, 600, 400, "16:9");
+    let (sent, waits, out) = script(
+        Model::Recraft,
+        &j,
+        &config(),
+        vec![
+            json_reply(
+                json!({ "created": 1, "credits": 40, "data": [{ "image_id": "i", "url": "http://cdn/r.png" }] }),
+            ),
+            ok(200, result_png()),
+        ],
+    );
+    assert_eq!(out.unwrap(), result_png());
+    assert!(waits.is_empty());
+    let r = &sent[0];
+    assert_eq!(
+        (r.method, r.url.as_str()),
+        (Method::Post, "http://mock/v1/images/outpaint")
+    );
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    let ps = parts(r);
+    assert_eq!(
+        names(&ps),
+        [
+            "image",
+            "prompt",
+            "expand_left",
+            "expand_right",
+            "model",
+            "response_format"
+        ]
+    );
+    assert_eq!(ps[0].1.as_deref(), Some("image.png"));
+    assert_eq!(ps[0].2.as_deref(), Some("image/png"));
+    assert_eq!(
+        decode(part(&ps, "image"), &Limits::default()).unwrap(),
+        picture(600, 400)
+    );
+    assert_eq!(
+        (text(&ps, "expand_left"), text(&ps, "expand_right")),
+        ("55".into(), "56".into())
+    );
+    assert_eq!(text(&ps, "prompt"), "more sky");
+    assert_eq!(text(&ps, "model"), "recraftv3");
+    assert_eq!(text(&ps, "response_format"), "url");
+    assert_eq!(
+        (sent[1].method, sent[1].url.as_str()),
+        (Method::Get, "http://cdn/r.png")
+    );
+    assert_eq!(sent[1].header("authorization"), None);
+}
+
+#[test]
+fn recraft_generate_iterate_and_inpaint() {
+    let done = || {
+        vec![
+            json_reply(json!({ "data": [{ "url": "http://cdn/x" }] })),
+            ok(200, result_png()),
+        ]
+    };
+    let (sent, _, _) = script(
+        Model::Recraft,
+        &job(Model::Recraft, JobKind::Generate, None),
+        &config(),
+        done(),
+    );
+    assert_eq!(sent[0].url, "http://mock/v1/images/generations");
+    assert_eq!(
+        body_json(&sent[0]),
+        json!({ "prompt": "a lake at dawn", "model": "recraftv3", "size": "1024x1024", "response_format": "url" })
+    );
+    // A source below Recraft's 256 px minimum side is scaled up (aspect kept).
+    let small = png(&picture(128, 100));
+    let (sent, _, _) = script(
+        Model::Recraft,
+        &job(Model::Recraft, JobKind::Iterate, Some(small)),
+        &config(),
+        done(),
+    );
+    assert_eq!(sent[0].url, "http://mock/v1/images/imageToImage");
+    let ps = parts(&sent[0]);
+    assert_eq!(
+        names(&ps),
+        ["image", "prompt", "strength", "model", "response_format"]
+    );
+    let img = decode(part(&ps, "image"), &Limits::default()).unwrap();
+    assert_eq!((img.width(), img.height()), (328, 256));
+    // One that fits goes as is.
+    let fits = png(&picture(300, 300));
+    let (sent, _, _) = script(
+        Model::Recraft,
+        &job(Model::Recraft, JobKind::Iterate, Some(fits.clone())),
+        &config(),
+        done(),
+    );
+    assert_eq!(part(&parts(&sent[0]), "image"), fits);
+    // An impossible aspect fails before sending.
+    let strip = png(&picture(4000, 40));
+    let (sent, _, out) = script(
+        Model::Recraft,
+        &job(Model::Recraft, JobKind::Iterate, Some(strip)),
+        &config(),
+        vec![],
+    );
+    assert!(sent.is_empty());
+    assert!(!out.unwrap_err().retryable);
+    // A canvas plan goes to inpaint with a binary mask (Recraft rejects anything else).
+    let j = outpaint_job(Model::Recraft, Profile::Full, 300, 300, "16:9");
+    let (sent, _, _) = script(Model::Recraft, &j, &config(), done());
+    assert_eq!(sent[0].url, "http://mock/v1/images/inpaint");
+    let ps = parts(&sent[0]);
+    let mask = decode(part(&ps, "mask"), &Limits::default()).unwrap();
+    let mut values: Vec<u8> = mask.data().chunks_exact(4).map(|p| p[0]).collect();
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values, [0, 255]);
+    let original = decode(&j.outpaint.as_ref().unwrap().mask_png, &Limits::default()).unwrap();
+    assert!(
+        original
+            .data()
+            .chunks_exact(4)
+            .any(|p| p[0] != 0 && p[0] != 255),
+        "the job's own mask is feathered"
+    );
+}
+
+#[test]
+fn gemini_sends_image_direction_and_aspect() {
+    let j = outpaint_job(Model::Gemini, Profile::Gemini, 400, 300, "16:9");
+    let answer = base64::engine::general_purpose::STANDARD.encode(result_png());
+    let (sent, _, out) = script(
+        Model::Gemini,
+        &j,
+        &config(),
+        vec![json_reply(json!({ "candidates": [{ "content": { "parts": [
+            { "text": "Here you go" },
+            { "inlineData": { "mimeType": "image/png", "data": answer } }
+        ] }, "finishReason": "STOP" }] }))],
+    );
+    assert_eq!(out.unwrap(), result_png());
+    let r = &sent[0];
+    assert_eq!(
+        r.url,
+        "http://mock/v1beta/models/gemini-2.5-flash-image:generateContent"
+    );
+    assert_eq!(r.header("x-goog-api-key"), Some(KEY));
+    let b = body_json(r);
+    let o = j.outpaint.as_ref().unwrap();
+    assert_eq!(
+        b["contents"][0]["parts"][0]["text"],
+        format!("Extend this image {}. more sky", o.direction)
+    );
+    assert_eq!(
+        o.direction,
+        "horizontally to the left and right to create a wider landscape view"
+    );
+    assert_eq!(
+        b["contents"][0]["parts"][1]["inline_data"]["mime_type"],
+        "image/png"
+    );
+    let sent_img = decode(
+        &unb64(&b["contents"][0]["parts"][1]["inline_data"]["data"]),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(sent_img, picture(400, 300));
+    assert_eq!(
+        b["generationConfig"]["responseModalities"],
+        json!(["IMAGE"])
+    );
+    assert_eq!(b["generationConfig"]["imageConfig"]["aspectRatio"], "16:9");
+
+    // Generate: the prompt alone, no aspect ratio.
+    let (sent, _, _) = script(
+        Model::Gemini,
+        &job(Model::Gemini, JobKind::Generate, None),
+        &config(),
+        vec![json_reply(
+            json!({ "candidates": [{ "content": { "parts": [{ "inline_data": { "data": base64::engine::general_purpose::STANDARD.encode(result_png()) } }] } }] }),
+        )],
+    );
+    assert_eq!(
+        body_json(&sent[0]),
+        json!({ "contents": [{ "role": "user", "parts": [{ "text": "a lake at dawn" }] }], "generationConfig": { "responseModalities": ["IMAGE"] } })
+    );
+    // No image: blocked prompt, safety stop with text.
+    let g = job(Model::Gemini, JobKind::Generate, None);
+    let (_, _, out) = script(
+        Model::Gemini,
+        &g,
+        &config(),
+        vec![json_reply(
+            json!({ "promptFeedback": { "blockReason": "SAFETY" } }),
+        )],
+    );
+    let f = out.unwrap_err();
+    assert_eq!(
+        (f.retryable, f.message.as_str()),
+        (false, "gemini blocked the prompt: SAFETY")
+    );
+    let (_, _, out) = script(
+        Model::Gemini,
+        &g,
+        &config(),
+        vec![json_reply(
+            json!({ "candidates": [{ "content": { "parts": [{ "text": "I can't draw that" }] }, "finishReason": "IMAGE_SAFETY" }] }),
+        )],
+    );
+    assert_eq!(
+        out.unwrap_err().message,
+        "gemini returned no image (finishReason IMAGE_SAFETY): I can't draw that"
+    );
+}
+
+#[test]
+fn openai_edits_send_the_alpha_canvas_at_the_profile_size() {
+    let j = outpaint_job(Model::Openai, Profile::OpenAi, 600, 400, "16:9");
+    let answer = base64::engine::general_purpose::STANDARD.encode(result_png());
+    let (sent, _, out) = script(
+        Model::Openai,
+        &j,
+        &config(),
+        vec![json_reply(
+            json!({ "created": 1, "data": [{ "b64_json": answer }] }),
+        )],
+    );
+    assert_eq!(out.unwrap(), result_png());
+    let r = &sent[0];
+    assert_eq!(
+        (r.method, r.url.as_str()),
+        (Method::Post, "http://mock/v1/images/edits")
+    );
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    let ps = parts(r);
+    assert_eq!(
+        names(&ps),
+        ["model", "image", "mask", "prompt", "n", "size"]
+    );
+    assert_eq!(text(&ps, "model"), "gpt-image-1");
+    assert_eq!(text(&ps, "size"), "1536x1024");
+    let canvas = decode(part(&ps, "image"), &Limits::default()).unwrap();
+    assert_eq!((canvas.width(), canvas.height()), (1536, 1024));
+    // Transparent = editable: the new side areas, opaque in the middle.
+    assert_eq!(canvas.pixel(0, 512)[3], 0);
+    assert_eq!(canvas.pixel(768, 512)[3], 255);
+    assert_eq!(part(&ps, "mask"), part(&ps, "image"));
+
+    let (sent, _, _) = script(
+        Model::Openai,
+        &job(Model::Openai, JobKind::Generate, None),
+        &config(),
+        vec![json_reply(json!({ "data": [{ "b64_json": answer }] }))],
+    );
+    assert_eq!(sent[0].url, "http://mock/v1/images/generations");
+    assert_eq!(
+        body_json(&sent[0]),
+        json!({ "model": "gpt-image-1", "prompt": "a lake at dawn", "n": 1, "size": "1024x1024" })
+    );
+    let src = png(&picture(50, 50));
+    let (sent, _, _) = script(
+        Model::Openai,
+        &job(Model::Openai, JobKind::Iterate, Some(src.clone())),
+        &config(),
+        vec![json_reply(json!({ "data": [{ "b64_json": answer }] }))],
+    );
+    let ps = parts(&sent[0]);
+    assert_eq!(names(&ps), ["model", "image", "prompt", "n", "size"]);
+    assert_eq!(
+        (part(&ps, "image"), text(&ps, "size").as_str()),
+        (src.as_slice(), "auto")
+    );
+    // A plan of another size cannot go to the edits endpoint.
+    let wrong = outpaint_job(Model::Openai, Profile::Full, 600, 400, "16:9");
+    let (sent, _, out) = script(Model::Openai, &wrong, &config(), vec![]);
+    assert!(sent.is_empty());
+    assert!(out
+        .unwrap_err()
+        .message
+        .starts_with("openai edits take 1024x1024"));
+}
+
+#[test]
+fn http_errors_map_to_typed_failures() {
+    let g = job(Model::Openai, JobKind::Generate, None);
+    let one = |reply: Reply| {
+        script(Model::Openai, &g, &config(), vec![reply])
+            .2
+            .unwrap_err()
+    };
+    let f = one(ok(
+        400,
+        r#"{"error":{"message":"Invalid prompt","type":"invalid_request_error"}}"#,
+    ));
+    assert_eq!((f.retryable, f.timeout), (false, false));
+    assert_eq!(
+        f.message,
+        "openai rejected the request (HTTP 400): Invalid prompt"
+    );
+    let f = one(ok(
+        401,
+        format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#),
+    ));
+    assert!(!f.retryable);
+    assert_eq!(
+        f.message,
+        "openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED]"
+    );
+    assert!(!one(ok(403, "forbidden")).retryable);
+    assert!(!one(ok(404, "")).message.is_empty());
+    assert_eq!(
+        one(ok(413, "")).message,
+        "openai says the upload is too large (HTTP 413): (empty body)"
+    );
+    assert!(!one(ok(422, r#"{"detail":[{"msg":"field required"}]}"#)).retryable);
+    let f = one(Ok(Response {
+        status: 429,
+        headers: vec![("Retry-After".into(), "7".into())],
+        body: br#"{"error":{"message":"Rate limit reached"}}"#.to_vec(),
+    }));
+    assert_eq!((f.retryable, f.retry_after_ms), (true, Some(7000)));
+    assert_eq!(
+        f.message,
+        "openai is rate limiting (HTTP 429): Rate limit reached"
+    );
+    let f = one(ok(503, "<html>upstream</html>"));
+    assert!(f.retryable && !f.timeout);
+    assert!(one(ok(504, "")).timeout);
+    let f = one(ok(200, "{not json"));
+    assert!(f.retryable);
+    assert!(f.message.starts_with("openai: the response is not JSON"));
+    let f = one(ok(200, r#"{"data":[]}"#));
+    assert_eq!(
+        f.message,
+        "openai: the response has no image at /data/0/b64_json"
+    );
+    let f = one(Err(TransportError {
+        timeout: true,
+        message: "no answer in 120 s".into(),
+    }));
+    assert_eq!(
+        (f.timeout, f.retryable, f.message.as_str()),
+        (true, true, "openai: no answer in 120 s")
+    );
+    let f = one(ok(200, r#"{"data":[{"b64_json":"%%%"}]}"#));
+    assert!(f.message.starts_with("the image is not valid base64"));
+}
+
+#[test]
+fn a_step_out_of_turn_ends_the_exchange() {
+    let mut x = Exchange::new(
+        Model::Openai,
+        &job(Model::Openai, JobKind::Generate, None),
+        &config(),
+    );
+    assert!(matches!(x.step(None), Next::Send(_)));
+    // Answering a Send with nothing.
+    assert!(matches!(x.step(None), Next::Done(Err(_))));
+    assert!(
+        matches!(x.step(None), Next::Done(Err(f)) if f.message == "the exchange is already over")
+    );
+}
+
+/// Replays scripted replies in order, recording requests (for the blocking driver).
+struct Scripted {
+    replies: Mutex<Vec<Reply>>,
+    sent: Mutex<Vec<Request>>,
+}
+
+impl Transport for Scripted {
+    fn send(&self, r: &Request) -> Reply {
+        self.sent.lock().unwrap().push(r.clone());
+        self.replies.lock().unwrap().remove(0)
+    }
+}
+
+struct Clockwork(RefCell<Vec<u64>>);
+
+impl Clock for Clockwork {
+    fn now_ms(&self) -> u64 {
+        1_767_225_600_000 + self.0.borrow().iter().sum::<u64>()
+    }
+    fn sleep(&self, ms: u64) {
+        self.0.borrow_mut().push(ms);
+    }
+}
+
+#[test]
+fn the_engine_honours_retry_after_through_the_http_provider() {
+    let answer = base64::engine::general_purpose::STANDARD.encode(result_png());
+    let t = Scripted {
+        replies: Mutex::new(vec![
+            Ok(Response {
+                status: 429,
+                headers: vec![("retry-after".into(), "7".into())],
+                body: b"{}".to_vec(),
+            }),
+            json_reply(json!({ "data": [{ "b64_json": answer }] })),
+        ]),
+        sent: Mutex::new(vec![]),
+    };
+    let clock = Clockwork(RefCell::new(vec![]));
+    let p = HttpProvider {
+        configs: vec![(Model::Openai, config())],
+        transport: &t,
+        clock: &clock,
+        progress: &|_| {},
+    };
+    let store = MemoryStore::new();
+    let out = run(
+        Operation::Generate {
+            prompt: "a lake".into(),
+            models: vec![Model::Openai],
+            image: None,
+        },
+        EngineConfig {
+            secrets: vec![KEY.into()],
+            ..EngineConfig::default()
+        },
+        &store,
+        &p,
+        &clock,
+        7,
+    )
+    .unwrap();
+    assert_eq!(out.stats.provider_retries, 1);
+    assert!(clock.0.borrow().contains(&7000), "{:?}", clock.0.borrow());
+    assert_eq!(
+        out.session.unwrap().models.openai.iterations[0].status,
+        outpaint_core::IterationStatus::Completed
+    );
+    assert_eq!(t.sent.lock().unwrap().len(), 2);
+    // A model without a provider config fails, not retried.
+    let none = HttpProvider {
+        configs: vec![],
+        transport: &t,
+        clock: &clock,
+        progress: &|_| {},
+    };
+    let err = exchange_or(&none);
+    assert_eq!(err.message, "no provider is configured for flux");
+}
+
+fn exchange_or(p: &HttpProvider<'_>) -> ProviderFailure {
+    use outpaint_core::Provider;
+    p.call(&job(Model::Flux, JobKind::Generate, None))
+        .unwrap_err()
+}
+
+#[test]
+fn exchange_reports_polls() {
+    let t = Scripted {
+        replies: Mutex::new(vec![
+            json_reply(json!({ "id": "t" })),
+            json_reply(json!({ "status": "Pending" })),
+            json_reply(json!({ "status": "Ready", "result": { "sample": "http://cdn/s" } })),
+            ok(200, result_png()),
+        ]),
+        sent: Mutex::new(vec![]),
+    };
+    let clock = Clockwork(RefCell::new(vec![]));
+    let seen = RefCell::new(vec![]);
+    let out = exchange(
+        Model::Flux,
+        &job(Model::Flux, JobKind::Generate, None),
+        &config(),
+        &t,
+        &clock,
+        &|p| seen.borrow_mut().push(p),
+    );
+    assert_eq!(out.unwrap(), result_png());
+    assert_eq!(seen.borrow().len(), 2);
+    assert_eq!(*clock.0.borrow(), vec![1000, 1000]);
+}
