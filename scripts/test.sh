@@ -20,10 +20,12 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/wasm/webdriver.json" \
   cargo test -p outpaint-wasm --target wasm32-unknown-unknown
 
-echo "== npm package: build (pinned wasm-bindgen, wasm-opt); vectors and sessions from Node"
+echo "== npm package: build (pinned wasm-bindgen, wasm-opt); vectors, sessions, CLI vs mock providers"
 # JS tools (TypeScript, playwright-core, binaryen) from the committed lockfile.
 [ -d node_modules ] || npm ci --no-audit --no-fund
 ./scripts/build-wasm.sh
+# tests/js/cli-providers.test.mjs runs the CLI against the mock providers (tests/mock).
+cargo build -q -p outpaint-cli
 node --test tests/js/
 
 echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"

@@ -10,12 +10,13 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use outpaint_core::{
-    decode, encode, encode_mask_png, encode_png, expand, probe, run_local, Anchor, Curve, Error,
-    ErrorCode, Fill, Format, Limits, MaskKind, PngCompression, PrepareOptions, Prepared, Profile,
-    SeamOptions, Target,
+    decode, encode, encode_mask_png, encode_png, exchange, expand, probe, run_local, Anchor, Curve,
+    Error, ErrorCode, Fill, Format, Job, JobKind, Limits, MaskKind, Model, OutpaintJob,
+    PngCompression, PrepareOptions, Prepared, Profile, ProviderConfig, SeamOptions, Target,
 };
 use serde_json::{json, Value};
 
+mod providers;
 mod session;
 mod store;
 
@@ -49,17 +50,28 @@ enum Command {
     },
     /// Write DIR/canvas.png, DIR/mask.png and DIR/plan.json for a provider.
     Prepare(StepArgs),
-    /// Prepare, fill with the offline `local` provider and composite: also DIR/result.png.
+    /// Prepare, fill (offline `local` provider, or a real one with --provider) and
+    /// composite at full resolution: also DIR/result.png.
     Run {
         #[command(flatten)]
         step: StepArgs,
         /// Format of result: png, jpeg or webp.
         #[arg(long, default_value = "png")]
         format: String,
+        /// What to paint in the new area (real providers).
+        #[arg(long)]
+        prompt: Option<String>,
+        #[command(flatten)]
+        provider: providers::ProviderArgs,
     },
-    /// Sessions: new, iterate, outpaint, status, gallery (on a folder store, offline).
-    #[command(subcommand)]
-    Session(session::SessionCommand),
+    /// Sessions: new, iterate, outpaint, status, gallery (on a folder store; offline,
+    /// or with --provider live each model's real provider).
+    Session {
+        #[command(subcommand)]
+        cmd: session::SessionCommand,
+        #[command(flatten)]
+        provider: providers::ProviderArgs,
+    },
 }
 
 #[derive(Args)]
@@ -88,8 +100,9 @@ struct StepArgs {
     #[arg(long)]
     mask: Option<String>,
     /// full, flux-fill, flux-expand, recraft-outpaint, openai, gemini or custom:...
-    #[arg(long, default_value = "full")]
-    profile: String,
+    /// (default: full, or the provider's own with --provider).
+    #[arg(long)]
+    profile: Option<String>,
     /// Output folder (created if missing).
     #[arg(long)]
     out: PathBuf,
@@ -138,8 +151,19 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Prepare(step) => step_command(&step, None),
-        Command::Run { step, format } => step_command(&step, Some(format.parse::<Format>()?)),
-        Command::Session(cmd) => session::command(cmd),
+        Command::Run {
+            step,
+            format,
+            prompt,
+            provider,
+        } => {
+            let fill = Filler {
+                provider: provider.model()?.map(|m| (m, provider)),
+                prompt,
+            };
+            step_command(&step, Some((format.parse::<Format>()?, fill)))
+        }
+        Command::Session { cmd, provider } => session::command(cmd, &provider),
     }
 }
 
@@ -193,7 +217,21 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(path, bytes).map_err(|e| storage_err(path, e))
 }
 
-fn step_command(a: &StepArgs, result_format: Option<Format>) -> Result<(), Error> {
+/// How `run` fills the new area: the `local` provider, or a real one.
+struct Filler {
+    provider: Option<(Model, providers::ProviderArgs)>,
+    prompt: Option<String>,
+}
+
+fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error> {
+    let model = run
+        .as_ref()
+        .and_then(|(_, f)| f.provider.as_ref().map(|p| p.0));
+    let profile = match (&a.profile, model) {
+        (Some(p), _) => p.parse::<Profile>()?,
+        (None, Some(m)) => outpaint_core::engine::profile_of(m),
+        (None, None) => Profile::Full,
+    };
     let opts = PrepareOptions {
         target: a.target.parse()?,
         anchor: a.anchor.parse()?,
@@ -204,7 +242,7 @@ fn step_command(a: &StepArgs, result_format: Option<Format>) -> Result<(), Error
             curve: a.curve.parse::<Curve>()?,
         },
         mask: a.mask.as_deref().map(str::parse::<MaskKind>).transpose()?,
-        profile: a.profile.parse::<Profile>()?,
+        profile,
         limits: Limits::default(),
     };
     let bytes = std::fs::read(&a.image).map_err(|e| storage_err(&a.image, e))?;
@@ -218,36 +256,79 @@ fn step_command(a: &StepArgs, result_format: Option<Format>) -> Result<(), Error
     let image = decode(&bytes, &opts.limits)?;
     std::fs::create_dir_all(&a.out).map_err(|e| storage_err(&a.out, e))?;
 
-    let (prepared, result) = if result_format.is_some() {
-        progress.step("preparing and running the local provider");
-        let (p, r) = run_local(image.view(), &opts)?;
-        (p, Some(r))
-    } else {
-        progress.step("preparing");
-        (outpaint_core::prepare(image.view(), &opts)?, None)
+    let (prepared, result) = match &run {
+        Some((_, Filler { provider: None, .. })) => {
+            progress.step("preparing and running the local provider");
+            let (p, r) = run_local(image.view(), &opts)?;
+            (p, Some(r))
+        }
+        _ => {
+            progress.step("preparing");
+            (outpaint_core::prepare(image.view(), &opts)?, None)
+        }
     };
     progress.step("encoding");
-    let canvas_path = a.out.join("canvas.png");
-    let mask_path = a.out.join("mask.png");
-    write(
-        &canvas_path,
-        &encode_png(prepared.canvas.view(), PngCompression::Fast)?,
-    )?;
-    write(
-        &mask_path,
-        &encode_mask_png(&prepared.mask, PngCompression::Fast)?,
-    )?;
+    let canvas_png = encode_png(prepared.canvas.view(), PngCompression::Fast)?;
+    let mask_png = encode_mask_png(&prepared.mask, PngCompression::Fast)?;
+    write(&a.out.join("canvas.png"), &canvas_png)?;
+    write(&a.out.join("mask.png"), &mask_png)?;
+    let result = match (result, &run) {
+        (
+            None,
+            Some((
+                _,
+                Filler {
+                    provider: Some((m, args)),
+                    prompt,
+                },
+            )),
+        ) => {
+            let job = Job {
+                model: *m,
+                kind: JobKind::Outpaint,
+                prompt: outpaint_core::validate::outpaint_prompt(prompt.as_deref())?,
+                source_mime: Format::detect(&bytes).map(Format::mime),
+                source: Some(bytes.clone()),
+                outpaint: Some(OutpaintJob {
+                    target: a.target.clone(),
+                    canvas_png,
+                    mask_png,
+                    expansion: prepared.expansion,
+                    direction: prepared.plan.direction.clone(),
+                    plan: prepared.plan.clone(),
+                }),
+            };
+            let sent = call_provider(*m, &job, &args.required(*m)?)?;
+            progress.step("compositing");
+            let back = decode(&sent, &opts.limits)?;
+            let (full, _) = outpaint_core::composite(
+                image.view(),
+                back.view(),
+                &prepared.plan,
+                &opts.seam,
+                &opts.limits,
+            )?;
+            Some(full)
+        }
+        (r, _) => r,
+    };
     let mut files = json!({ "canvas": "canvas.png", "mask": "mask.png" });
-    if let (Some(result), Some(fmt)) = (&result, result_format) {
+    if let (Some(result), Some((fmt, _))) = (&result, &run) {
         let name = match fmt {
             Format::Png => "result.png",
             Format::Jpeg => "result.jpg",
             Format::Webp => "result.webp",
         };
-        write(&a.out.join(name), &encode(result.view(), fmt)?)?;
+        write(&a.out.join(name), &encode(result.view(), *fmt)?)?;
         files["result"] = json!(name);
     }
-    let plan = plan_json(&opts, &header, &prepared, files);
+    let mut plan = plan_json(&opts, &header, &prepared, files);
+    if let Some((_, f)) = &run {
+        plan["provider"] = json!(f
+            .provider
+            .as_ref()
+            .map_or("local".into(), |p| p.0.to_string()));
+    }
     let text = serde_json::to_string_pretty(&plan).expect("plain JSON") + "\n";
     write(&a.out.join("plan.json"), text.as_bytes())?;
     progress.step("done");
@@ -256,6 +337,26 @@ fn step_command(a: &StepArgs, result_format: Option<Format>) -> Result<(), Error
         serde_json::to_string(&plan["files"]).expect("plain JSON")
     );
     Ok(())
+}
+
+/// One provider call with the engine's retry rule: once more after 2 s (or the
+/// provider's `retry-after`, up to a minute) when the failure is worth it.
+fn call_provider(model: Model, job: &Job, config: &ProviderConfig) -> Result<Vec<u8>, Error> {
+    let http = providers::Http::new();
+    let clock = providers::SystemClock;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match exchange(model, job, config, &http, &clock, &providers::progress) {
+            Ok(bytes) => return Ok(bytes),
+            Err(f) if tries < 2 && f.retryable => {
+                let wait = f.retry_after_ms.map_or(2000, |ms| ms.clamp(2000, 60_000));
+                eprintln!("{model}: {} (retrying in {} ms)", f.message, wait);
+                std::thread::sleep(std::time::Duration::from_millis(wait));
+            }
+            Err(f) => return Err(providers::error(f)),
+        }
+    }
 }
 
 fn plan_json(

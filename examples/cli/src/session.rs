@@ -1,11 +1,15 @@
-//! `outpaint session ...`: the session engine on a folder store with the `local` provider.
+//! `outpaint session ...`: the session engine on a folder store, with the `local`
+//! provider or (`--provider live`) each model's real provider.
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Subcommand;
-use outpaint_core::{run, Clock, EngineConfig, Error, ErrorCode, LocalProvider, Model, Operation};
+use outpaint_core::{
+    run, EngineConfig, Error, ErrorCode, HttpProvider, LocalProvider, Model, Operation, Provider,
+};
 
+use crate::providers::{progress, Http, ProviderArgs, SystemClock};
 use crate::store::FolderStore;
 
 /// Session subcommands.
@@ -76,19 +80,6 @@ pub enum SessionCommand {
     },
 }
 
-struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
-    }
-    fn sleep(&self, ms: u64) {
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
-}
-
 fn seed() -> u64 {
     let t = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -101,7 +92,7 @@ fn model(s: &str) -> Result<Model, Error> {
 }
 
 /// Runs a session subcommand and prints its JSON.
-pub fn command(cmd: SessionCommand) -> Result<(), Error> {
+pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
     let (op, store) = match cmd {
         SessionCommand::New {
             prompt,
@@ -166,14 +157,31 @@ pub fn command(cmd: SessionCommand) -> Result<(), Error> {
         SessionCommand::Gallery { store } => (Operation::Gallery, store),
     };
     let store = FolderStore::new(&store).map_err(|e| Error::new(ErrorCode::StorageError, e))?;
-    let out = run(
-        op,
-        EngineConfig::default(),
-        &store,
-        &LocalProvider,
-        &SystemClock,
-        seed(),
-    )?;
+    let http = Http::new();
+    let configs: Vec<_> = Model::ALL
+        .into_iter()
+        .filter_map(|m| live.config(m).map(|c| (m, c)))
+        .collect();
+    let mut config = EngineConfig::default();
+    let provider: &dyn Provider = match live.provider.as_str() {
+        "local" => &LocalProvider,
+        "live" => {
+            config.secrets = configs.iter().map(|(_, c)| c.api_key.clone()).collect();
+            &HttpProvider {
+                configs,
+                transport: &http,
+                clock: &SystemClock,
+                progress: &progress,
+            }
+        }
+        other => {
+            return Err(Error::new(
+                ErrorCode::InvalidOption,
+                format!("sessions take --provider local or live (each model's own provider, keys from the environment), not {other:?}"),
+            ))
+        }
+    };
+    let out = run(op, config, &store, provider, &SystemClock, seed())?;
     println!(
         "{}",
         serde_json::to_string_pretty(&out).expect("outcomes serialise")

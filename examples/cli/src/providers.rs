@@ -1,0 +1,191 @@
+//! `--provider`: the real providers over HTTP (a blocking `ureq` client), keys from the
+//! environment, base URLs overridable (for mock servers and proxies).
+
+use std::io::{IsTerminal, Write as _};
+use std::time::Duration;
+
+use clap::Args;
+use outpaint_core::http::{Method, Reply, Request, Response, TransportError};
+use outpaint_core::{
+    Clock, Error, ErrorCode, Model, Progress, ProviderConfig, ProviderFailure, Transport,
+};
+
+/// Provider options shared by `run` and `session`.
+#[derive(Args, Clone)]
+pub struct ProviderArgs {
+    /// local (offline), flux, recraft, gemini or openai. Keys come from BFL_API_KEY,
+    /// RECRAFT_API_KEY, GEMINI_API_KEY and OPENAI_API_KEY.
+    #[arg(long, default_value = "local", global = true)]
+    pub provider: String,
+    /// Base URL of the provider's API (default: the provider's own, or
+    /// BFL_BASE_URL / RECRAFT_BASE_URL / GEMINI_BASE_URL / OPENAI_BASE_URL).
+    #[arg(long, global = true)]
+    pub base_url: Option<String>,
+    /// The provider's model id for generation (default: the provider's own).
+    #[arg(long, global = true)]
+    pub provider_model: Option<String>,
+    /// Seconds before a request gives up.
+    #[arg(long, default_value = "120", global = true)]
+    pub timeout: u64,
+    /// Milliseconds between polls of an asynchronous result (Black Forest Labs).
+    #[arg(long, default_value = "1000", global = true)]
+    pub poll_interval: u64,
+}
+
+/// The environment variable prefix of a provider.
+fn prefix(model: Model) -> &'static str {
+    match model {
+        Model::Flux => "BFL",
+        Model::Recraft => "RECRAFT",
+        Model::Gemini => "GEMINI",
+        Model::Openai => "OPENAI",
+    }
+}
+
+impl ProviderArgs {
+    /// The chosen provider's model column, `None` for `local`.
+    pub fn model(&self) -> Result<Option<Model>, Error> {
+        match self.provider.as_str() {
+            "local" => Ok(None),
+            name => name.parse::<Model>().map(Some).map_err(|_| {
+                Error::new(
+                    ErrorCode::InvalidOption,
+                    format!(
+                        "unknown provider {name:?}; expected local, flux, recraft, gemini or openai"
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// The settings of `model`'s provider: `None` when its API key is not set.
+    pub fn config(&self, model: Model) -> Option<ProviderConfig> {
+        let env = |k: &str| std::env::var(format!("{}_{k}", prefix(model))).ok();
+        let api_key = env("API_KEY").filter(|k| !k.trim().is_empty())?;
+        Some(ProviderConfig {
+            api_key: api_key.trim().to_string(),
+            base_url: self
+                .base_url
+                .clone()
+                .or_else(|| env("BASE_URL"))
+                .unwrap_or_default(),
+            model: self.provider_model.clone().unwrap_or_default(),
+            poll_interval_ms: self.poll_interval,
+            timeout_ms: self.timeout.saturating_mul(1000),
+            ..ProviderConfig::default()
+        })
+    }
+
+    /// Like [`ProviderArgs::config`], but a missing key is an error that says what to set.
+    pub fn required(&self, model: Model) -> Result<ProviderConfig, Error> {
+        self.config(model).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidOption,
+                format!("set {}_API_KEY to use the {model} provider", prefix(model)),
+            )
+        })
+    }
+}
+
+/// A provider failure as a CLI error.
+pub fn error(f: ProviderFailure) -> Error {
+    let code = if f.timeout {
+        ErrorCode::ProviderTimeout
+    } else {
+        ErrorCode::ProviderError
+    };
+    Error::new(code, f.message)
+}
+
+/// The HTTP client.
+pub struct Http {
+    agent: ureq::Agent,
+}
+
+impl Http {
+    /// A client that reports statuses as responses (the adapters read them).
+    pub fn new() -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(concat!("outpaint/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Http {
+            agent: config.into(),
+        }
+    }
+}
+
+fn transport_error(e: ureq::Error) -> TransportError {
+    TransportError {
+        timeout: matches!(e, ureq::Error::Timeout(_)),
+        message: e.to_string(),
+    }
+}
+
+impl Transport for Http {
+    fn send(&self, r: &Request) -> Reply {
+        let timeout = Some(Duration::from_millis(r.timeout_ms));
+        let sent = match r.method {
+            Method::Get => {
+                let mut b = self.agent.get(&r.url);
+                for (k, v) in &r.headers {
+                    b = b.header(k, v);
+                }
+                b.config().timeout_global(timeout).build().call()
+            }
+            Method::Post => {
+                let mut b = self.agent.post(&r.url);
+                for (k, v) in &r.headers {
+                    b = b.header(k, v);
+                }
+                b.config().timeout_global(timeout).build().send(&r.body[..])
+            }
+        };
+        let mut resp = sent.map_err(transport_error)?;
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(r.max_response_bytes)
+            .read_to_vec()
+            .map_err(transport_error)?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
+    fn sleep(&self, ms: u64) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// The progress line while polling: rewritten in place on a terminal, else a line at
+/// the first poll and every tenth.
+pub fn progress(p: Progress) {
+    let Progress::Waiting { model, polls, ms } = p;
+    let line = format!("{model}: waiting for the result (poll {polls}, every {ms} ms)");
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\r{line}");
+        let _ = err.flush();
+    } else if polls == 1 || polls % 10 == 0 {
+        let _ = writeln!(err, "{line}");
+    }
+}

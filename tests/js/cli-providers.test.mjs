@@ -1,0 +1,151 @@
+// The CLI (`outpaint run --provider ...`) against the mock providers on 127.0.0.1: a full
+// outpaint per provider, end to end, with the requests checked by the mock and the
+// composited result checked here; then retries, errors and timeouts.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { startMock, KEYS } from "../mock/providers.mjs";
+
+const require = createRequire(import.meta.url);
+const op = require("../../bindings/npm/node/outpaint_wasm.js");
+const root = new URL("../../", import.meta.url).pathname;
+const bin = join(root, "target/debug/outpaint");
+const lake = join(root, "examples/images/lake.jpg");
+let mock;
+
+before(async () => {
+  assert.ok(existsSync(bin), "build the CLI first (cargo build -p outpaint-cli)");
+  mock = await startMock();
+});
+after(() => mock.close());
+
+/** Runs the CLI without blocking (the mock answers from this same process). */
+function outpaint(provider, extra = [], env = {}) {
+  const out = mkdtempSync(join(tmpdir(), `outpaint-${provider}-`));
+  const child = spawn(
+    bin,
+    ["run", lake, "--target", "16:9", "--fill", "blur", "--feather", "32", "--provider", provider,
+      "--base-url", mock.url, "--poll-interval", "5", "--prompt", "more of the lake", "--out", out, ...extra],
+    {
+      env: {
+        PATH: process.env.PATH,
+        BFL_API_KEY: KEYS.flux, RECRAFT_API_KEY: KEYS.recraft, GEMINI_API_KEY: KEYS.gemini, OPENAI_API_KEY: KEYS.openai,
+        ...env,
+      },
+    },
+  );
+  let stdout = "", stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr, out })));
+}
+
+const photo = op.decode(readFileSync(lake));
+const at = (img, x, y) => Array.from(img.data.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+
+for (const [provider, paths] of Object.entries({
+  flux: ["POST /v1/flux-pro-1.0-fill", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/"],
+  recraft: ["POST /v1/images/outpaint", "GET /delivery/"],
+  gemini: ["POST /v1beta/models/gemini-2.5-flash-image:generateContent"],
+  openai: ["POST /v1/images/edits"],
+})) {
+  test(`outpaint with ${provider} end to end`, async () => {
+    const before = mock.requests.length;
+    const r = await outpaint(provider);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(mock.problems, []);
+    const seen = mock.requests.slice(before).map((q) => `${q.method} ${q.path}`);
+    assert.equal(seen.length, paths.length, seen.join("\n"));
+    seen.forEach((s, i) => assert.ok(s.startsWith(paths[i]), `${s} is not ${paths[i]}`));
+    const result = op.decode(readFileSync(join(r.out, "result.png")));
+    assert.deepEqual([result.width, result.height], [1365, 768]);
+    // The original comes back byte-identical outside the seam band.
+    assert.deepEqual(at(result, 298 + 384, 384), at(photo, 384, 384));
+    const plan = JSON.parse(readFileSync(join(r.out, "plan.json")));
+    assert.equal(plan.provider, provider);
+    assert.equal(plan.profile, { flux: "flux-fill", recraft: "recraft-outpaint", gemini: "gemini", openai: "openai" }[provider]);
+    if (provider === "flux") assert.match(r.stderr, /flux: waiting for the result \(poll 1, every 5 ms\)/);
+  });
+}
+
+test("flux-expand profile sends edges", async () => {
+  const before = mock.requests.length;
+  const r = await outpaint("flux", ["--profile", "flux-expand"]);
+  assert.equal(r.status, 0, r.stderr);
+  const submit = mock.requests[before];
+  assert.equal(submit.path, "/v1/flux-pro-1.0-expand");
+  const b = JSON.parse(submit.body);
+  assert.deepEqual([b.left, b.right, b.top, b.bottom], [298, 299, 0, 0]);
+  assert.deepEqual(mock.problems, []);
+});
+
+test("429 with retry-after is retried; two 500s fail with PROVIDER_ERROR", async () => {
+  mock.script("429");
+  const t0 = Date.now();
+  let r = await outpaint("openai");
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(Date.now() - t0 >= 3000, "waited for retry-after: 3 s");
+  assert.match(r.stderr, /openai is rate limiting \(HTTP 429\): Rate limit reached, slow down \(retrying in 3000 ms\)/);
+  mock.script("500", "500");
+  r = await outpaint("gemini");
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split("\n").at(-1), "error: PROVIDER_ERROR: gemini failed on its side (HTTP 500): internal error");
+  mock.script("malformed", "malformed");
+  r = await outpaint("recraft");
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error: PROVIDER_ERROR: recraft: the response is not JSON/);
+});
+
+test("a provider that never answers times out with PROVIDER_TIMEOUT", async () => {
+  mock.script("hang", "hang");
+  const r = await outpaint("openai", ["--timeout", "1"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error: PROVIDER_TIMEOUT: openai: timeout/);
+});
+
+test("a missing key or provider is a clear error; keys never reach stderr", async () => {
+  let r = await outpaint("flux", [], { BFL_API_KEY: "" });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), "error: INVALID_OPTION: set BFL_API_KEY to use the flux provider");
+  r = await outpaint("dalle");
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /INVALID_OPTION: unknown provider "dalle"/);
+  r = await outpaint("openai", [], { OPENAI_API_KEY: "sk-wrong-key-0123456789abcdef" });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), "error: PROVIDER_ERROR: openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED].");
+  assert.deepEqual(mock.problems, []);
+});
+
+test("a live session: generate with all four providers, then outpaint FLUX", async () => {
+  const store = mkdtempSync(join(tmpdir(), "outpaint-store-"));
+  const env = {
+    PATH: process.env.PATH,
+    BFL_API_KEY: KEYS.flux, RECRAFT_API_KEY: KEYS.recraft, GEMINI_API_KEY: KEYS.gemini, OPENAI_API_KEY: KEYS.openai,
+  };
+  const cli = (args, provider = "live") => {
+    const child = spawn(bin, [...args, "--provider", provider, "--base-url", mock.url, "--poll-interval", "5", "--store", store], { env });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+  };
+  let r = await cli(["session", "new", "--prompt", "a lake at dawn"]);
+  assert.equal(r.status, 0, r.stderr);
+  const g = JSON.parse(r.stdout);
+  for (const m of ["flux", "recraft", "gemini", "openai"]) assert.equal(g.session.models[m].status, "completed", m);
+  r = await cli(["session", "outpaint", g.session.sessionId, "--model", "flux", "--preset", "16:9"]);
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout);
+  const it = o.session.models.flux.iterations[1];
+  assert.equal(it.status, "completed");
+  const img = op.decode(readFileSync(join(store, it.imageKey)));
+  assert.deepEqual([img.width, img.height], [1820, 1024]);
+  assert.deepEqual(mock.problems, []);
+  r = await cli(["session", "gallery"], "flux");
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /sessions take --provider local or live/);
+});
