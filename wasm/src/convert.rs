@@ -99,9 +99,9 @@ pub(crate) fn set(o: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(o, &key.into(), value);
 }
 
-/// Reads `o[key]` (`undefined` when absent or when `o` is not an object).
+/// Reads `o[key]` (`undefined` when absent or when `o` is neither object nor function).
 pub(crate) fn get(o: &JsValue, key: &str) -> JsValue {
-    if o.is_object() {
+    if o.is_object() || o.is_function() {
         Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
     } else {
         JsValue::UNDEFINED

@@ -8,8 +8,10 @@
 mod canvas;
 mod convert;
 mod pixels;
+mod providers;
 mod session;
 
 pub use canvas::*;
 pub use pixels::*;
+pub use providers::*;
 pub use session::*;

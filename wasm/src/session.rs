@@ -286,7 +286,7 @@ fn bytes_field(v: &JsValue, key: &str) -> Result<Option<Vec<u8>>, JsValue> {
     })
 }
 
-fn job_in(v: &JsValue) -> Result<Job, JsValue> {
+pub(crate) fn job_in(v: &JsValue) -> Result<Job, JsValue> {
     let kind: JobKind = required(get(v, "kind"), "job.kind")?;
     let source = bytes_field(v, "source")?;
     let outpaint = match get(v, "outpaint") {
@@ -364,7 +364,7 @@ fn needed(v: &JsValue, key: &str, what: &str) -> Result<Function, JsValue> {
 }
 
 /// The message of a thrown value: `.message` of an `Error`, else its string form.
-fn message_of(e: &JsValue) -> String {
+pub(crate) fn message_of(e: &JsValue) -> String {
     get(e, "message")
         .as_string()
         .or_else(|| e.as_string())
@@ -577,7 +577,7 @@ fn failure(e: &JsValue, retryable_by_default: bool) -> ProviderFailure {
 }
 
 /// A promise resolved after `ms` by the global `setTimeout` (browsers, workers, Node).
-fn timeout(ms: u64) -> Promise {
+pub(crate) fn timeout(ms: u64) -> Promise {
     Promise::new(&mut |resolve, reject| {
         let set_timeout = get(&js_sys::global(), "setTimeout");
         match set_timeout.dyn_ref::<Function>() {

@@ -1,0 +1,93 @@
+// The provider adapters from Node: `callProvider` (the npm package) drives each
+// provider's exchange through `fetch` against the mock providers (tests/mock), alone and
+// as `run`'s provider in a whole session.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { startMock, KEYS } from "../mock/providers.mjs";
+
+const require = createRequire(import.meta.url);
+const op = require("../../bindings/npm/node/outpaint_wasm.js");
+let mock;
+before(async () => (mock = await startMock()));
+after(() => mock.close());
+
+const options = (model, extra = {}) => ({ apiKey: KEYS[model], baseUrl: mock.url, pollIntervalMs: 5, ...extra });
+
+function store() {
+  const items = new Map();
+  let next = 0;
+  return {
+    items,
+    async get(key) { return items.get(key) ?? null; },
+    async put(key, bytes, expected) {
+      const cur = items.get(key)?.tag ?? null;
+      const ok = expected.kind === "any" || (expected.kind === "absent" && cur === null) || (expected.kind === "tag" && cur === expected.tag);
+      if (!ok) return null;
+      items.set(key, { bytes, tag: String(++next) });
+      return String(next);
+    },
+    async list(prefix) { return [...items.keys()].filter((k) => k.startsWith(prefix)); },
+  };
+}
+
+test("a session on the four real providers through fetch", async () => {
+  const storage = store();
+  const slept = [];
+  const host = {
+    storage,
+    provider: (job) => op.callProvider(job, options(job.model)),
+    sleep: async (ms) => slept.push(ms),
+    config: { secrets: Object.values(KEYS) },
+  };
+  const before = mock.requests.length;
+  const g = await op.run({ op: "generate", prompt: "a lake at dawn" }, host);
+  for (const m of ["flux", "recraft", "gemini", "openai"]) assert.equal(g.session.models[m].status, "completed", m);
+  const id = g.session.sessionId;
+  const expected = { flux: [1820, 1024], recraft: [1820, 1024], gemini: [1820, 1024], openai: [1820, 1024] };
+  for (const model of Object.keys(expected)) {
+    const o = await op.run({ op: "outpaint", sessionId: id, model, preset: "16:9", prompt: "more sky" }, host);
+    const it = o.session.models[model].iterations[o.iterationIndex];
+    assert.equal(it.status, "completed", `${model}: ${it.error}`);
+    const img = op.decode(storage.items.get(it.imageKey).bytes);
+    assert.deepEqual([img.width, img.height], expected[model], model);
+  }
+  const it = await op.run({ op: "iterate", sessionId: id, model: "recraft", prompt: "warmer" }, host);
+  assert.equal(it.session.models.recraft.iterations.at(-1).status, "completed");
+  assert.deepEqual(mock.problems, []);
+  const paths = mock.requests.slice(before).map((r) => r.path.split("?")[0]);
+  for (const p of ["/v1/flux-pro-1.1", "/v1/flux-pro-1.0-fill", "/v1/get_result", "/v1/images/generations", "/v1/images/outpaint",
+    "/v1/images/imageToImage", "/v1beta/models/gemini-2.5-flash-image:generateContent", "/v1/images/edits"]) {
+    assert.ok(paths.includes(p), `${p} was never called`);
+  }
+});
+
+test("failures reject with codes and retry hints; run retries after retry-after", async () => {
+  const job = { model: "openai", kind: "generate", prompt: "a lake" };
+  mock.script("429");
+  await assert.rejects(op.callProvider(job, options("openai")), (e) =>
+    e.code === "PROVIDER_ERROR" && e.retryable === true && e.retryAfterMs === 3000 && /rate limiting \(HTTP 429\)/.test(e.message));
+  await assert.rejects(op.callProvider(job, options("openai", { apiKey: "sk-wrong-key-0123456789abcdef" })), (e) =>
+    e.code === "PROVIDER_ERROR" && e.retryable === false && e.message === "openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED].");
+  mock.script("malformed");
+  await assert.rejects(op.callProvider(job, options("openai")), { code: "PROVIDER_ERROR", retryable: true });
+  mock.script("hang");
+  await assert.rejects(op.callProvider(job, options("openai", { timeoutMs: 200 })), { code: "PROVIDER_TIMEOUT", timeout: true });
+  await assert.rejects(op.callProvider(job, { baseUrl: mock.url }), { code: "INVALID_OPTION" });
+  await assert.rejects(op.callProvider(job, { apiKey: "k", baseUrl: "http://127.0.0.1:9" }), { code: "PROVIDER_ERROR", retryable: true });
+
+  // Through run: the 429's retry-after (3 s) is waited instead of 2 s, then it succeeds.
+  const storage = store();
+  const slept = [];
+  const host = { storage, provider: (j) => op.callProvider(j, options(j.model)), sleep: async (ms) => slept.push(ms) };
+  mock.script("429");
+  const g = await op.run({ op: "generate", prompt: "a lake", models: ["openai"] }, host);
+  assert.equal(g.session.models.openai.status, "completed");
+  assert.equal(g.stats.providerRetries, 1);
+  assert.ok(slept.includes(3000), JSON.stringify(slept));
+  // A custom fetch sees every request.
+  const urls = [];
+  const bytes = await op.callProvider({ model: "gemini", kind: "generate", prompt: "x" }, options("gemini", { fetch: (u, init) => (urls.push([init.method, u]), fetch(u, init)) }));
+  assert.equal(op.decode(bytes).width, 1024);
+  assert.deepEqual(urls, [["POST", `${mock.url}/v1beta/models/gemini-2.5-flash-image:generateContent`]]);
+});
