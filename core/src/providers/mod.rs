@@ -442,19 +442,8 @@ fn post_json(
     body: &Value,
     c: &ProviderConfig,
 ) -> Request {
-    let mut h = vec![
-        ("content-type".to_string(), "application/json".to_string()),
-        ("accept".to_string(), "application/json".to_string()),
-    ];
-    h.extend(headers);
-    Request {
-        method: Method::Post,
-        url,
-        headers: h,
-        body: serde_json::to_vec(body).expect("JSON values serialise"),
-        timeout_ms: c.timeout_ms,
-        max_response_bytes: c.max_response_bytes,
-    }
+    let bytes = serde_json::to_vec(body).expect("JSON values serialise");
+    post(url, "application/json".into(), headers, bytes, c)
 }
 
 /// A multipart POST.
@@ -465,6 +454,17 @@ fn post_form(
     c: &ProviderConfig,
 ) -> Request {
     let (content_type, body) = form.finish();
+    post(url, content_type, headers, body, c)
+}
+
+/// A POST of `body` as `content_type`, expecting JSON back, plus the provider's headers.
+fn post(
+    url: String,
+    content_type: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    c: &ProviderConfig,
+) -> Request {
     let mut h = vec![
         ("content-type".to_string(), content_type),
         ("accept".to_string(), "application/json".to_string()),
