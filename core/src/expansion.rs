@@ -40,12 +40,18 @@ impl Expansion {
 
     /// Width of the original image.
     pub fn width(&self) -> u32 {
-        self.new_width - self.left - self.right
+        // Saturating: an inconsistent expansion read from a host gives an empty image,
+        // which the layout check refuses, instead of wrapping around.
+        self.new_width
+            .saturating_sub(self.left)
+            .saturating_sub(self.right)
     }
 
     /// Height of the original image.
     pub fn height(&self) -> u32 {
-        self.new_height - self.top - self.bottom
+        self.new_height
+            .saturating_sub(self.top)
+            .saturating_sub(self.bottom)
     }
 
     /// The per-side growth.

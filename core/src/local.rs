@@ -19,6 +19,7 @@ use crate::target::Edges;
 /// Fills the area around `layout`'s original on `canvas` (whatever pre-fill it carries)
 /// and returns a new canvas of the same size; the original's pixels are kept.
 pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Image> {
+    layout.check()?;
     if canvas.width() != layout.canvas_width || canvas.height() != layout.canvas_height {
         bail!(
             InvalidDimensions,

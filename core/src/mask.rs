@@ -201,6 +201,29 @@ impl Layout {
         }
     }
 
+    /// Checks that the original is a non-empty rectangle inside the canvas
+    /// (`INVALID_DIMENSIONS` otherwise: a hand-made or inconsistent layout).
+    pub fn check(&self) -> Result<()> {
+        let fits = |at: u32, len: u32, side: u32| {
+            len > 0 && u64::from(at) + u64::from(len) <= u64::from(side)
+        };
+        if !fits(self.x, self.width, self.canvas_width)
+            || !fits(self.y, self.height, self.canvas_height)
+        {
+            bail!(
+                InvalidDimensions,
+                "the original ({}x{} at {},{}) does not lie inside the {}x{} canvas",
+                self.width,
+                self.height,
+                self.x,
+                self.y,
+                self.canvas_width,
+                self.canvas_height
+            );
+        }
+        Ok(())
+    }
+
     fn grown(&self) -> [bool; 4] {
         [
             self.x > 0,
@@ -325,6 +348,7 @@ impl Profiles {
 ///
 /// `kind` is `Feathered`, `Binary` or `Inverted`; for `Alpha` use [`apply_alpha`].
 pub fn build_mask(layout: &Layout, opts: &SeamOptions, kind: MaskKind) -> Result<(Mask, Seam)> {
+    layout.check()?;
     let n = layout.canvas_width as usize * layout.canvas_height as usize;
     let mut data = vec![0u8; n];
     let seam = mask_into(layout, opts, kind, &mut data)?;
@@ -342,6 +366,7 @@ pub fn mask_into(
     kind: MaskKind,
     out: &mut [u8],
 ) -> Result<Seam> {
+    layout.check()?;
     check_out(out.len(), layout.canvas_width, layout.canvas_height, 1)?;
     if kind == MaskKind::Alpha {
         bail!(
@@ -367,6 +392,7 @@ pub fn mask_into(
 /// `min(alpha, 255 - mask)` with the feathered mask of `layout`. The canvas must be
 /// `canvas_width x canvas_height`.
 pub fn apply_alpha(canvas: &mut Image, layout: &Layout, opts: &SeamOptions) -> Result<Seam> {
+    layout.check()?;
     check_out(
         canvas.data().len(),
         layout.canvas_width,
@@ -384,6 +410,53 @@ pub fn apply_alpha(canvas: &mut Image, layout: &Layout, opts: &SeamOptions) -> R
         }
     }
     Ok(seam)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn layouts_outside_the_canvas_are_refused() {
+        let ok = Layout {
+            canvas_width: 10,
+            canvas_height: 4,
+            x: 2,
+            y: 0,
+            width: 8,
+            height: 4,
+        };
+        assert!(ok.check().is_ok());
+        for bad in [
+            Layout { x: 3, ..ok },
+            Layout { width: 0, ..ok },
+            Layout { y: 1, ..ok },
+            Layout { x: u32::MAX, ..ok },
+            Layout {
+                height: u32::MAX,
+                ..ok
+            },
+        ] {
+            assert_eq!(
+                bad.check().unwrap_err().code(),
+                crate::ErrorCode::InvalidDimensions
+            );
+            let mut out = vec![0; 40];
+            let e = mask_into(&bad, &SeamOptions::default(), MaskKind::Feathered, &mut out);
+            assert_eq!(e.unwrap_err().code(), crate::ErrorCode::InvalidDimensions);
+        }
+        // An inconsistent expansion (sides larger than the canvas) is an empty original.
+        let e = crate::Expansion {
+            left: 10,
+            right: 10,
+            top: 0,
+            bottom: 0,
+            new_width: 5,
+            new_height: 5,
+        };
+        assert_eq!(e.width(), 0);
+        assert!(Layout::of(&e).check().is_err());
+    }
 }
 
 #[cfg(test)]

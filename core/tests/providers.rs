@@ -722,6 +722,25 @@ fn http_errors_map_to_typed_failures() {
 }
 
 #[test]
+fn a_hand_made_plan_outside_the_canvas_is_refused_not_a_panic() {
+    for model in [Model::Flux, Model::Recraft, Model::Gemini] {
+        let profile = match model {
+            Model::Flux => Profile::FluxExpand,
+            Model::Recraft => Profile::RecraftOutpaint,
+            _ => Profile::Gemini,
+        };
+        let mut j = outpaint_job(model, profile, 300, 300, "16:9");
+        let plan = &mut j.outpaint.as_mut().unwrap().plan;
+        plan.image.x = u32::MAX - 5;
+        let (sent, _, out) = script(model, &j, &config(), vec![]);
+        assert!(sent.is_empty());
+        let f = out.unwrap_err();
+        assert!(!f.retryable);
+        assert!(f.message.contains("outside the"), "{}", f.message);
+    }
+}
+
+#[test]
 fn a_step_out_of_turn_ends_the_exchange() {
     let mut x = Exchange::new(
         Model::Openai,

@@ -336,3 +336,16 @@ test("session helpers", () => {
   assert.throws(() => op.parseSession("{"), { code: "STORAGE_ERROR" });
   assert.throws(() => op.localProvider({ model: "flux", kind: "sideways", prompt: "" }), { code: "INVALID_OPTION" });
 });
+
+test("hand-made plans and expansions are refused with codes, never a wasm trap", () => {
+  const img = { width: 32, height: 32, data: new Uint8ClampedArray(32 * 32 * 4).fill(200) };
+  const p = op.prepare(img, "16:9", { fill: "edge" });
+  const job = {
+    model: "flux", kind: "outpaint", prompt: "x", source: op.encodePng(img),
+    outpaint: { target: "16:9", canvasPng: op.encodePng(p.canvas), maskPng: op.encodePng(p.canvas), expansion: p.plan.expansion,
+      plan: { ...p.plan, image: { x: 4294967290, y: 0, width: 32, height: 32 } }, direction: "d" },
+  };
+  assert.throws(() => op.localProvider(job), { name: "OutpaintError", code: "PROVIDER_ERROR", message: /does not lie inside the 57x32 canvas/ });
+  assert.throws(() => op.mask({ left: 10, right: 10, top: 0, bottom: 0, newWidth: 5, newHeight: 5 }), { code: "INVALID_DIMENSIONS" });
+  assert.throws(() => op.mask({ left: 0, right: 0, top: 0, bottom: 0, newWidth: 1000000, newHeight: 1000000 }), { code: "IMAGE_TOO_LARGE" });
+});

@@ -208,6 +208,9 @@ pub fn mask(
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let e: outpaint::Expansion = required(expansion, "expansion")?;
+    Limits::default()
+        .check_canvas(e.new_width, e.new_height)
+        .map_err(js_error)?;
     let o: JsOptions = from_js(options.clone(), "options")?;
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let kind = match get(&options, "kind").as_string() {

@@ -518,17 +518,37 @@ fn sent_original(o: &crate::engine::OutpaintJob) -> Result<Vec<u8>, ProviderFail
     let limits = crate::Limits::default();
     let bad = |e: crate::Error| failure(false, e.to_string());
     let canvas = crate::codec::decode(&o.canvas_png, &limits).map_err(bad)?;
-    let img = crop(&canvas, o.plan.image);
+    let r = o.plan.image;
+    let img = crop(&canvas, r).ok_or_else(|| {
+        failure(
+            false,
+            format!(
+                "the plan puts the image at {}x{}+{}+{}, outside the {}x{} canvas",
+                r.width,
+                r.height,
+                r.x,
+                r.y,
+                canvas.width(),
+                canvas.height()
+            ),
+        )
+    })?;
     crate::codec::encode_png(img.view(), crate::codec::PngCompression::Fast).map_err(bad)
 }
 
-/// The pixels of `rect` (inside `img`).
-fn crop(img: &Image, rect: Rect) -> Image {
+/// The pixels of `rect`, `None` when it is empty or not inside `img` (a hand-made plan).
+fn crop(img: &Image, rect: Rect) -> Option<Image> {
+    let inside = |at: u32, len: u32, side: u32| {
+        len > 0 && at.checked_add(len).is_some_and(|end| end <= side)
+    };
+    if !inside(rect.x, rect.width, img.width()) || !inside(rect.y, rect.height, img.height()) {
+        return None;
+    }
     let (x, y, w, h) = (rect.x as usize, rect.y as usize, rect.width, rect.height);
     let stride = img.width() as usize * 4;
     let mut out = Vec::with_capacity(w as usize * h as usize * 4);
     for row in img.data().chunks_exact(stride).skip(y).take(h as usize) {
         out.extend_from_slice(&row[x * 4..(x + w as usize) * 4]);
     }
-    Image::from_rgba(w, h, out).expect("a rect inside the image")
+    Image::from_rgba(w, h, out).ok()
 }
