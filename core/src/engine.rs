@@ -208,6 +208,31 @@ pub struct ProviderFailure {
     pub retry_after_ms: Option<u64>,
 }
 
+impl ProviderFailure {
+    /// `PROVIDER_TIMEOUT` for a timeout, else `PROVIDER_ERROR`.
+    pub fn code(&self) -> ErrorCode {
+        if self.timeout {
+            ErrorCode::ProviderTimeout
+        } else {
+            ErrorCode::ProviderError
+        }
+    }
+
+    /// How long to wait before the one retry: `backoff_ms`, or the provider's own
+    /// `retry-after` when it asks for longer (capped: a minute is as long as a person
+    /// waits for one step).
+    pub fn retry_wait(&self, backoff_ms: u64) -> u64 {
+        self.retry_after_ms
+            .map_or(backoff_ms, |ms| ms.min(60_000).max(backoff_ms))
+    }
+}
+
+impl From<ProviderFailure> for Error {
+    fn from(f: ProviderFailure) -> Error {
+        Error::new(f.code(), f.message)
+    }
+}
+
 /// What kind of step a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -776,20 +801,10 @@ async fn call_with_retry(io: &Io, cfg: &EngineConfig, job: Job) -> Result<Vec<u8
             Err(f) => f,
         };
         if tries >= 2 || !failure.retryable {
-            let code = if failure.timeout {
-                ErrorCode::ProviderTimeout
-            } else {
-                ErrorCode::ProviderError
-            };
-            return Err(Error::new(code, failure.message));
+            return Err(failure.into());
         }
         io.stats().provider_retries += 1;
-        // A provider's own `retry-after` wins when it asks for longer (capped: a
-        // minute is as long as a person waits for one step).
-        let wait = failure.retry_after_ms.map_or(cfg.retry_backoff_ms, |ms| {
-            ms.min(60_000).max(cfg.retry_backoff_ms)
-        });
-        io.sleep(wait).await;
+        io.sleep(failure.retry_wait(cfg.retry_backoff_ms)).await;
     }
 }
 

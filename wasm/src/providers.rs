@@ -77,12 +77,7 @@ pub async fn call_provider(
 }
 
 fn failure_error(f: ProviderFailure) -> JsValue {
-    let code = if f.timeout {
-        ErrorCode::ProviderTimeout
-    } else {
-        ErrorCode::ProviderError
-    };
-    let e = bad(code, f.message);
+    let e = bad(f.code(), f.message);
     let o: &Object = e.unchecked_ref();
     set(o, "retryable", &f.retryable.into());
     set(o, "timeout", &f.timeout.into());

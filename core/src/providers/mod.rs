@@ -101,7 +101,7 @@ struct Ctx {
 #[derive(Debug)]
 enum State {
     /// The first request is ready (or the job could not be turned into one).
-    Start(Result<Request, ProviderFailure>, Parse),
+    Start(Result<(Request, Parse), ProviderFailure>),
     /// Waiting for the answer to the first request.
     Submitted(Parse),
     /// Black Forest Labs: polling a task.
@@ -139,16 +139,12 @@ impl Exchange {
             Model::Gemini => ("gemini", gemini::request(job, config)),
             Model::Openai => ("openai", openai::request(job, config)),
         };
-        let (first, parse) = match built {
-            Ok((r, p)) => (Ok(r), p),
-            Err(f) => (Err(f), Parse::DataUrl),
-        };
         Exchange {
             ctx: Ctx {
                 provider,
                 config: config.clone(),
             },
-            state: State::Start(first, parse),
+            state: State::Start(built),
         }
     }
 
@@ -163,8 +159,8 @@ impl Exchange {
     fn advance(&self, state: State, reply: Option<Reply>) -> (State, Next) {
         let c = &self.ctx;
         match (state, reply) {
-            (State::Start(Ok(req), parse), None) => (State::Submitted(parse), Next::Send(req)),
-            (State::Start(Err(f), _), _) => (State::Done, Next::Done(Err(c.redacted(f)))),
+            (State::Start(Ok((req, parse))), None) => (State::Submitted(parse), Next::Send(req)),
+            (State::Start(Err(f)), _) => (State::Done, Next::Done(Err(c.redacted(f)))),
             (State::Submitted(parse), Some(reply)) => match c.ok_json(reply) {
                 Err(f) => (State::Done, Next::Done(Err(f))),
                 Ok(v) => match parse {
@@ -212,7 +208,7 @@ impl Exchange {
                 State::Done,
                 Next::Done(Err(failure(false, "the exchange is already over"))),
             ),
-            (_, Some(_)) | (_, None) => (
+            _ => (
                 State::Done,
                 Next::Done(Err(failure(
                     false,
@@ -422,11 +418,8 @@ fn clip(s: &str) -> String {
 
 /// Base64 (standard alphabet, padding optional) to bytes.
 fn unbase64(s: &str) -> Result<Vec<u8>, ProviderFailure> {
-    base64::engine::general_purpose::STANDARD
+    base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(s.trim().trim_end_matches('='))
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(s.trim().trim_end_matches('='))
-        })
         .map_err(|e| failure(true, format!("the image is not valid base64: {e}")))
 }
 

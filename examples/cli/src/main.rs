@@ -288,7 +288,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
                 kind: JobKind::Outpaint,
                 prompt: outpaint_core::validate::outpaint_prompt(prompt.as_deref())?,
                 source_mime: Format::detect(&bytes).map(Format::mime),
-                source: Some(bytes.clone()),
+                source: Some(bytes),
                 outpaint: Some(OutpaintJob {
                     target: a.target.clone(),
                     canvas_png,
@@ -350,11 +350,11 @@ fn call_provider(model: Model, job: &Job, config: &ProviderConfig) -> Result<Vec
         match exchange(model, job, config, &http, &clock, &providers::progress) {
             Ok(bytes) => return Ok(bytes),
             Err(f) if tries < 2 && f.retryable => {
-                let wait = f.retry_after_ms.map_or(2000, |ms| ms.clamp(2000, 60_000));
+                let wait = f.retry_wait(outpaint_core::EngineConfig::default().retry_backoff_ms);
                 eprintln!("{model}: {} (retrying in {} ms)", f.message, wait);
                 std::thread::sleep(std::time::Duration::from_millis(wait));
             }
-            Err(f) => return Err(providers::error(f)),
+            Err(f) => return Err(f.into()),
         }
     }
 }

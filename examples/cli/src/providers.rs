@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use outpaint_core::http::{Method, Reply, Request, Response, TransportError};
-use outpaint_core::{
-    Clock, Error, ErrorCode, Model, Progress, ProviderConfig, ProviderFailure, Transport,
-};
+use outpaint_core::{Clock, Error, ErrorCode, Model, Progress, ProviderConfig, Transport};
 
 /// Provider options shared by `run` and `session`.
 #[derive(Args, Clone)]
@@ -85,16 +83,6 @@ impl ProviderArgs {
             )
         })
     }
-}
-
-/// A provider failure as a CLI error.
-pub fn error(f: ProviderFailure) -> Error {
-    let code = if f.timeout {
-        ErrorCode::ProviderTimeout
-    } else {
-        ErrorCode::ProviderError
-    };
-    Error::new(code, f.message)
 }
 
 /// The HTTP client.
