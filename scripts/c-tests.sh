@@ -21,8 +21,10 @@ gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/test_outpaint.c target/d
 "$out/test_outpaint"
 gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/vectors.c target/debug/liboutpaint.a $libs -o "$out/vectors"
 "$out/vectors" tests/vectors
-gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/engine_test.c target/debug/liboutpaint.a $libs -o "$out/engine_test"
-"$out/engine_test"
+for t in engine_test exchange_test; do
+  gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/$t.c target/debug/liboutpaint.a $libs -o "$out/$t"
+  "$out/$t"
+done
 g++ -Wall -Wextra -Werror -std=c++17 -Ibindings/c tests/c/cpp_compat.cpp target/debug/liboutpaint.a $libs -o "$out/cpp_compat"
 "$out/cpp_compat"
 echo "C++ translation unit compiled and ran"
@@ -37,13 +39,15 @@ gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
   -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/vectors.c target/debug/liboutpaint.a $libs \
   -o "$out/vectors_asan"
 ASAN_OPTIONS=detect_leaks=1 "$out/vectors_asan" tests/vectors
-gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
-  -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/engine_test.c target/debug/liboutpaint.a $libs \
-  -o "$out/engine_test_asan"
-ASAN_OPTIONS=detect_leaks=1 "$out/engine_test_asan"
+for t in engine_test exchange_test; do
+  gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+    -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/$t.c target/debug/liboutpaint.a $libs \
+    -o "$out/${t}_asan"
+  ASAN_OPTIONS=detect_leaks=1 "$out/${t}_asan"
+done
 echo "ASan + UBSan: clean"
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 1; }
-for t in test_outpaint engine_test; do
+for t in test_outpaint engine_test exchange_test; do
   valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
     "$out/$t" 2> "$out/valgrind-$t.log"
   echo "valgrind $t:"

@@ -111,9 +111,28 @@ typedef enum {
   OUTPAINT_EXPECT_TAG = 2,
 } outpaint_expect;
 
+// What an exchange asks for next.
+typedef enum {
+  // Send the request (`method`, `url`, `headers`, `body`) within `timeout_ms`,
+  // reading at most `max_response_bytes` of its body; answer with
+  // `outpaint_exchange_submit_response` or `outpaint_exchange_submit_transport_error`.
+  OUTPAINT_HTTP_SEND = 1,
+  // Wait `wait_ms` (polling an asynchronous result); answer with
+  // `outpaint_exchange_submit_waited`.
+  OUTPAINT_HTTP_WAIT = 2,
+  // Finished: `status` OK with `image`, or the failure (`status`, `retryable`,
+  // `timeout`, `retry_after_ms`, `message`). Hand it to the engine with
+  // `outpaint_engine_submit_exchange`.
+  OUTPAINT_HTTP_DONE = 3,
+} outpaint_http_kind;
+
 // A running session operation (opaque). Create with `outpaint_engine_new`, release
 // with `outpaint_engine_free`. Not safe for concurrent use from several threads.
 typedef struct outpaint_engine outpaint_engine;
+
+// One provider call in progress (opaque). Create with `outpaint_exchange_new`, release
+// with `outpaint_exchange_free`. Not safe for concurrent use from several threads.
+typedef struct outpaint_exchange outpaint_exchange;
 
 // A borrowed UTF-8 string: `ptr` to `len` bytes, no NUL needed. `{NULL, 0}` means
 // "not given" (the option's default).
@@ -267,6 +286,57 @@ typedef struct {
   // Answers CALL effects.
   void (*provider)(void *user_data, outpaint_engine *engine, const outpaint_effect *effect);
 } outpaint_host;
+
+// One HTTP header, as two string views.
+typedef struct {
+  // The name (lowercase in requests).
+  outpaint_str name;
+  // The value.
+  outpaint_str value;
+} outpaint_header;
+
+// One step of an exchange, as views into it: valid until the next step, submit or
+// free on the same exchange. Fields not used by `kind` are zero / `{NULL, 0}`.
+typedef struct {
+  // What is asked.
+  outpaint_http_kind kind;
+  // SEND: `GET` or `POST`.
+  outpaint_str method;
+  // SEND: the absolute URL.
+  outpaint_str url;
+  // SEND: the headers to set, in order (the API key among them: do not log them).
+  const outpaint_header *headers;
+  // SEND: their count.
+  size_t headers_len;
+  // SEND: the body (NULL for GET).
+  const uint8_t *body;
+  // SEND: its size.
+  size_t body_len;
+  // SEND: give up after this long (connect to last byte), then answer with a
+  // transport error whose `timeout` is true.
+  uint64_t timeout_ms;
+  // SEND: stop reading a response body longer than this and answer with a transport
+  // error.
+  uint64_t max_response_bytes;
+  // WAIT: milliseconds.
+  uint64_t wait_ms;
+  // DONE: `OUTPAINT_STATUS_OK`, `OUTPAINT_STATUS_PROVIDER_ERROR` or
+  // `OUTPAINT_STATUS_PROVIDER_TIMEOUT`.
+  outpaint_status status;
+  // DONE with OK: the image (PNG, JPEG or WebP bytes).
+  const uint8_t *image;
+  // DONE with OK: its size.
+  size_t image_len;
+  // DONE with a failure: whether one retry may help.
+  bool retryable;
+  // DONE with a failure: whether time ran out.
+  bool timeout;
+  // DONE with a failure: how long the provider asked to wait before a retry (its
+  // `retry-after`), 0 when it did not say.
+  uint64_t retry_after_ms;
+  // DONE with a failure: what went wrong (the API key redacted).
+  outpaint_str message;
+} outpaint_http_step;
 
 #ifdef __cplusplus
 extern "C" {
@@ -553,6 +623,73 @@ outpaint_status outpaint_engine_run(outpaint_str operation_json,
                                     const outpaint_host *host,
                                     uint64_t seed,
                                     outpaint_bytes *outcome_json);
+
+// Starts the provider call the engine is waiting for (its last poll returned a CALL):
+// the job goes to the model's provider (`flux` -> Black Forest Labs, `recraft`,
+// `gemini`, `openai`) configured by `config_json`, a JSON object in camelCase:
+// `apiKey` (required), `baseUrl` (default: the provider's own), `model` (generation
+// model id), `pollIntervalMs` (1000), `maxPolls` (300), `timeoutMs` per request
+// (120000), `maxResponseBytes` (64 MiB). On success `*out` receives the exchange; free
+// it with `outpaint_exchange_free`. `OUTPAINT_STATUS_CONFLICT` when no CALL is waiting.
+//
+// # Safety
+// `engine` must be a live engine; `config_json` must point at its bytes; `out` at a
+// writable pointer.
+outpaint_status outpaint_exchange_new(const outpaint_engine *engine,
+                                      outpaint_str config_json,
+                                      outpaint_exchange **out);
+
+// Frees an exchange (NULL is a no-op). Views from its steps become invalid.
+//
+// # Safety
+// `exchange` must be NULL or come from `outpaint_exchange_new`, and not be used after.
+void outpaint_exchange_free(outpaint_exchange *exchange);
+
+// Advances the exchange and describes the next step (or the end) in `*step`. Step
+// again after answering a SEND or WAIT; stepping before answering repeats the same
+// step, stepping after DONE repeats DONE.
+//
+// # Safety
+// `exchange` must be a live exchange; `step` a writable `outpaint_http_step`.
+outpaint_status outpaint_exchange_step(outpaint_exchange *exchange, outpaint_http_step *step);
+
+// Answers a SEND with the HTTP response: its status code, `headers_len` headers (NULL
+// allowed when 0; `retry-after` and `content-type` are read) and the body.
+//
+// # Safety
+// `exchange` must be a live exchange; `headers` must point at `headers_len` headers
+// and `body` at `body_len` bytes.
+outpaint_status outpaint_exchange_submit_response(outpaint_exchange *exchange,
+                                                  uint16_t status,
+                                                  const outpaint_header *headers,
+                                                  size_t headers_len,
+                                                  const uint8_t *body,
+                                                  size_t body_len);
+
+// Answers a SEND that got no response: `timeout` true when its time ran out; the
+// message says what happened (connection refused, TLS, body too large...).
+//
+// # Safety
+// `exchange` must be a live exchange; `message` must point at its bytes.
+outpaint_status outpaint_exchange_submit_transport_error(outpaint_exchange *exchange,
+                                                         bool timeout,
+                                                         outpaint_str message);
+
+// Acknowledges a WAIT once its time has passed.
+//
+// # Safety
+// `exchange` must be a live exchange.
+outpaint_status outpaint_exchange_submit_waited(outpaint_exchange *exchange);
+
+// Answers the engine's waiting CALL with the finished exchange's result: the image, or
+// the failure with its retry hints (the engine waits the provider's `retry-after`
+// before its one retry). `OUTPAINT_STATUS_CONFLICT` when the exchange is not DONE or
+// no CALL is waiting. The exchange stays valid (free it as usual).
+//
+// # Safety
+// `engine` must be a live engine and `exchange` a live exchange.
+outpaint_status outpaint_engine_submit_exchange(outpaint_engine *engine,
+                                                const outpaint_exchange *exchange);
 
 // The message of the last failed call on this thread (`CODE: detail`), or "" after a
 // success. Never NULL; owned by the library and valid until the next outpaint call on

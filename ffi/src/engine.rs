@@ -515,6 +515,35 @@ pub unsafe extern "C" fn outpaint_engine_submit_failure(
     })
 }
 
+/// The CALL the engine's last poll handed out, if it is still waiting for an answer.
+pub(crate) fn waiting_call(e: &outpaint_engine) -> Option<&Effect> {
+    match (&e.current, e.answered) {
+        (Some(Current::Effect(call @ Effect::Call(_))), false) => Some(call),
+        _ => None,
+    }
+}
+
+/// Answers the waiting CALL with `result()`; `OUTPAINT_STATUS_CONFLICT` when the engine
+/// is not waiting for one.
+pub(crate) fn submit_call(
+    engine: *mut outpaint_engine,
+    result: impl FnOnce() -> Result<Result<Vec<u8>, ProviderFailure>, Error>,
+) -> outpaint_status {
+    let waiting = match engine_mut(engine) {
+        Ok(e) => waiting_call(e).is_some(),
+        Err(_) => true, // submit reports the NULL engine
+    };
+    submit(engine, || {
+        if !waiting {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                "no provider call is waiting for an answer",
+            ));
+        }
+        Ok(Reply::Called(result()?))
+    })
+}
+
 /// Answers the waiting CALL with the built-in offline `local` provider (generate returns
 /// the job's source or a picture made from the prompt; iterate regrades the source;
 /// outpaint fills the canvas from the image itself). `OUTPAINT_STATUS_CONFLICT` when no
@@ -526,19 +555,12 @@ pub unsafe extern "C" fn outpaint_engine_submit_failure(
 pub unsafe extern "C" fn outpaint_engine_submit_local(
     engine: *mut outpaint_engine,
 ) -> outpaint_status {
-    let job = match engine_mut(engine) {
-        Ok(e) => match (&e.current, e.answered) {
-            (Some(Current::Effect(Effect::Call(job))), false) => Some(job.clone()),
-            _ => None,
-        },
-        Err(_) => None,
+    let job = match engine_mut(engine).ok().and_then(|e| waiting_call(e)) {
+        Some(Effect::Call(job)) => Some(job.clone()),
+        _ => None,
     };
-    submit(engine, || match job {
-        Some(job) => Ok(Reply::Called(LocalProvider.call(&job))),
-        None => Err(Error::new(
-            ErrorCode::Conflict,
-            "no provider call is waiting for an answer",
-        )),
+    submit_call(engine, || {
+        Ok(LocalProvider.call(job.as_ref().expect("checked by submit_call")))
     })
 }
 

@@ -17,6 +17,7 @@ mod boundary;
 mod buffer;
 mod data;
 mod engine;
+mod exchange;
 mod status;
 
 pub use api::*;
@@ -31,6 +32,7 @@ pub const OUTPAINT_VERSION_PATCH: u32 = 0;
 pub use buffer::*;
 pub use data::*;
 pub use engine::*;
+pub use exchange::*;
 pub use status::*;
 
 #[cfg(test)]

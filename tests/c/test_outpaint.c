@@ -7,18 +7,7 @@
 
 #include "outpaint.h"
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) {                                                                \
-      passed++;                                                                \
-    } else {                                                                   \
-      failed++;                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__,  \
-              __LINE__, #cond, outpaint_last_error_message());                 \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 static const outpaint_str NONE = {NULL, 0};
 
