@@ -25,6 +25,11 @@ for t in engine_test exchange_test; do
   gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/$t.c target/debug/liboutpaint.a $libs -o "$out/$t"
   "$out/$t"
 done
+# The libcurl provider host (examples/c/live.c), linked statically against liboutpaint:
+# tests/js/c-providers.test.mjs runs it against the mock providers.
+pkg-config --exists libcurl || { echo "libcurl's headers are needed (apt-get install libcurl4-openssl-dev)"; exit 1; }
+gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c examples/c/live.c examples/c/folder_store.c \
+  target/debug/liboutpaint.a $(pkg-config --libs libcurl) $libs -o "$out/outpaint-live"
 g++ -Wall -Wextra -Werror -std=c++17 -Ibindings/c tests/c/cpp_compat.cpp target/debug/liboutpaint.a $libs -o "$out/cpp_compat"
 "$out/cpp_compat"
 echo "C++ translation unit compiled and ran"
@@ -69,6 +74,9 @@ grep -q '"outpaintPreset":"16:9"' out-c/stdout.txt
 ls out-c/store/sessions/*/status.json out-c/store/sessions/*/images/flux-1.png out-c/store/sessions/*/context/flux.json >/dev/null
 # The example linked the shared library from the prefix.
 ldd examples/c/outpaint-c | grep -q "$prefix/lib/liboutpaint.so"
+ldd examples/c/outpaint-live | grep -q "$prefix/lib/liboutpaint.so"
+usage=$(examples/c/outpaint-live 2>&1 || echo "exit $?")
+grep -q "^usage: " <<<"$usage" && grep -q "^exit 2$" <<<"$usage"
 make -s -C examples/c clean
 rm -rf "$prefix" out-c
 echo "C example: installed, linked via pkg-config, ran"

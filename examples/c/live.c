@@ -1,0 +1,284 @@
+/* outpaint-live: a session on a real provider from C, with libcurl moving the bytes.
+ *   outpaint-live [--base-url URL] [--poll-ms N] STORE MODEL PROMPT
+ * generates an image with MODEL (flux, recraft, gemini or openai) from PROMPT, then
+ * outpaints it to 16:9 with the same model, keeping the session in the folder STORE,
+ * and prints both outcomes as JSON lines. The key comes from BFL_API_KEY,
+ * RECRAFT_API_KEY, GEMINI_API_KEY or OPENAI_API_KEY; --base-url (or BFL_BASE_URL, ...)
+ * points at another endpoint, such as a mock.
+ *
+ * liboutpaint builds every request (outpaint_exchange) and reads every answer; this file
+ * only sends them: method, URL, headers and body in; status, headers and body out, with
+ * the request's timeout and a cap on the body size. */
+#define _POSIX_C_SOURCE 200809L
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "folder_store.h"
+#include "outpaint.h"
+
+typedef struct {
+  const char *model;
+  char config[2048]; /* the provider config JSON */
+  folder_store store;
+} live;
+
+/* ---- libcurl transport ---- */
+typedef struct {
+  unsigned char *data;
+  size_t len, cap, limit;
+  bool too_big;
+} body_buf;
+
+typedef struct {
+  outpaint_header items[64];
+  char *owned[128];
+  size_t n;
+} header_list;
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *user) {
+  body_buf *b = user;
+  size_t k = size * n;
+  if (b->len + k > b->limit) {
+    b->too_big = true;
+    return 0; /* aborts the transfer */
+  }
+  if (b->len + k > b->cap) {
+    size_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap < b->len + k) cap *= 2;
+    unsigned char *d = realloc(b->data, cap);
+    if (!d) return 0;
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, ptr, k);
+  b->len += k;
+  return k;
+}
+
+static char *dup_n(const char *s, size_t n) {
+  char *d = malloc(n + 1);
+  if (d) {
+    memcpy(d, s, n);
+    d[n] = 0;
+  }
+  return d;
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *user) {
+  header_list *h = user;
+  size_t k = size * n;
+  if (k >= 5 && memcmp(line, "HTTP/", 5) == 0) { /* a new response (after a redirect): start over */
+    for (size_t i = 0; i < 2 * h->n; i++) free(h->owned[i]);
+    h->n = 0;
+    return k;
+  }
+  char *colon = memchr(line, ':', k);
+  if (!colon || h->n == 64) return k;
+  size_t nl = (size_t)(colon - line);
+  const char *v = colon + 1;
+  size_t vl = k - nl - 1;
+  while (vl && (*v == ' ' || *v == '\t')) v++, vl--;
+  while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ')) vl--;
+  char *name = dup_n(line, nl), *value = dup_n(v, vl);
+  if (!name || !value) {
+    free(name);
+    free(value);
+    return 0;
+  }
+  h->owned[2 * h->n] = name;
+  h->owned[2 * h->n + 1] = value;
+  h->items[h->n].name = (outpaint_str){name, nl};
+  h->items[h->n].value = (outpaint_str){value, vl};
+  h->n++;
+  return k;
+}
+
+/* Sends one request and answers the exchange with what came back. */
+static void send_request(outpaint_exchange *x, const outpaint_http_step *s) {
+  CURL *c = curl_easy_init();
+  if (!c) {
+    outpaint_exchange_submit_transport_error(x, false, outpaint_str_c("curl_easy_init failed"));
+    return;
+  }
+  char *url = dup_n(s->url.ptr, s->url.len);
+  struct curl_slist *headers = NULL;
+  for (size_t i = 0; i < s->headers_len; i++) {
+    char line[8192];
+    snprintf(line, sizeof line, "%.*s: %.*s", (int)s->headers[i].name.len, s->headers[i].name.ptr,
+             (int)s->headers[i].value.len, s->headers[i].value.ptr);
+    headers = curl_slist_append(headers, line);
+  }
+  headers = curl_slist_append(headers, "expect:"); /* no 100-continue round trip */
+  body_buf body = {NULL, 0, 0, (size_t)s->max_response_bytes, false};
+  header_list got = {0};
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
+  if (s->method.len == 4 && memcmp(s->method.ptr, "POST", 4) == 0) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
+  }
+  CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    outpaint_exchange_submit_response(x, (uint16_t)status, got.items, got.n, body.data, body.len);
+  } else {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", body.too_big ? "the response is larger than allowed" : curl_easy_strerror(rc));
+    outpaint_exchange_submit_transport_error(x, rc == CURLE_OPERATION_TIMEDOUT, outpaint_str_c(msg));
+  }
+  for (size_t i = 0; i < 2 * got.n; i++) free(got.owned[i]);
+  free(body.data);
+  curl_slist_free_all(headers);
+  free(url);
+  curl_easy_cleanup(c);
+}
+
+static void sleep_ms(uint64_t ms) {
+  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* The engine's provider callback: one exchange per call, driven to the end. */
+static void provider(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
+  live *l = user_data;
+  outpaint_exchange *x = NULL;
+  if (outpaint_exchange_new(engine, outpaint_str_c(l->config), &x) != OUTPAINT_STATUS_OK) {
+    outpaint_engine_submit_failure(engine, false, false, outpaint_str_c(outpaint_last_error_message()));
+    return;
+  }
+  outpaint_http_step s;
+  unsigned polls = 0;
+  while (outpaint_exchange_step(x, &s) == OUTPAINT_STATUS_OK && s.kind != OUTPAINT_HTTP_DONE) {
+    if (s.kind == OUTPAINT_HTTP_SEND) {
+      send_request(x, &s);
+    } else {
+      fprintf(stderr, "%.*s: waiting for the result (poll %u)\n", (int)e->model.len, e->model.ptr, ++polls);
+      sleep_ms(s.wait_ms);
+      outpaint_exchange_submit_waited(x);
+    }
+  }
+  if (s.kind == OUTPAINT_HTTP_DONE && s.status != OUTPAINT_STATUS_OK)
+    fprintf(stderr, "%.*s: %.*s\n", (int)e->model.len, e->model.ptr, (int)s.message.len, s.message.ptr);
+  outpaint_engine_submit_exchange(engine, x); /* the image, or the failure with retry hints */
+  outpaint_exchange_free(x);
+}
+
+static void storage(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
+  live *l = user_data;
+  folder_store_answer(&l->store, engine, e);
+}
+
+static uint64_t wall_ms(void *user_data) {
+  (void)user_data;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int usage(const char *argv0) {
+  fprintf(stderr, "usage: %s [--base-url URL] [--poll-ms N] STORE flux|recraft|gemini|openai PROMPT\n", argv0);
+  return 2;
+}
+
+/* Runs one operation; prints its outcome; copies the session id out when asked. */
+static int run(live *l, const char *op, char id[37]) {
+  outpaint_host host = {l, wall_ms, storage, provider};
+  outpaint_bytes json = {NULL, 0};
+  if (outpaint_engine_run(outpaint_str_c(op), (outpaint_str){NULL, 0}, NULL, 0, &host, wall_ms(NULL), &json) !=
+      OUTPAINT_STATUS_OK) {
+    fprintf(stderr, "outpaint-live: %s\n", outpaint_last_error_message());
+    return 1;
+  }
+  fwrite(json.data, 1, json.len, stdout);
+  putchar('\n');
+  const char *p = id ? strstr((const char *)json.data, "\"sessionId\":\"") : NULL;
+  if (p) {
+    memcpy(id, p + 13, 36);
+    id[36] = 0;
+  }
+  outpaint_bytes_free(&json);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *base = NULL;
+  long poll_ms = 0;
+  int i = 1;
+  for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+    if (strcmp(argv[i], "--base-url") == 0) base = argv[i + 1];
+    else if (strcmp(argv[i], "--poll-ms") == 0) poll_ms = strtol(argv[i + 1], NULL, 10);
+    else return usage(argv[0]);
+  }
+  if (argc - i != 3) return usage(argv[0]);
+  live l;
+  memset(&l, 0, sizeof l);
+  l.store.root = argv[i];
+  l.model = argv[i + 1];
+  const char *prompt = argv[i + 2];
+
+  static const char *const names[][3] = {{"flux", "BFL_API_KEY", "BFL_BASE_URL"},
+                                         {"recraft", "RECRAFT_API_KEY", "RECRAFT_BASE_URL"},
+                                         {"gemini", "GEMINI_API_KEY", "GEMINI_BASE_URL"},
+                                         {"openai", "OPENAI_API_KEY", "OPENAI_BASE_URL"}};
+  const char *key = NULL;
+  for (size_t m = 0; m < 4; m++)
+    if (strcmp(l.model, names[m][0]) == 0) {
+      key = getenv(names[m][1]);
+      if (!base) base = getenv(names[m][2]);
+      if (!key || !*key) {
+        fprintf(stderr, "outpaint-live: set %s\n", names[m][1]);
+        return 1;
+      }
+    }
+  if (!key) return usage(argv[0]);
+  /* The config JSON (keys and URLs are plain ASCII without quotes or backslashes). */
+  if (strpbrk(key, "\"\\") || (base && strpbrk(base, "\"\\"))) {
+    fprintf(stderr, "outpaint-live: the key and base URL must not contain quotes or backslashes\n");
+    return 1;
+  }
+  int n = snprintf(l.config, sizeof l.config, "{\"apiKey\":\"%s\"", key);
+  if (base) n += snprintf(l.config + n, sizeof l.config - (size_t)n, ",\"baseUrl\":\"%s\"", base);
+  if (poll_ms > 0) n += snprintf(l.config + n, sizeof l.config - (size_t)n, ",\"pollIntervalMs\":%ld", poll_ms);
+  snprintf(l.config + n, sizeof l.config - (size_t)n, "}");
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  char id[37] = {0};
+  int rc = 1;
+  /* the prompt, JSON-escaped */
+  size_t plen = strlen(prompt), cap = plen * 6 + 256;
+  char *quoted = malloc(plen * 6 + 1), *op = malloc(cap);
+  if (quoted && op) {
+    char *q = quoted;
+    for (const unsigned char *p = (const unsigned char *)prompt; *p; p++) {
+      if (*p == '"' || *p == '\\') q += sprintf(q, "\\%c", *p);
+      else if (*p < 0x20) q += sprintf(q, "\\u%04x", *p);
+      else *q++ = (char)*p;
+    }
+    *q = 0;
+    snprintf(op, cap, "{\"op\":\"generate\",\"prompt\":\"%s\",\"models\":[\"%s\"]}", quoted, l.model);
+    rc = run(&l, op, id);
+  }
+  if (!rc) {
+    snprintf(op, cap,
+             "{\"op\":\"outpaint\",\"sessionId\":\"%s\",\"model\":\"%s\",\"preset\":\"16:9\",\"iterationIndex\":0}", id,
+             l.model);
+    rc = run(&l, op, NULL);
+  }
+  free(quoted);
+  free(op);
+  curl_global_cleanup();
+  return rc;
+}

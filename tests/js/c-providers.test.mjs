@@ -1,0 +1,98 @@
+// The C door of the provider adapters: examples/c/live.c (liboutpaint's
+// outpaint_exchange with libcurl moving the bytes, built by scripts/c-tests.sh into
+// target/c/outpaint-live) runs a session against the mock providers on 127.0.0.1:
+// generate, then outpaint to 16:9, on each of the four; then a 429 honoured and a wrong
+// key redacted.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { startMock, KEYS } from "../mock/providers.mjs";
+
+const require = createRequire(import.meta.url);
+const op = require("../../bindings/npm/node/outpaint_wasm.js");
+const root = new URL("../../", import.meta.url).pathname;
+const bin = join(root, "target/c/outpaint-live");
+let mock;
+
+before(async () => {
+  assert.ok(existsSync(bin), "build the C example first (scripts/c-tests.sh builds target/c/outpaint-live)");
+  mock = await startMock();
+});
+after(() => mock.close());
+
+const ENV = {
+  PATH: process.env.PATH,
+  BFL_API_KEY: KEYS.flux, RECRAFT_API_KEY: KEYS.recraft, GEMINI_API_KEY: KEYS.gemini, OPENAI_API_KEY: KEYS.openai,
+};
+
+/** Runs the C program without blocking (the mock answers from this same process). */
+function live(model, env = ENV) {
+  const store = mkdtempSync(join(tmpdir(), `outpaint-c-${model}-`));
+  const child = spawn(bin, ["--base-url", mock.url, "--poll-ms", "5", store, model, 'a "quiet" lake'], { env });
+  let stdout = "", stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr, store })));
+}
+
+for (const [model, paths] of Object.entries({
+  flux: [
+    "POST /v1/flux-pro-1.1", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/",
+    "POST /v1/flux-pro-1.0-fill", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/",
+  ],
+  recraft: ["POST /v1/images/generations", "GET /delivery/", "POST /v1/images/outpaint", "GET /delivery/"],
+  gemini: [
+    "POST /v1beta/models/gemini-2.5-flash-image:generateContent",
+    "POST /v1beta/models/gemini-2.5-flash-image:generateContent",
+  ],
+  openai: ["POST /v1/images/generations", "POST /v1/images/edits"],
+})) {
+  test(`C host over libcurl: a ${model} session`, async () => {
+    const before = mock.requests.length;
+    const r = await live(model);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(mock.problems, []);
+    const seen = mock.requests.slice(before).map((q) => `${q.method} ${q.path}`);
+    assert.equal(seen.length, paths.length, seen.join("\n"));
+    seen.forEach((s, i) => assert.ok(s.startsWith(paths[i]), `${s} is not ${paths[i]}`));
+    // The prompt went out JSON-escaped, quotes intact.
+    const first = mock.requests[before];
+    if (first.headers["content-type"] === "application/json") assert.match(first.body.toString(), /a \\"quiet\\" lake/);
+    const [gen, out] = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(gen.session.models[model].status, "completed");
+    const its = out.session.models[model].iterations;
+    assert.equal(its[1].status, "completed");
+    assert.equal(its[1].outpaintPreset, "16:9");
+    const src = op.decode(readFileSync(join(r.store, its[0].imageKey)));
+    const img = op.decode(readFileSync(join(r.store, its[1].imageKey)));
+    const want = op.expand(src.width, src.height, "16:9");
+    assert.deepEqual([img.width, img.height], [want.newWidth, want.newHeight]);
+    if (model === "flux") assert.match(r.stderr, /flux: waiting for the result \(poll 1\)/);
+  });
+}
+
+test("C host: a 429 waits the provider's retry-after, a wrong key is refused and redacted", async () => {
+  mock.script("429");
+  const t0 = Date.now();
+  let r = await live("openai");
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(Date.now() - t0 >= 3000, "the retry waited the provider's 3 s");
+  assert.match(r.stderr, /openai is rate limiting \(HTTP 429\)/);
+
+  const wrong = "sk-wrong-key-0123456789abcdef";
+  r = await live("openai", { ...ENV, OPENAI_API_KEY: wrong });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /refused the API key \(HTTP 401\)/);
+  assert.ok(!r.stderr.includes(wrong) && !r.stdout.includes(wrong), "the key leaked");
+  const gen = JSON.parse(r.stdout.trim().split("\n")[0]);
+  assert.equal(gen.session.models.openai.status, "error");
+  assert.ok(!JSON.stringify(gen).includes(wrong));
+
+  r = await live("openai", { PATH: process.env.PATH });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /set OPENAI_API_KEY/);
+});
