@@ -17,12 +17,13 @@ for t in web bundler nodejs; do
   wasm-bindgen --target "$t" --out-dir "$dir" "$wasm"
 done
 # wasm-opt (npm binaryen, from the root lockfile) on the module the three targets share:
-# about a quarter smaller and no slower. Features: what rustc's wasm32 target emits.
+# smaller and no slower. Features: what rustc's wasm32 target emits, plus SIMD128
+# (.cargo/config.toml).
 opt=node_modules/.bin/wasm-opt
 if [ -x "$opt" ]; then
   bg=bindings/npm/web/outpaint_wasm_bg.wasm
   "$opt" -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue "$bg" -o "$bg.opt"
+    --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd "$bg" -o "$bg.opt"
   for t in web bundler node; do cp "$bg.opt" "bindings/npm/$t/outpaint_wasm_bg.wasm"; done
   rm "$bg.opt"
 else

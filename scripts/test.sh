@@ -36,6 +36,8 @@ node --test tests/browser/
 
 echo "== benches compile and run once (smoke, tiny sizes)"
 OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
+# Side by side (native, wasm, Pillow from PyPI, hand-written JS, Canvas 2D): 64x64, once.
+bench/run.sh --smoke
 
 echo "== the README's main job"
 rm -rf out

@@ -1,6 +1,6 @@
 //! The image API: expansion maths, masks, fills, prepare, composite, codecs.
 
-use js_sys::Object;
+use js_sys::{Object, Uint8Array};
 use outpaint::{
     Anchor, Curve, Error, Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions, Profile,
     SeamOptions, Target,
@@ -44,6 +44,8 @@ export interface PrepareOptions {
 }
 export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; }
 export interface Prepared { canvas: RgbaImage; mask: MaskImage; plan: Plan; seam: Seam; }
+/** `preparePng`'s answer: the canvas and mask as PNG files, ready to upload. */
+export interface PreparedPng { canvasPng: Uint8Array; maskPng: Uint8Array; plan: Plan; seam: Seam; }
 export interface Seam { featherRequested: number; feather: number; overlapRequested: number; overlap: number; curve: Curve; }
 /** Errors thrown by outpaint carry a stable code. */
 export interface OutpaintError extends Error { code: string; }
@@ -157,6 +159,31 @@ pub fn prepare(
     let out = Object::new();
     set(&out, "canvas", &image_out(&p.canvas));
     set(&out, "mask", &mask_out(&p.mask));
+    set(&out, "plan", &to_js(&p.plan)?);
+    set(&out, "seam", &to_js(&p.seam)?);
+    Ok(out.into())
+}
+
+/// `prepare`, then the canvas and mask encoded as PNG inside wasm: what an upload needs,
+/// with no pixels copied out to JavaScript.
+#[wasm_bindgen(js_name = preparePng, unchecked_return_type = "PreparedPng")]
+pub fn prepare_png(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
+    target: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let o: JsOptions = from_js(options, "options")?;
+    let opts = o.prepare(target)?;
+    let p = {
+        let img = image_or_bytes(&image)?;
+        outpaint::prepare(img.view(), &opts).map_err(js_error)?
+    };
+    let out = Object::new();
+    let canvas = outpaint::encode_png(p.canvas.view(), PngCompression::Fast).map_err(js_error)?;
+    drop(p.canvas);
+    let mask = outpaint::encode_mask_png(&p.mask, PngCompression::Fast).map_err(js_error)?;
+    set(&out, "canvasPng", &Uint8Array::from(&canvas[..]).into());
+    set(&out, "maskPng", &Uint8Array::from(&mask[..]).into());
     set(&out, "plan", &to_js(&p.plan)?);
     set(&out, "seam", &to_js(&p.seam)?);
     Ok(out.into())
