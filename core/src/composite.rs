@@ -10,7 +10,7 @@ use image::{ImageBuffer, Rgba};
 
 use crate::error::{bail, Result};
 use crate::fit::Plan;
-use crate::image::{check_out, Image, ImageRef, RGBA};
+use crate::image::{check_out, Image, ImageRef, Rows, RGBA};
 use crate::limits::Limits;
 use crate::mask::{Layout, Seam, SeamOptions};
 
@@ -106,9 +106,13 @@ pub fn composite(
     limits: &Limits,
 ) -> Result<(Image, Seam)> {
     let e = &plan.expansion;
-    let mut out = Image::zeroed(e.new_width, e.new_height, limits)?;
-    let s = composite_into(original, result, plan, seam, out.data_mut())?;
-    Ok((out, s))
+    limits.check_canvas(e.new_width, e.new_height)?;
+    let mut rows = Rows::grow(e.new_height as usize, e.new_width as usize * RGBA)?;
+    let s = composite_rows(original, result, plan, seam, &mut rows)?;
+    Ok((
+        Image::from_rgba(e.new_width, e.new_height, rows.into_vec())?,
+        s,
+    ))
 }
 
 /// Like [`composite`], but writes into a caller-provided `new_width * new_height * 4`
@@ -121,6 +125,25 @@ pub fn composite_into(
     out: &mut [u8],
 ) -> Result<Seam> {
     let e = &plan.expansion;
+    check_out(out.len(), e.new_width, e.new_height, RGBA)?;
+    composite_rows(
+        original,
+        result,
+        plan,
+        seam,
+        &mut Rows::slice(out, e.new_width as usize * RGBA),
+    )
+}
+
+/// Writes the composite top to bottom, each row once.
+fn composite_rows(
+    original: ImageRef<'_>,
+    result: ImageRef<'_>,
+    plan: &Plan,
+    seam: &SeamOptions,
+    out: &mut Rows<'_>,
+) -> Result<Seam> {
+    let e = &plan.expansion;
     if original.width() != e.width() || original.height() != e.height() {
         bail!(
             InvalidDimensions,
@@ -131,14 +154,12 @@ pub fn composite_into(
             e.height()
         );
     }
-    check_out(out.len(), e.new_width, e.new_height, RGBA)?;
     let layout = Layout::of(e);
     let seam = layout.seam(seam)?;
     let prof = layout.profiles(&seam, true);
     let mut scratch = None;
     let gen = generated(result, plan, &mut scratch)?;
 
-    let cw = e.new_width as usize * RGBA;
     let (l, w, top, h) = (
         e.left as usize,
         e.width() as usize,
@@ -148,7 +169,8 @@ pub fn composite_into(
     // Runs of the horizontal profile over the original's columns.
     let hin = &prof.h[l..l + w];
     let runs = runs(hin);
-    for (y, row) in out.chunks_exact_mut(cw).enumerate() {
+    for y in 0..e.new_height as usize {
+        let row = out.next();
         let g = gen.row(y);
         if y < top || y >= top + h || prof.v[y] == 255 {
             row.copy_from_slice(g);
@@ -242,6 +264,30 @@ mod tests {
             feather,
             overlap: 0,
             curve: Curve::Linear,
+        }
+    }
+
+    #[test]
+    fn allocating_and_into_forms_write_the_same_rows() {
+        for (t, profile) in [
+            ("16:9", Profile::Full),
+            ("9:16", Profile::Full),
+            ("1:1", Profile::Full),
+        ] {
+            let (orig, plan) = setup(t, profile);
+            let e = &plan.expansion;
+            let gen = Image::filled(
+                e.new_width,
+                e.new_height,
+                [200, 10, 90, 255],
+                &Limits::default(),
+            )
+            .unwrap();
+            let (a, _) =
+                composite(orig.view(), gen.view(), &plan, &seam(2), &Limits::default()).unwrap();
+            let mut b = vec![7u8; a.data().len()];
+            composite_into(orig.view(), gen.view(), &plan, &seam(2), &mut b).unwrap();
+            assert_eq!(a.data(), &b[..], "{t}");
         }
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{bail, Error, ErrorCode, Result};
 use crate::expansion::Expansion;
-use crate::image::{check_out, Image, ImageRef, RGBA};
+use crate::image::{check_out, Image, ImageRef, Rows, RGBA};
 use crate::limits::Limits;
 
 /// How the new area of a canvas is pre-filled before it is sent.
@@ -124,9 +124,10 @@ impl<'de> Deserialize<'de> for Fill {
 /// ```
 pub fn pad(src: ImageRef<'_>, e: &Expansion, fill: Fill, limits: &Limits) -> Result<Image> {
     check_source(src, e)?;
-    let mut out = Image::zeroed(e.new_width, e.new_height, limits)?;
-    pad_into(src, e, fill, out.data_mut())?;
-    Ok(out)
+    limits.check_canvas(e.new_width, e.new_height)?;
+    let mut rows = Rows::grow(e.new_height as usize, e.new_width as usize * RGBA)?;
+    pad_rows(src, e, fill, &mut rows);
+    Image::from_rgba(e.new_width, e.new_height, rows.into_vec())
 }
 
 fn check_source(src: ImageRef<'_>, e: &Expansion) -> Result<()> {
@@ -148,102 +149,167 @@ fn check_source(src: ImageRef<'_>, e: &Expansion) -> Result<()> {
 pub fn pad_into(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut [u8]) -> Result<()> {
     check_source(src, e)?;
     check_out(out.len(), e.new_width, e.new_height, RGBA)?;
-    let cw = e.new_width as usize * RGBA;
-    let (w, h) = (src.width() as usize, src.height() as usize);
-    let (left, right, top) = (e.left as usize, e.right as usize, e.top as usize);
+    pad_rows(
+        src,
+        e,
+        fill,
+        &mut Rows::slice(out, e.new_width as usize * RGBA),
+    );
+    Ok(())
+}
 
-    // Band rows.
-    let band = &mut out[top * cw..(top + h) * cw];
+/// Writes the canvas top to bottom, each row once (rows above and below the band are
+/// computed or copied from rows already written).
+fn pad_rows(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut Rows<'_>) {
+    let cw = e.new_width as usize * RGBA;
+    let h = src.height() as usize;
+    let (top, rows) = (e.top as usize, e.new_height as usize);
+    let bottom = rows - top - h;
+    let band = Band::new(src, e, fill);
+    let pattern = match fill {
+        Fill::Color(c) => c,
+        _ => [0; 4],
+    };
+
+    // Rows above.
     match fill {
         Fill::Transparent | Fill::Color(_) => {
-            let px = if let Fill::Color(c) = fill { c } else { [0; 4] };
-            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
-                let (l, rest) = row.split_at_mut(left * RGBA);
-                let (mid, r) = rest.split_at_mut(w * RGBA);
-                fill_pattern(l, px);
-                mid.copy_from_slice(src.row(y as u32));
-                fill_pattern(r, px);
-            }
+            (0..top).for_each(|_| fill_pattern(out.next(), pattern))
         }
         Fill::Edge => {
-            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
-                let s = src.row(y as u32);
-                let (l, rest) = row.split_at_mut(left * RGBA);
-                let (mid, r) = rest.split_at_mut(w * RGBA);
+            if top > 0 {
+                band.write(out.next(), 0);
+                (1..top).for_each(|_| out.repeat(0));
+            }
+        }
+        Fill::Mirror => {
+            for y in 0..top {
+                band.write(out.next(), mirror(y as i64 - top as i64, h));
+            }
+        }
+        Fill::Blur => {
+            if top > 0 {
+                let mut first = vec![0u8; cw];
+                band.write(&mut first, 0);
+                let tc = Cascade::new(&pixels(&first), top);
+                for y in 0..top {
+                    tc.write_line(out.next(), top - y);
+                }
+            }
+        }
+    }
+    // Band rows: left fill | original row | right fill.
+    for y in 0..h {
+        band.write(out.next(), y);
+    }
+    // Rows below.
+    let last = top + h - 1;
+    match fill {
+        Fill::Transparent | Fill::Color(_) => {
+            (0..bottom).for_each(|_| fill_pattern(out.next(), pattern))
+        }
+        Fill::Edge => (0..bottom).for_each(|_| out.repeat(last)),
+        Fill::Mirror => {
+            for y in top + h..rows {
+                out.repeat(top + mirror(y as i64 - top as i64, h));
+            }
+        }
+        Fill::Blur => {
+            if bottom > 0 {
+                let bc = Cascade::new(&pixels(out.row(last)), bottom);
+                for d in 1..=bottom {
+                    bc.write_line(out.next(), d);
+                }
+            }
+        }
+    }
+}
+
+/// A row of RGBA bytes as pixels.
+fn pixels(row: &[u8]) -> Vec<[u8; 4]> {
+    row.chunks_exact(RGBA)
+        .map(|p| [p[0], p[1], p[2], p[3]])
+        .collect()
+}
+
+/// How a band row's sides are filled, with what each fill precomputes once.
+struct Band<'a> {
+    src: ImageRef<'a>,
+    left: usize,
+    sides: Sides,
+}
+
+enum Sides {
+    Pattern([u8; 4]),
+    Edge,
+    Mirror(MirrorRuns, MirrorRuns),
+    Blur {
+        left: Cascade,
+        right: Cascade,
+        left_runs: SideRuns,
+        right_runs: SideRuns,
+    },
+}
+
+impl<'a> Band<'a> {
+    fn new(src: ImageRef<'a>, e: &Expansion, fill: Fill) -> Band<'a> {
+        let (w, h) = (src.width() as usize, src.height() as usize);
+        let (left, right) = (e.left as usize, e.right as usize);
+        let sides = match fill {
+            Fill::Transparent => Sides::Pattern([0; 4]),
+            Fill::Color(c) => Sides::Pattern(c),
+            Fill::Edge => Sides::Edge,
+            Fill::Mirror => Sides::Mirror(
+                MirrorRuns::new((0..left).map(|i| mirror(i as i64 - left as i64, w))),
+                MirrorRuns::new((0..right).map(|i| mirror((w + i) as i64, w))),
+            ),
+            Fill::Blur => {
+                let lcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), 0)).collect();
+                let rcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), w - 1)).collect();
+                Sides::Blur {
+                    left: Cascade::new(&lcol, left),
+                    right: Cascade::new(&rcol, right),
+                    left_runs: SideRuns::new(left, true),
+                    right_runs: SideRuns::new(right, false),
+                }
+            }
+        };
+        Band { src, left, sides }
+    }
+
+    /// Writes band row `y` (source row `y` with its sides), left to right.
+    fn write(&self, row: &mut [u8], y: usize) {
+        let s = self.src.row(y as u32);
+        let (l, rest) = row.split_at_mut(self.left * RGBA);
+        let (mid, r) = rest.split_at_mut(s.len());
+        match &self.sides {
+            Sides::Pattern(px) => {
+                fill_pattern(l, *px);
+                mid.copy_from_slice(s);
+                fill_pattern(r, *px);
+            }
+            Sides::Edge => {
                 fill_pattern(l, px_at(s, 0));
                 mid.copy_from_slice(s);
-                fill_pattern(r, px_at(s, w - 1));
+                fill_pattern(r, px_at(s, s.len() / RGBA - 1));
             }
-        }
-        Fill::Mirror => {
-            let lidx = MirrorRuns::new((0..left).map(|i| mirror(i as i64 - left as i64, w)));
-            let ridx = MirrorRuns::new((0..right).map(|i| mirror((w + i) as i64, w)));
-            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
-                let s = src.row(y as u32);
-                let (l, rest) = row.split_at_mut(left * RGBA);
-                let (mid, r) = rest.split_at_mut(w * RGBA);
-                gather(l, s, &lidx);
+            Sides::Mirror(lidx, ridx) => {
+                gather(l, s, lidx);
                 mid.copy_from_slice(s);
-                gather(r, s, &ridx);
+                gather(r, s, ridx);
             }
-        }
-        Fill::Blur => {
-            let lcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), 0)).collect();
-            let rcol: Vec<[u8; 4]> = (0..h).map(|y| px_at(src.row(y as u32), w - 1)).collect();
-            let lc = Cascade::new(&lcol, left);
-            let rc = Cascade::new(&rcol, right);
-            let (ls, rs) = (SideRuns::new(left, true), SideRuns::new(right, false));
-            for (y, row) in band.chunks_exact_mut(cw).enumerate() {
-                let (l, rest) = row.split_at_mut(left * RGBA);
-                let (mid, r) = rest.split_at_mut(w * RGBA);
-                lc.write_run(l, y, &ls);
-                mid.copy_from_slice(src.row(y as u32));
-                rc.write_run(r, y, &rs);
+            Sides::Blur {
+                left,
+                right,
+                left_runs,
+                right_runs,
+            } => {
+                left.write_run(l, y, left_runs);
+                mid.copy_from_slice(s);
+                right.write_run(r, y, right_runs);
             }
         }
     }
-
-    // Rows above and below.
-    let bottom_start = top + h;
-    let rows = e.new_height as usize;
-    match fill {
-        Fill::Transparent | Fill::Color(_) => {
-            let px = if let Fill::Color(c) = fill { c } else { [0; 4] };
-            fill_pattern(&mut out[..top * cw], px);
-            fill_pattern(&mut out[bottom_start * cw..], px);
-        }
-        Fill::Edge => {
-            for y in 0..top {
-                out.copy_within(top * cw..(top + 1) * cw, y * cw);
-            }
-            for y in bottom_start..rows {
-                out.copy_within((bottom_start - 1) * cw..bottom_start * cw, y * cw);
-            }
-        }
-        Fill::Mirror => {
-            for y in (0..top).chain(bottom_start..rows) {
-                let sy = top + mirror(y as i64 - top as i64, h);
-                out.copy_within(sy * cw..(sy + 1) * cw, y * cw);
-            }
-        }
-        Fill::Blur => {
-            let line = |y: usize| -> Vec<[u8; 4]> {
-                out[y * cw..(y + 1) * cw]
-                    .chunks_exact(RGBA)
-                    .map(|p| [p[0], p[1], p[2], p[3]])
-                    .collect()
-            };
-            let tc = Cascade::new(&line(top), top);
-            let bc = Cascade::new(&line(bottom_start - 1), rows - bottom_start);
-            for y in 0..top {
-                tc.write_line(&mut out[y * cw..(y + 1) * cw], top - y);
-            }
-            for y in bottom_start..rows {
-                bc.write_line(&mut out[y * cw..(y + 1) * cw], y - bottom_start + 1);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The pixel at column `x` of a row.
@@ -483,6 +549,31 @@ mod tests {
         (0..img.height())
             .map(|y| (0..img.width()).map(|x| img.pixel(x, y)[0]).collect())
             .collect()
+    }
+
+    #[test]
+    fn allocating_and_into_forms_write_the_same_rows() {
+        let s = src();
+        for fill in [
+            Fill::Transparent,
+            Fill::Color([1, 2, 3, 4]),
+            Fill::Edge,
+            Fill::Mirror,
+            Fill::Blur,
+        ] {
+            for edges in [
+                "edges:4,1,3,2",
+                "edges:0,5,0,0",
+                "edges:0,0,4,1",
+                "edges:7,7,9,9",
+            ] {
+                let e = expand(3, 2, &edges.parse().unwrap(), Anchor::Center).unwrap();
+                let a = pad(s.view(), &e, fill, &Limits::default()).unwrap();
+                let mut b = vec![9u8; a.data().len()];
+                pad_into(s.view(), &e, fill, &mut b).unwrap();
+                assert_eq!(a.data(), &b[..], "{fill} {edges}");
+            }
+        }
     }
 
     #[test]

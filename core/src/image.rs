@@ -240,3 +240,89 @@ pub(crate) fn check_out(len: usize, width: u32, height: u32, channels: usize) ->
     }
     Ok(())
 }
+
+/// Where rows of pixels are written, top to bottom: a caller's buffer, or a vector grown
+/// one row at a time. Growing never zeroes the whole buffer first (a second pass over
+/// memory when the allocator reuses freed pages): each new row's zeroes land in cache
+/// just ahead of the writer that overwrites them.
+pub(crate) enum Rows<'a> {
+    /// A caller's buffer of exactly `rows * stride` bytes.
+    Slice {
+        /// The buffer.
+        buf: &'a mut [u8],
+        /// Bytes per row.
+        stride: usize,
+        /// Rows written so far.
+        at: usize,
+    },
+    /// A vector with the capacity reserved.
+    Grow {
+        /// The vector.
+        buf: Vec<u8>,
+        /// Bytes per row.
+        stride: usize,
+    },
+}
+
+impl<'a> Rows<'a> {
+    /// Rows into a caller's buffer.
+    pub(crate) fn slice(buf: &'a mut [u8], stride: usize) -> Self {
+        Rows::Slice { buf, stride, at: 0 }
+    }
+
+    /// A new vector for `rows` rows of `stride` bytes; `IMAGE_TOO_LARGE` when the memory
+    /// cannot be had (instead of an abort).
+    pub(crate) fn grow(rows: usize, stride: usize) -> Result<Self> {
+        let n = rows.checked_mul(stride);
+        let mut buf = Vec::new();
+        if n.is_none_or(|n| buf.try_reserve_exact(n).is_err()) {
+            bail!(
+                ImageTooLarge,
+                "cannot allocate {rows} rows of {stride} bytes"
+            );
+        }
+        Ok(Rows::Grow { buf, stride })
+    }
+
+    /// The next row, to be written in full.
+    pub(crate) fn next(&mut self) -> &mut [u8] {
+        match self {
+            Rows::Slice { buf, stride, at } => {
+                *at += 1;
+                &mut buf[(*at - 1) * *stride..*at * *stride]
+            }
+            Rows::Grow { buf, stride } => {
+                let start = buf.len();
+                buf.resize(start + *stride, 0);
+                &mut buf[start..]
+            }
+        }
+    }
+
+    /// Appends a copy of row `y` (already written).
+    pub(crate) fn repeat(&mut self, y: usize) {
+        match self {
+            Rows::Slice { buf, stride, at } => {
+                buf.copy_within(y * *stride..(y + 1) * *stride, *at * *stride);
+                *at += 1;
+            }
+            Rows::Grow { buf, stride } => buf.extend_from_within(y * *stride..(y + 1) * *stride),
+        }
+    }
+
+    /// Row `y` (already written).
+    pub(crate) fn row(&self, y: usize) -> &[u8] {
+        match self {
+            Rows::Slice { buf, stride, .. } => &buf[y * stride..(y + 1) * stride],
+            Rows::Grow { buf, stride } => &buf[y * stride..(y + 1) * stride],
+        }
+    }
+
+    /// The grown vector (empty for a slice).
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        match self {
+            Rows::Slice { .. } => Vec::new(),
+            Rows::Grow { buf, .. } => buf,
+        }
+    }
+}

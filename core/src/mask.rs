@@ -12,7 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Error, Result};
-use crate::image::{check_out, Image, Mask, RGBA};
+use crate::image::{check_out, Image, Mask, Rows, RGBA};
 
 /// Largest feather or overlap accepted, in pixels.
 pub const MAX_SEAM: u32 = 65_536;
@@ -349,13 +349,10 @@ impl Profiles {
 /// `kind` is `Feathered`, `Binary` or `Inverted`; for `Alpha` use [`apply_alpha`].
 pub fn build_mask(layout: &Layout, opts: &SeamOptions, kind: MaskKind) -> Result<(Mask, Seam)> {
     layout.check()?;
-    let n = layout.canvas_width as usize * layout.canvas_height as usize;
-    let mut data = vec![0u8; n];
-    let seam = mask_into(layout, opts, kind, &mut data)?;
-    Ok((
-        Mask::from_bytes(layout.canvas_width, layout.canvas_height, data)?,
-        seam,
-    ))
+    let (w, h) = (layout.canvas_width, layout.canvas_height);
+    let mut rows = Rows::grow(h as usize, w as usize)?;
+    let seam = mask_rows(layout, opts, kind, &mut rows)?;
+    Ok((Mask::from_bytes(w, h, rows.into_vec())?, seam))
 }
 
 /// Writes a mask into a caller-provided buffer of `canvas_width * canvas_height` bytes
@@ -368,6 +365,21 @@ pub fn mask_into(
 ) -> Result<Seam> {
     layout.check()?;
     check_out(out.len(), layout.canvas_width, layout.canvas_height, 1)?;
+    mask_rows(
+        layout,
+        opts,
+        kind,
+        &mut Rows::slice(out, layout.canvas_width as usize),
+    )
+}
+
+/// Writes the mask top to bottom, each row once.
+fn mask_rows(
+    layout: &Layout,
+    opts: &SeamOptions,
+    kind: MaskKind,
+    out: &mut Rows<'_>,
+) -> Result<Seam> {
     if kind == MaskKind::Alpha {
         bail!(
             InvalidOption,
@@ -376,8 +388,8 @@ pub fn mask_into(
     }
     let seam = layout.seam(opts)?;
     let prof = layout.profiles(&seam, kind != MaskKind::Binary);
-    let w = layout.canvas_width as usize;
-    for (y, row) in out.chunks_exact_mut(w).enumerate() {
+    for y in 0..layout.canvas_height as usize {
+        let row = out.next();
         prof.write_row(y, row);
         if kind == MaskKind::Inverted {
             for v in row.iter_mut() {
@@ -473,6 +485,19 @@ mod tests {
             feather,
             overlap,
             curve,
+        }
+    }
+
+    #[test]
+    fn allocating_and_into_forms_write_the_same_rows() {
+        for t in ["16:9", "9:16", "edges:3,0,5,1"] {
+            for kind in [MaskKind::Feathered, MaskKind::Binary, MaskKind::Inverted] {
+                let l = layout(40, 30, t, Anchor::Center);
+                let (a, _) = build_mask(&l, &opts(6, 2, Curve::Smoothstep), kind).unwrap();
+                let mut b = vec![7u8; a.data().len()];
+                mask_into(&l, &opts(6, 2, Curve::Smoothstep), kind, &mut b).unwrap();
+                assert_eq!(a.data(), &b[..], "{t} {kind:?}");
+            }
         }
     }
 
