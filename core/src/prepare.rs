@@ -4,6 +4,7 @@
 use image::imageops::{self, FilterType};
 use image::{ImageBuffer, Rgba};
 
+use crate::codec::{decode, encode_mask_png, encode_png, PngCompression};
 use crate::composite::composite;
 use crate::error::Result;
 use crate::expansion::{expand_with_limits, Expansion};
@@ -117,6 +118,52 @@ pub fn prepare(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<Prepared> {
         mask_kind: kind,
         seam,
     })
+}
+
+/// What [`prepare_png`] returns: the canvas and mask as PNG files, ready to upload.
+#[derive(Debug, Clone)]
+pub struct PreparedPng {
+    /// The full-resolution expansion.
+    pub expansion: Expansion,
+    /// How the canvas is sent and mapped back.
+    pub plan: Plan,
+    /// The canvas PNG (RGBA, sent geometry).
+    pub canvas_png: Vec<u8>,
+    /// The mask PNG (greyscale, 255 = generate).
+    pub mask_png: Vec<u8>,
+    /// The mask kind used.
+    pub mask_kind: MaskKind,
+    /// The full-resolution seam.
+    pub seam: Seam,
+}
+
+/// Decodes `bytes` (PNG, JPEG or WebP), prepares them and encodes canvas and mask as PNG
+/// (fast compression), releasing each picture as soon as it is encoded: peak memory
+/// stays near source + canvas + mask.
+pub fn prepare_png(bytes: &[u8], opts: &PrepareOptions) -> Result<PreparedPng> {
+    let p = {
+        let src = decode(bytes, &opts.limits)?;
+        prepare(src.view(), opts)?
+    };
+    PreparedPng::encode(p)
+}
+
+impl PreparedPng {
+    /// Encodes a prepared canvas and mask as PNG (fast compression), releasing the canvas
+    /// before the mask is encoded.
+    pub fn encode(p: Prepared) -> Result<PreparedPng> {
+        let canvas_png = encode_png(p.canvas.view(), PngCompression::Fast)?;
+        drop(p.canvas);
+        let mask_png = encode_mask_png(&p.mask, PngCompression::Fast)?;
+        Ok(PreparedPng {
+            expansion: p.expansion,
+            plan: p.plan,
+            canvas_png,
+            mask_png,
+            mask_kind: p.mask_kind,
+            seam: p.seam,
+        })
+    }
 }
 
 /// Resizes an RGBA image (triangle filter, area-correct when shrinking).

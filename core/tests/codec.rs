@@ -257,3 +257,18 @@ fn truncated_jpeg_scan_is_corrupt_not_grey() {
     padded.extend_from_slice(&[0; 100]);
     assert!(decode(&padded, &Limits::default()).is_ok());
 }
+
+#[test]
+fn small_mask_png_round_trips() {
+    let data: Vec<u8> = [255u8, 255, 128, 0, 0, 128, 255, 255].repeat(4);
+    let m = outpaint_core::Mask::from_bytes(8, 4, data.clone()).unwrap();
+    for c in [
+        outpaint_core::PngCompression::Fast,
+        outpaint_core::PngCompression::Default,
+    ] {
+        let png = outpaint_core::encode_mask_png(&m, c).unwrap();
+        let back = outpaint_core::decode(&png, &outpaint_core::Limits::default()).unwrap();
+        let grey: Vec<u8> = back.data().chunks(4).map(|p| p[0]).collect();
+        assert_eq!(grey, data, "{c:?}");
+    }
+}

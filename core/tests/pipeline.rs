@@ -157,3 +157,28 @@ fn canvas_limits_and_bad_options() {
     assert_eq!(p.seam.feather, 48);
     assert!(p.seam.clamped());
 }
+
+#[test]
+fn prepare_png_encodes_exactly_what_prepare_makes() {
+    let img = photo(300, 200);
+    let png = encode_png(img.view(), PngCompression::Fast).unwrap();
+    for profile in [
+        Profile::Full,
+        Profile::FluxFill,
+        Profile::OpenAi,
+        Profile::RecraftOutpaint,
+    ] {
+        let o = opts("16:9", profile.clone());
+        let p = prepare(img.view(), &o).unwrap();
+        let q = outpaint_core::prepare_png(&png, &o).unwrap();
+        assert_eq!(q.plan, p.plan);
+        assert_eq!(q.mask_kind, p.mask_kind);
+        let canvas = decode(&q.canvas_png, &Limits::default()).unwrap();
+        assert_eq!(canvas.data(), p.canvas.data(), "{profile:?}");
+        let mask = decode(&q.mask_png, &Limits::default()).unwrap();
+        let grey: Vec<u8> = mask.data().chunks_exact(4).map(|px| px[0]).collect();
+        assert_eq!(&grey[..], p.mask.data(), "{profile:?}");
+    }
+    let bad = outpaint_core::prepare_png(b"not an image", &opts("16:9", Profile::Full));
+    assert_eq!(bad.unwrap_err().code(), ErrorCode::UnsupportedFormat);
+}

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    dimension, from_js, get, image_in, image_or_bytes, image_out, js_error, mask_out, required,
-    set, to_js,
+    bytes_of, dimension, from_js, get, image_in, image_or_bytes, image_out, js_error, mask_out,
+    required, set, to_js,
 };
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -174,16 +174,19 @@ pub fn prepare_png(
 ) -> Result<JsValue, JsValue> {
     let o: JsOptions = from_js(options, "options")?;
     let opts = o.prepare(target)?;
-    let p = {
-        let img = image_or_bytes(&image)?;
-        outpaint::prepare(img.view(), &opts).map_err(js_error)?
-    };
+    let p = match bytes_of(&image) {
+        Some(bytes) => outpaint::prepare_png(&bytes, &opts),
+        None => outpaint::prepare(image_in(&image)?.view(), &opts)
+            .and_then(outpaint::PreparedPng::encode),
+    }
+    .map_err(js_error)?;
     let out = Object::new();
-    let canvas = outpaint::encode_png(p.canvas.view(), PngCompression::Fast).map_err(js_error)?;
-    drop(p.canvas);
-    let mask = outpaint::encode_mask_png(&p.mask, PngCompression::Fast).map_err(js_error)?;
-    set(&out, "canvasPng", &Uint8Array::from(&canvas[..]).into());
-    set(&out, "maskPng", &Uint8Array::from(&mask[..]).into());
+    set(
+        &out,
+        "canvasPng",
+        &Uint8Array::from(&p.canvas_png[..]).into(),
+    );
+    set(&out, "maskPng", &Uint8Array::from(&p.mask_png[..]).into());
     set(&out, "plan", &to_js(&p.plan)?);
     set(&out, "seam", &to_js(&p.seam)?);
     Ok(out.into())

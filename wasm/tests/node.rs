@@ -165,11 +165,28 @@ fn prepare_pads_masks_and_composites_back() {
     // outer columns (128), its middle columns are kept (0).
     assert_eq!(mask[..8], [255, 255, 128, 0, 0, 128, 255, 255]);
     assert_eq!(num(&p, "seam.feather"), 1.0);
-    let out = outpaint_wasm::composite(img, prop(&p, "canvas"), prop(&p, "plan"), None).unwrap();
+    let out =
+        outpaint_wasm::composite(img.clone(), prop(&p, "canvas"), prop(&p, "plan"), None).unwrap();
     assert_eq!(bytes(&out, "data"), canvas);
     let png = outpaint_wasm::encode_png(out).unwrap();
     let back = outpaint_wasm::decode(&png).unwrap();
     assert_eq!(bytes(&back, "data"), canvas);
+
+    // preparePng: the same canvas and mask, as PNG files, from pixels or from bytes.
+    let src_png = outpaint_wasm::encode_png(img.clone()).unwrap();
+    for input in [img.clone(), js_sys::Uint8Array::from(&src_png[..]).into()] {
+        let opts = obj(r#"{"fill":"edge","feather":1}"#);
+        let q = outpaint_wasm::prepare_png(input, "2:1", Some(opts)).unwrap();
+        let c = outpaint_wasm::decode(&bytes(&q, "canvasPng")).unwrap();
+        assert_eq!(bytes(&c, "data"), canvas);
+        let m = outpaint_wasm::decode(&bytes(&q, "maskPng")).unwrap();
+        let grey: Vec<u8> = bytes(&m, "data").chunks(4).map(|p| p[0]).collect();
+        assert_eq!(grey, mask);
+        assert_eq!(num(&q, "plan.size.width"), 8.0);
+    }
+    let bad =
+        outpaint_wasm::prepare_png(js_sys::Uint8Array::from(&b"nope"[..]).into(), "2:1", None);
+    assert_eq!(code(bad.unwrap_err()), "UNSUPPORTED_FORMAT");
 }
 
 #[wasm_bindgen_test]

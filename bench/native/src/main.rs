@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use outpaint_core::{
     build_mask, composite, composite_into, decode, encode_mask_png, encode_png, expand, fit,
-    mask_into, pad, pad_into, prepare, run_local, Anchor, Curve, Fill, Image, Layout, Limits,
+    mask_into, pad, pad_into, prepare_png, run_local, Anchor, Curve, Fill, Image, Layout, Limits,
     MaskKind, PngCompression, PrepareOptions, Profile, SeamOptions, Target,
 };
 use serde_json::{json, Value};
@@ -260,13 +260,7 @@ fn main() {
         let mut opts = PrepareOptions::new(t);
         opts.seam = seam(32);
         opts.limits = unlimited;
-        let prepare_png = |opts: &PrepareOptions| {
-            let img = decode(&src_png, &opts.limits).expect("decodes");
-            let p = prepare(img.view(), opts).expect("prepares");
-            let c = encode_png(p.canvas.view(), PngCompression::Fast).expect("encodes");
-            let m = encode_mask_png(&p.mask, PngCompression::Fast).expect("encodes");
-            (c, m)
-        };
+        let prepare_png = |opts: &PrepareOptions| prepare_png(&src_png, opts).expect("prepares");
         row("prepare", time(n, || prepare_png(&opts)));
         let mut blur = opts.clone();
         blur.fill = Fill::Blur;
