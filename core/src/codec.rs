@@ -1,9 +1,10 @@
 //! Image decode (PNG, JPEG, WebP by content, EXIF orientation, limits before allocation)
 //! and encode (PNG, JPEG, WebP).
 
-use std::io::{Cursor, Write as _};
+use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageError, ImageFormat, ImageReader};
 use serde::{Deserialize, Serialize};
@@ -186,11 +187,11 @@ pub enum PngCompression {
 }
 
 impl PngCompression {
-    fn to_png(self) -> png::Compression {
+    fn to_image(self) -> CompressionType {
         match self {
-            PngCompression::Fast => png::Compression::Fast,
-            PngCompression::Default => png::Compression::Balanced,
-            PngCompression::Best => png::Compression::High,
+            PngCompression::Fast => CompressionType::Fast,
+            PngCompression::Default => CompressionType::Default,
+            PngCompression::Best => CompressionType::Best,
         }
     }
 }
@@ -206,36 +207,20 @@ fn png_bytes(
     data: &[u8],
     w: u32,
     h: u32,
-    color: png::ColorType,
+    ct: image::ExtendedColorType,
     c: PngCompression,
 ) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(data.len() / 4 + 1024);
     // For fast RGBA encodes Paeth alone matches adaptive filtering's size on photos and
     // canvases at 60% of the time; masks (long flat runs) keep the adaptive choice.
-    let filter = match (c, color) {
-        (PngCompression::Fast, png::ColorType::Rgba) => png::Filter::Paeth,
-        _ => png::Filter::Adaptive,
+    let filter = match (c, ct) {
+        (PngCompression::Fast, image::ExtendedColorType::Rgba8) => FilterType::Paeth,
+        _ => FilterType::Adaptive,
     };
-    let mut enc = png::Encoder::new(&mut out, w, h);
-    enc.set_color(color);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(c.to_png());
-    enc.set_filter(filter);
-    // Streamed: rows are filtered and deflated straight into `out` in 1 MiB IDAT chunks,
-    // so no second copy of the compressed image is ever held.
-    let mut writer = enc.write_header().map_err(png_err)?;
-    let mut stream = writer.stream_writer_with_size(1 << 20).map_err(png_err)?;
-    stream.write_all(data).map_err(|e| png_err(e.into()))?;
-    stream.finish().map_err(png_err)?;
-    writer.finish().map_err(png_err)?;
+    PngEncoder::new_with_quality(&mut out, c.to_image(), filter)
+        .write_image(data, w, h, ct)
+        .map_err(encode_err)?;
     Ok(out)
-}
-
-fn png_err(e: png::EncodingError) -> Error {
-    Error::new(
-        ErrorCode::InvalidOption,
-        format!("image could not be encoded as PNG: {e}"),
-    )
 }
 
 /// Encodes an RGBA8 image as PNG.
@@ -244,7 +229,7 @@ pub fn encode_png(img: ImageRef<'_>, compression: PngCompression) -> Result<Vec<
         img.data(),
         img.width(),
         img.height(),
-        png::ColorType::Rgba,
+        image::ExtendedColorType::Rgba8,
         compression,
     )
 }
@@ -255,7 +240,7 @@ pub fn encode_mask_png(mask: &Mask, compression: PngCompression) -> Result<Vec<u
         mask.data(),
         mask.width(),
         mask.height(),
-        png::ColorType::Grayscale,
+        image::ExtendedColorType::L8,
         compression,
     )
 }
