@@ -57,6 +57,27 @@ pub struct outpaint_image_view {
     pub len: usize,
 }
 
+/// `{NULL, 0}`: a string view not given.
+pub(crate) fn none() -> outpaint_str {
+    outpaint_str {
+        ptr: std::ptr::null(),
+        len: 0,
+    }
+}
+
+/// A view of `s` (valid while `s` lives and is not moved).
+pub(crate) fn sv(s: &str) -> outpaint_str {
+    outpaint_str {
+        ptr: s.as_ptr().cast(),
+        len: s.len(),
+    }
+}
+
+/// Copies a string view into a `String` (`{NULL, 0}` gives "").
+pub(crate) fn owned(s: outpaint_str) -> Result<String, Error> {
+    Ok(opt_str(s)?.unwrap_or_default().to_string())
+}
+
 /// Reads an optional string: `Ok(None)` for `{NULL, 0}`.
 pub(crate) fn opt_str<'a>(s: outpaint_str) -> Result<Option<&'a str>, Error> {
     if s.ptr.is_null() {

@@ -9,7 +9,7 @@ use outpaint_core::{
 };
 
 use crate::boundary::{guard, guard_unit};
-use crate::buffer::{byte_slice, opt_str, outpaint_bytes, outpaint_str};
+use crate::buffer::{byte_slice, none, opt_str, outpaint_bytes, outpaint_str, owned, sv};
 use crate::status::{fail, fail_with, outpaint_status};
 
 /// A running session operation (opaque). Create with `outpaint_engine_new`, release
@@ -107,20 +107,6 @@ pub struct outpaint_effect {
     pub status: outpaint_status,
     /// DONE: the outcome JSON (success) or the error message.
     pub text: outpaint_str,
-}
-
-fn none() -> outpaint_str {
-    outpaint_str {
-        ptr: std::ptr::null(),
-        len: 0,
-    }
-}
-
-fn sv(s: &str) -> outpaint_str {
-    outpaint_str {
-        ptr: s.as_ptr().cast(),
-        len: s.len(),
-    }
 }
 
 fn empty(kind: outpaint_effect_kind) -> outpaint_effect {
@@ -403,10 +389,6 @@ fn submit(
             Err(err) => fail_with(&err),
         }
     })
-}
-
-fn owned(s: outpaint_str) -> Result<String, Error> {
-    Ok(opt_str(s)?.unwrap_or_default().to_string())
 }
 
 /// Answers a GET: `found` false for a missing key; else `data`/`len` and its `tag`.

@@ -20,7 +20,7 @@ use outpaint_core::http::{Method, Reply, Request, Response, TransportError};
 use outpaint_core::{Effect, Error, ErrorCode, Exchange, Next, ProviderConfig, ProviderFailure};
 
 use crate::boundary::{guard, guard_unit};
-use crate::buffer::{byte_slice, opt_str, outpaint_str};
+use crate::buffer::{byte_slice, none, opt_str, outpaint_str, owned, sv};
 use crate::engine::{outpaint_engine, submit_call, waiting_call};
 use crate::status::{fail, fail_with, outpaint_status};
 
@@ -115,20 +115,6 @@ pub struct outpaint_http_step {
     pub retry_after_ms: u64,
     /// DONE with a failure: what went wrong (the API key redacted).
     pub message: outpaint_str,
-}
-
-fn none() -> outpaint_str {
-    outpaint_str {
-        ptr: std::ptr::null(),
-        len: 0,
-    }
-}
-
-fn sv(s: &str) -> outpaint_str {
-    outpaint_str {
-        ptr: s.as_ptr().cast(),
-        len: s.len(),
-    }
 }
 
 fn empty(kind: outpaint_http_kind) -> outpaint_http_step {
@@ -380,10 +366,6 @@ fn answer(
             Err(e) => fail_with(&e),
         }
     })
-}
-
-fn owned(s: outpaint_str) -> Result<String, Error> {
-    Ok(opt_str(s)?.unwrap_or_default().to_string())
 }
 
 /// Answers a SEND with the HTTP response: its status code, `headers_len` headers (NULL
