@@ -24,6 +24,20 @@ pub(crate) fn guard(f: impl FnOnce() -> outpaint_status) -> outpaint_status {
     }
 }
 
+/// Borrows a library object the caller passed back: `NULL_PARAMETER` naming `what` when
+/// the pointer is NULL. Per each function's contract a non-NULL pointer is a live object
+/// made by this library and used from one thread.
+pub(crate) fn live<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, outpaint_status> {
+    if p.is_null() {
+        return Err(fail(
+            outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
+            &format!("NULL_PARAMETER: {what} must not be NULL"),
+        ));
+    }
+    // SAFETY: non-NULL and, per the contract, a live object used from one thread.
+    Ok(unsafe { &mut *p })
+}
+
 /// Like [`guard`] for functions without a status (frees): a panic is swallowed.
 pub(crate) fn guard_unit(f: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(f));

@@ -8,7 +8,7 @@ use outpaint_core::{
     Provider, ProviderFailure, Reply, Step, Stored,
 };
 
-use crate::boundary::{guard, guard_unit};
+use crate::boundary::{guard, guard_unit, live};
 use crate::buffer::{byte_slice, none, opt_str, outpaint_bytes, outpaint_str, owned, sv};
 use crate::status::{fail, fail_with, outpaint_status};
 
@@ -306,14 +306,7 @@ pub unsafe extern "C" fn outpaint_engine_free(engine: *mut outpaint_engine) {
 fn engine_mut<'a>(
     engine: *mut outpaint_engine,
 ) -> Result<&'a mut outpaint_engine, outpaint_status> {
-    if engine.is_null() {
-        return Err(fail(
-            outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
-            "NULL_PARAMETER: engine must not be NULL",
-        ));
-    }
-    // SAFETY: non-NULL and, per the contract, a live engine used from one thread.
-    Ok(unsafe { &mut *engine })
+    live(engine, "engine")
 }
 
 /// Advances the engine and describes the next effect (or the end) in `*effect`. Poll

@@ -19,7 +19,7 @@
 use outpaint_core::http::{Method, Reply, Request, Response, TransportError};
 use outpaint_core::{Effect, Error, ErrorCode, Exchange, Next, ProviderConfig, ProviderFailure};
 
-use crate::boundary::{guard, guard_unit};
+use crate::boundary::{guard, guard_unit, live};
 use crate::buffer::{byte_slice, none, opt_str, outpaint_str, owned, sv};
 use crate::engine::{outpaint_engine, submit_call, waiting_call};
 use crate::status::{fail, fail_with, outpaint_status};
@@ -292,14 +292,7 @@ pub unsafe extern "C" fn outpaint_exchange_free(exchange: *mut outpaint_exchange
 fn exchange_mut<'a>(
     exchange: *mut outpaint_exchange,
 ) -> Result<&'a mut outpaint_exchange, outpaint_status> {
-    if exchange.is_null() {
-        return Err(fail(
-            outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
-            "NULL_PARAMETER: exchange must not be NULL",
-        ));
-    }
-    // SAFETY: non-NULL and, per the contract, a live exchange used from one thread.
-    Ok(unsafe { &mut *exchange })
+    live(exchange, "exchange")
 }
 
 /// Advances the exchange and describes the next step (or the end) in `*step`. Step

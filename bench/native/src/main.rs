@@ -260,8 +260,8 @@ fn main() {
         let mut opts = PrepareOptions::new(t);
         opts.seam = seam(32);
         opts.limits = unlimited;
-        let prepare_png = |opts: &PrepareOptions| prepare_png(&src_png, opts).expect("prepares");
-        row("prepare", time(n, || prepare_png(&opts)));
+        let pipeline = |opts: &PrepareOptions| prepare_png(&src_png, opts).expect("prepares");
+        row("prepare", time(n, || pipeline(&opts)));
         let mut blur = opts.clone();
         blur.fill = Fill::Blur;
         row(
@@ -276,7 +276,7 @@ fn main() {
         // Peak heap of one prepare, over what was live before (the source PNG's bytes).
         let base = LIVE.load(Relaxed);
         PEAK.store(base, Relaxed);
-        black_box(prepare_png(&opts));
+        black_box(pipeline(&opts));
         let peak = PEAK.load(Relaxed) - base;
         let budget = side as usize * side as usize * 4 + canvas_bytes + mask_bytes;
         eprintln!(
