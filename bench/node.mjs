@@ -241,27 +241,51 @@ for (const side of sizes) {
     const tw = Math.max(side, Math.round((side * 16) / 9)), th = Math.max(side, Math.round((side * 9) / 16));
     return { left: (tw - side) >> 1, right: tw - side - ((tw - side) >> 1), top: (th - side) >> 1, newWidth: tw, newHeight: th };
   }));
+  // The wasm package two ways: pictures that stay in wasm memory (Picture, MaskPicture;
+  // each result freed), and the functions on JS objects (a copy in and out per call).
+  const pic = op.Picture.fromRgba(src);
+  const once = (f) => () => f().free();
+  const canvasPic = pic.pad(e, "transparent");
   for (const fill of ["transparent", "edge", "blur"]) {
-    row(wasm, "wasm", side, `pad ${fill}`, time(n, () => op.pad(src, e, fill)));
+    row(wasm, "wasm", side, `pad ${fill}`, time(n, once(() => pic.pad(e, fill))));
+    row(wasm, "wasm", side, `pad ${fill} (reused)`, time(n, () => pic.padInto(e, fill, canvasPic)));
+    row(wasm, "wasm", side, `pad ${fill} (objects)`, time(n, () => op.pad(src, e, fill)));
     const f = { transparent: padTransparent, edge: padEdge, blur: padBlur }[fill];
     row(js, "js", side, `pad ${fill}`, time(fill === "blur" ? Math.min(n, 3) : n, () => f(src, e)));
   }
+  const maskPic = op.MaskPicture.build(e, { feather: 32 });
   for (const feather of [0, 32]) {
-    row(wasm, "wasm", side, `mask feather ${feather}`, time(n, () => op.mask(e, { feather })));
+    row(wasm, "wasm", side, `mask feather ${feather}`, time(n, once(() => op.MaskPicture.build(e, { feather }))));
+    row(wasm, "wasm", side, `mask feather ${feather} (reused)`, time(n, () => op.MaskPicture.buildInto(e, maskPic, { feather })));
+    row(wasm, "wasm", side, `mask feather ${feather} (objects)`, time(n, () => op.mask(e, { feather })));
     row(js, "js", side, `mask feather ${feather}`, time(n, () => mask(src, e, feather)));
   }
   const plan = op.fit(side, side, "16:9");
   const gen = op.pad(src, e, "edge");
+  const genPic = pic.pad(e, "edge");
   const m32 = mask(src, e, 32);
-  row(wasm, "wasm", side, "composite feather 32", time(n, () => op.composite(src, gen, plan, { feather: 32 })));
+  row(wasm, "wasm", side, "composite feather 32", time(n, once(() => pic.composite(genPic, plan, { feather: 32 }))));
+  row(wasm, "wasm", side, "composite feather 32 (reused)", time(n, () => pic.compositeInto(genPic, plan, canvasPic, { feather: 32 })));
+  row(wasm, "wasm", side, "composite feather 32 (objects)", time(n, () => op.composite(src, gen, plan, { feather: 32 })));
   row(js, "js", side, "composite feather 32", time(n, () => composite(src, gen, m32, e)));
   const canvas = padTransparent(src, e);
-  row(wasm, "wasm", side, "png canvas fast", time(n, () => op.encodePng(canvas)));
+  pic.padInto(e, "transparent", canvasPic);
+  row(wasm, "wasm", side, "png canvas fast", time(n, () => canvasPic.encodePng()));
+  row(wasm, "wasm", side, "png canvas fast (objects)", time(n, () => op.encodePng(canvas)));
   row(js, "js", side, "png canvas fast", time(n, () => encodePng(canvas.width, canvas.height, canvas.data, 4, 1)));
+  row(wasm, "wasm", side, "png mask fast", time(n, () => maskPic.encodePng()));
   row(js, "js", side, "png mask fast", time(n, () => encodePng(canvas.width, canvas.height, m32, 1, 1)));
+  for (const p of [pic, canvasPic, maskPic, genPic]) p.free();
   row(wasm, "wasm", side, "prepare", time(n, () => wasmPrepare(png)));
   row(js, "js", side, "prepare", time(Math.min(n, 3), () => jsPrepare(png)));
-  row(wasm, "wasm", side, "run", time(Math.min(n, 3), () => op.encodePng(op.runLocal(png, "16:9", { fill: "blur", feather: 32 }))));
+  row(wasm, "wasm", side, "run", time(Math.min(n, 3), () => {
+    const s = op.Picture.decode(png), r = s.runLocal("16:9", { fill: "blur", feather: 32 });
+    const out = r.encodePng();
+    s.free();
+    r.free();
+    return out;
+  }));
+  row(wasm, "wasm", side, "run (objects)", time(Math.min(n, 3), () => op.encodePng(op.runLocal(png, "16:9", { fill: "blur", feather: 32 }))));
 }
 writeFileSync(`${dir}/wasm.json`, JSON.stringify({ impl: "wasm", results: wasm }));
 writeFileSync(`${dir}/js.json`, JSON.stringify({ impl: "js", results: js }));

@@ -32,6 +32,14 @@ OPS = [
     "prepare (level 1)",
     "run",
 ]
+# The wasm package's functions on JS objects copy pixels in and out on every call; these
+# rows show that cost next to the Picture rows above (same native reference).
+OBJECTS = " (objects)"
+OPS += [
+    op + OBJECTS
+    for op in OPS
+    if op.split()[0] in ("pad", "mask", "composite", "run") or op == "png canvas fast"
+]
 # The limit each native operation is held to: (reused-buffer form, limit) and
 # (allocating form, limit into a fresh buffer).
 LIMITS = {
@@ -77,7 +85,7 @@ def main():
         out.append(head)
         out.append("|---" * (len(IMPLS) + 2) + "|")
         for op in OPS:
-            native = data.get(("native", side, op))
+            native = data.get(("native", side, op.removesuffix(OBJECTS)))
             if op == "prepare (level 1)":
                 native = data.get(("native", side, "prepare"))
             cells = []
@@ -93,7 +101,7 @@ def main():
                 continue
             limit = ""
             kind = op.split()[0]
-            if kind in LIMITS and native:
+            if kind in LIMITS and native and not op.endswith(OBJECTS):
                 what, _ = LIMITS[kind]
                 reused = data.get(("native", side, f"{op} (reused)"))
                 lim_r = data.get(("native", side, f"limit {what} (reused)"))
@@ -103,6 +111,9 @@ def main():
                     parts.append(f"reused {reused / lim_r:.2f}x ({fmt(reused)} vs {fmt(lim_r)})")
                 if lim_f:
                     parts.append(f"fresh {native / lim_f:.2f}x (vs {fmt(lim_f)})")
+                wasm_r = data.get(("wasm", side, f"{op} (reused)"))
+                if reused and wasm_r:
+                    parts.append(f"wasm reused {wasm_r / reused:.1f}x native reused")
                 limit = "; ".join(parts)
             out.append(f"| {op} | " + " | ".join(cells) + f" | {limit} |")
         lims = [

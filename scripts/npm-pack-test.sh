@@ -31,7 +31,7 @@ echo "tsc --noEmit --strict examples/ts/consumer.ts (against the installed packa
 "$root/node_modules/.bin/tsc" -p "$app/tsconfig.json" --noEmit false --outDir "$app/build"
 out=$(cd "$app" && node build/consumer.js lake.jpg)
 echo "consumer: $out"
-expected='{"width":1365,"mask":1056768,"status":"completed","calls":["flux:generate","flux:outpaint"],"prompt":"Previous: a lake. Now: now","code":"INVALID_DIMENSIONS"}'
+expected='{"width":1365,"mask":1056768,"status":"completed","calls":["flux:generate","flux:outpaint"],"prompt":"Previous: a lake. Now: now","code":"INVALID_DIMENSIONS","picturesAgree":true,"seamFeather":32}'
 [ "$out" = "$expected" ] || { echo "expected: $expected"; exit 1; }
 test -s "$app/result.png"
 

@@ -218,6 +218,11 @@ impl Mask {
         &self.data
     }
 
+    /// The mask bytes, mutable (for [`crate::mask_into`] into a reused mask).
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+
     /// Gives the bytes back.
     pub fn into_data(self) -> Vec<u8> {
         self.data

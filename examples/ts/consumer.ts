@@ -11,12 +11,15 @@ import {
   composite,
   run,
   localProvider,
+  MaskPicture,
+  Picture,
   type Expansion,
   type Host,
   type Job,
   type Outcome,
   type OutpaintError,
   type Plan,
+  type PreparedPictures,
   type Storage,
   type Stored,
 } from "outpaint-wasm";
@@ -31,6 +34,15 @@ const p: Plan = plan;
 const maskBytes: Uint8Array = mask.data;
 const result = composite(photo, canvas, plan, { feather: 32, curve: "smoothstep" });
 writeFileSync("result.png", encodePng(result));
+
+// The same job on pictures that stay in wasm memory: the same pixels, no copies via JS.
+const src = Picture.decode(photo);
+const prepared: PreparedPictures = src.prepare("16:9", { fill: "blur", feather: 32, profile: "flux-fill" });
+const back: Picture = src.composite(prepared.canvas, prepared.plan, { feather: 32, curve: "smoothstep" });
+const picturesAgree = Buffer.from(back.view()).equals(Buffer.from(result.data));
+const maskPic = MaskPicture.build(expand(src.width, src.height, "16:9"), { feather: 32 });
+const seamFeather: number | undefined = maskPic.seam?.feather;
+for (const x of [src, prepared.canvas, prepared.mask, back, maskPic]) x.free();
 
 /** A typed in-memory compare-and-swap store. */
 class MemoryStore implements Storage {
@@ -64,7 +76,9 @@ const host: Host = {
   },
 };
 /** Never called: each line must fail to type-check (see the header). */
-export function typeErrors(id: string): void {
+export function typeErrors(id: string, pic: Picture, mask: MaskPicture): void {
+  // @ts-expect-error a mask cannot be padded into: padInto writes RGBA pictures
+  pic.padInto(e, "edge", mask);
   // @ts-expect-error anchors are a closed set
   expand(768, 768, "16:9", { anchor: "middle" });
   // @ts-expect-error the target is a string
@@ -91,7 +105,7 @@ async function main(): Promise<void> {
     expand(0, 1, "16:9");
   } catch (err) {
     const code: string = (err as OutpaintError).code;
-    console.log(JSON.stringify({ width: widthOnly, mask: maskBytes.length, status: it.status, calls, prompt: w.prompt("now"), code }));
+    console.log(JSON.stringify({ width: widthOnly, mask: maskBytes.length, status: it.status, calls, prompt: w.prompt("now"), code, picturesAgree, seamFeather }));
   }
 }
 

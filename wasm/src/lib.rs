@@ -3,15 +3,25 @@
 //! This crate only translates. JS values in (plain objects, typed arrays), core calls,
 //! JS values out; errors become `Error` objects whose `.code` is the SPEC's stable code.
 //! Images are `{ width, height, data }` with RGBA8 `data` (an `ImageData` fits as is):
-//! one copy into wasm memory on the way in, one copy out.
+//! one copy into wasm memory on the way in, one copy out. `Picture` and `MaskPicture`
+//! keep pixels in wasm memory between calls, for pipelines that copy nothing.
 
+#[cfg(any(target_arch = "wasm32", test))]
+mod alloc;
 mod canvas;
 mod convert;
+mod picture;
 mod pixels;
 mod providers;
 mod session;
 
 pub use canvas::*;
+pub use picture::*;
 pub use pixels::*;
 pub use providers::*;
 pub use session::*;
+
+/// Large buffers on page boundaries (see `alloc.rs`): wasm only.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: alloc::PageAligned = alloc::PageAligned;

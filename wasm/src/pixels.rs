@@ -51,9 +51,10 @@ export interface Seam { featherRequested: number; feather: number; overlapReques
 export interface OutpaintError extends Error { code: string; }
 "#;
 
+/// The options object of `prepare`, `runLocal`, `composite` and `mask`.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
-struct JsOptions {
+pub(crate) struct JsOptions {
     anchor: Option<String>,
     fill: Option<String>,
     feather: u32,
@@ -63,7 +64,10 @@ struct JsOptions {
     profile: Option<String>,
 }
 
-fn parse_or<T: std::str::FromStr<Err = Error>>(s: &Option<String>, d: T) -> Result<T, JsValue> {
+pub(crate) fn parse_or<T: std::str::FromStr<Err = Error>>(
+    s: &Option<String>,
+    d: T,
+) -> Result<T, JsValue> {
     match s {
         Some(v) => v.parse().map_err(js_error),
         None => Ok(d),
@@ -71,7 +75,7 @@ fn parse_or<T: std::str::FromStr<Err = Error>>(s: &Option<String>, d: T) -> Resu
 }
 
 impl JsOptions {
-    fn seam(&self) -> Result<SeamOptions, JsValue> {
+    pub(crate) fn seam(&self) -> Result<SeamOptions, JsValue> {
         Ok(SeamOptions {
             feather: self.feather,
             overlap: self.overlap,
@@ -79,7 +83,7 @@ impl JsOptions {
         })
     }
 
-    fn prepare(&self, target: &str) -> Result<PrepareOptions, JsValue> {
+    pub(crate) fn prepare(&self, target: &str) -> Result<PrepareOptions, JsValue> {
         Ok(PrepareOptions {
             target: target.parse().map_err(js_error)?,
             anchor: parse_or(&self.anchor, Anchor::Center)?,
@@ -241,18 +245,24 @@ pub fn mask(
     Limits::default()
         .check_canvas(e.new_width, e.new_height)
         .map_err(js_error)?;
+    let (seam, kind) = mask_options(options)?;
+    let (m, seam) =
+        outpaint::build_mask(&outpaint::Layout::of(&e), &seam, kind).map_err(js_error)?;
+    let out = Object::new();
+    set(&out, "mask", &mask_out(&m));
+    set(&out, "seam", &to_js(&seam)?);
+    Ok(out.into())
+}
+
+/// The seam and mask kind (`kind`, default `feathered`) of a mask's options object.
+pub(crate) fn mask_options(options: Option<JsValue>) -> Result<(SeamOptions, MaskKind), JsValue> {
     let o: JsOptions = from_js(options.clone(), "options")?;
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let kind = match get(&options, "kind").as_string() {
         Some(k) => k.parse::<MaskKind>().map_err(js_error)?,
         None => MaskKind::Feathered,
     };
-    let (m, seam) =
-        outpaint::build_mask(&outpaint::Layout::of(&e), &o.seam()?, kind).map_err(js_error)?;
-    let out = Object::new();
-    set(&out, "mask", &mask_out(&m));
-    set(&out, "seam", &to_js(&seam)?);
-    Ok(out.into())
+    Ok((o.seam()?, kind))
 }
 
 /// Places an image on its expanded canvas with a fill (`transparent`, `edge`, `mirror`,

@@ -249,3 +249,210 @@ fn context_window_from_rust() {
         "MODEL_NOT_FOUND"
     );
 }
+
+/// An 8x4 image whose every byte differs from its neighbours'.
+fn gradient() -> JsValue {
+    let data: Vec<u8> = (0..8 * 4 * 4u32)
+        .map(|i| if i % 4 == 3 { 255 } else { (i * 7) as u8 })
+        .collect();
+    let o = js_sys::Object::new();
+    Reflect::set(&o, &"width".into(), &8.into()).unwrap();
+    Reflect::set(&o, &"height".into(), &4.into()).unwrap();
+    Reflect::set(
+        &o,
+        &"data".into(),
+        &Uint8ClampedArray::from(&data[..]).into(),
+    )
+    .unwrap();
+    o.into()
+}
+
+/// Calls `v.name()` (a method of a class instance held in a plain object).
+fn call(v: &JsValue, name: &str) -> JsValue {
+    let f: js_sys::Function = prop(v, name).unchecked_into();
+    f.call0(v).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn pictures_chain_in_wasm_memory_and_agree_with_the_functions() {
+    use outpaint_wasm::{MaskPicture, Picture};
+    let src = gradient();
+    let p = Picture::from_rgba(src.clone()).unwrap();
+    assert_eq!((p.width(), p.height()), (8, 4));
+    // view() is wasm memory itself: a write through it changes the picture.
+    let view = p.view();
+    assert_eq!(view.to_vec(), bytes(&src, "data"));
+    view.set_index(0, 99);
+    assert_eq!(bytes(&p.to_image(), "data")[0], 99);
+    view.set_index(0, 0);
+
+    let e = outpaint_wasm::expand(8.0, 4.0, "16:9", None).unwrap();
+    let (cw, ch) = (num(&e, "newWidth") as u32, num(&e, "newHeight") as u32);
+    assert_eq!((cw, ch), (8, 4 + 1)); // 8:4.5 -> one row added
+    let e = outpaint_wasm::expand(8.0, 4.0, "edges:3,2,1,2", None).unwrap();
+    let mut out = Picture::from_rgba(solid(13, 7, [1, 2, 3, 4])).unwrap();
+    for fill in ["transparent", "edge", "mirror", "blur", "color:#10203040"] {
+        let want = bytes(
+            &outpaint_wasm::pad(src.clone(), e.clone(), fill).unwrap(),
+            "data",
+        );
+        let got = p.pad(e.clone(), fill).unwrap();
+        assert_eq!((got.width(), got.height()), (13, 7), "{fill}");
+        assert_eq!(bytes(&got.to_image(), "data"), want, "{fill}");
+        p.pad_into(e.clone(), fill, &mut out).unwrap();
+        assert_eq!(out.view().to_vec(), want, "{fill} into");
+    }
+
+    let opts = || Some(obj(r#"{"feather":2,"curve":"linear"}"#));
+    let want = outpaint_wasm::mask(e.clone(), opts()).unwrap();
+    let m = MaskPicture::build(e.clone(), opts()).unwrap();
+    assert_eq!(m.view().to_vec(), bytes(&want, "mask.data"));
+    assert_eq!(
+        js_sys::JSON::stringify(&m.seam().unwrap()).unwrap(),
+        js_sys::JSON::stringify(&prop(&want, "seam")).unwrap()
+    );
+    let mut m2 = MaskPicture::from_image(prop(&want, "mask")).unwrap();
+    assert!(m2.seam().unwrap().is_undefined());
+    let binary = Some(obj(r#"{"kind":"binary"}"#));
+    MaskPicture::build_into(e.clone(), &mut m2, binary.clone()).unwrap();
+    let want_binary = outpaint_wasm::mask(e.clone(), binary).unwrap();
+    assert_eq!(
+        bytes(&m2.to_image(), "data"),
+        bytes(&want_binary, "mask.data")
+    );
+    assert_eq!(num(&m2.seam().unwrap(), "feather"), 0.0);
+    // The mask PNG decodes to the mask, as grey.
+    let back = outpaint_wasm::decode(&m.encode_png().unwrap()).unwrap();
+    let grey: Vec<u8> = bytes(&back, "data").chunks(4).map(|p| p[0]).collect();
+    assert_eq!(grey, bytes(&want, "mask.data"));
+
+    // composite / compositeInto agree with composite() on objects.
+    let plan = outpaint_wasm::fit(8.0, 4.0, "edges:3,2,1,2", None).unwrap();
+    let gen = p.pad(e.clone(), "edge").unwrap();
+    let seam = || Some(obj(r#"{"feather":2}"#));
+    let want = bytes(
+        &outpaint_wasm::composite(src.clone(), gen.to_image(), plan.clone(), seam()).unwrap(),
+        "data",
+    );
+    let c = p.composite(&gen, plan.clone(), seam()).unwrap();
+    assert_eq!(bytes(&c.to_image(), "data"), want);
+    let mut into = Picture::from_rgba(solid(13, 7, [0, 0, 0, 0])).unwrap();
+    p.composite_into(&gen, plan.clone(), &mut into, seam())
+        .unwrap();
+    assert_eq!(into.view().to_vec(), want);
+
+    // PNG: the same bytes as encodePng on the object; decode gives the picture back.
+    let png = c.encode_png().unwrap();
+    assert_eq!(png, outpaint_wasm::encode_png(c.to_image()).unwrap());
+    let back = Picture::decode(Uint8Array::from(&png[..]).into()).unwrap();
+    assert_eq!(back.view().to_vec(), want);
+    let back = Picture::decode(Uint8Array::from(&png[..]).buffer().into()).unwrap();
+    assert_eq!((back.width(), back.height()), (13, 7));
+
+    // prepare / runLocal: the same pixels as the functions, as pictures.
+    let popts = || Some(obj(r#"{"fill":"blur","feather":2}"#));
+    let want = outpaint_wasm::prepare(src.clone(), "16:9", popts()).unwrap();
+    let got = p.prepare("16:9", popts()).unwrap();
+    assert_eq!(
+        bytes(&call(&prop(&got, "canvas"), "toImage"), "data"),
+        bytes(&want, "canvas.data")
+    );
+    assert_eq!(
+        bytes(&call(&prop(&got, "mask"), "toImage"), "data"),
+        bytes(&want, "mask.data")
+    );
+    assert_eq!(
+        js_sys::JSON::stringify(&prop(&got, "plan")).unwrap(),
+        js_sys::JSON::stringify(&prop(&want, "plan")).unwrap()
+    );
+    assert_eq!(num(&got, "mask.seam.feather"), 2.0);
+    let want = outpaint_wasm::run_local(src.clone(), "16:9", popts()).unwrap();
+    let got = p.run_local("16:9", popts()).unwrap();
+    assert_eq!(bytes(&got.to_image(), "data"), bytes(&want, "data"));
+}
+
+#[wasm_bindgen_test]
+fn pictures_refuse_bad_input_with_codes() {
+    use outpaint_wasm::{MaskPicture, Picture};
+    let e = |r: Result<(), JsValue>| code(r.unwrap_err());
+    let short = obj(r#"{"width":4,"height":4,"data":null}"#);
+    assert_eq!(e(Picture::from_rgba(short).map(drop)), "INVALID_DIMENSIONS");
+    let wrong = solid(4, 4, [1, 2, 3, 4]);
+    Reflect::set(&wrong, &"width".into(), &5.into()).unwrap();
+    assert_eq!(e(Picture::from_rgba(wrong).map(drop)), "INVALID_DIMENSIONS");
+    let gif = Uint8Array::from(&b"GIF89a...."[..]);
+    assert_eq!(
+        e(Picture::decode(gif.into()).map(drop)),
+        "UNSUPPORTED_FORMAT"
+    );
+    assert_eq!(
+        e(Picture::decode("a.png".into()).map(drop)),
+        "INVALID_OPTION"
+    );
+
+    let p = Picture::from_rgba(gradient()).unwrap();
+    let other = outpaint_wasm::expand(9.0, 4.0, "16:9", None).unwrap();
+    assert_eq!(e(p.pad(other, "edge").map(drop)), "INVALID_DIMENSIONS");
+    let ex = || outpaint_wasm::expand(8.0, 4.0, "edges:1,1,0,0", None).unwrap();
+    assert_eq!(e(p.pad(ex(), "plaid").map(drop)), "INVALID_OPTION");
+    assert_eq!(e(p.pad(obj("{}"), "edge").map(drop)), "INVALID_OPTION");
+    let mut small = Picture::from_rgba(solid(9, 4, [0; 4])).unwrap();
+    assert_eq!(
+        e(p.pad_into(ex(), "edge", &mut small)),
+        "INVALID_DIMENSIONS"
+    );
+    let plan = outpaint_wasm::fit(8.0, 4.0, "edges:1,1,0,0", None).unwrap();
+    let gen = p.pad(ex(), "edge").unwrap();
+    assert_eq!(
+        e(gen.composite(&p, plan.clone(), None).map(drop)),
+        "INVALID_DIMENSIONS"
+    );
+    assert_eq!(
+        e(p.composite(&gen, obj("{}"), None).map(drop)),
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        e(p.composite_into(&gen, plan, &mut small, None)),
+        "INVALID_DIMENSIONS"
+    );
+    let mut m = MaskPicture::build(ex(), None).unwrap();
+    assert_eq!((m.width(), m.height()), (10, 4));
+    let huge =
+        obj(r#"{"left":0,"right":0,"top":0,"bottom":0,"newWidth":100000,"newHeight":100000}"#);
+    assert_eq!(
+        e(MaskPicture::build(huge, None).map(drop)),
+        "IMAGE_TOO_LARGE"
+    );
+    let curve = Some(obj(r#"{"curve":"zigzag"}"#));
+    assert_eq!(
+        e(MaskPicture::build(ex(), curve).map(drop)),
+        "INVALID_OPTION"
+    );
+    assert_eq!(
+        e(MaskPicture::build_into(
+            outpaint_wasm::expand(9.0, 4.0, "16:9", None).unwrap(),
+            &mut m,
+            None
+        )),
+        "INVALID_DIMENSIONS"
+    );
+    let bad = obj(r#"{"width":3,"height":3,"data":null}"#);
+    assert_eq!(
+        e(MaskPicture::from_image(bad).map(drop)),
+        "INVALID_DIMENSIONS"
+    );
+}
+
+#[wasm_bindgen_test]
+fn large_pictures_start_on_a_page() {
+    // The allocator page-aligns buffers of 64 KiB and more (no 4K aliasing between rows).
+    use outpaint_wasm::Picture;
+    let a = Picture::from_rgba(solid(128, 128, [1, 2, 3, 4])).unwrap();
+    let e = outpaint_wasm::expand(128.0, 128.0, "16:9", None).unwrap();
+    let b = a.pad(e.clone(), "edge").unwrap();
+    let c = a.pad(e, "blur").unwrap();
+    for p in [&a, &b, &c] {
+        assert_eq!(p.view().byte_offset() % 4096, 0);
+    }
+    assert_eq!(b.view().to_vec()[..4], [1, 2, 3, 4]);
+}
