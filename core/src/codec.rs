@@ -176,8 +176,8 @@ fn has_jpeg_end(bytes: &[u8]) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PngCompression {
-    /// Fast deflate (Paeth filter for RGBA, adaptive for masks): the default, many times
-    /// faster than zlib's default level at a modest size cost.
+    /// Fast deflate (Paeth filter for RGBA, Up for masks): the default, many times faster
+    /// than zlib's default level at a modest size cost.
     #[default]
     Fast,
     /// zlib's default level.
@@ -212,9 +212,12 @@ fn png_bytes(
 ) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(data.len() / 4 + 1024);
     // For fast RGBA encodes Paeth alone matches adaptive filtering's size on photos and
-    // canvases at 60% of the time; masks (long flat runs) keep the adaptive choice.
+    // canvases at 60% of the time. A mask's rows mostly repeat the row above, so Up makes
+    // them zeros: within 2% of adaptive's size at 75% of its time natively and 35% in
+    // wasm (3641x2048: 42.8 KB, 0.71 ms native, 1.9 ms wasm; adaptive 0.96 / 5.2 ms).
     let filter = match (c, ct) {
         (PngCompression::Fast, image::ExtendedColorType::Rgba8) => FilterType::Paeth,
+        (PngCompression::Fast, image::ExtendedColorType::L8) => FilterType::Up,
         _ => FilterType::Adaptive,
     };
     PngEncoder::new_with_quality(&mut out, c.to_image(), filter)
