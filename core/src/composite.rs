@@ -170,32 +170,35 @@ fn composite_rows(
     let hin = &prof.h[l..l + w];
     let runs = runs(hin);
     for y in 0..e.new_height as usize {
-        let row = out.next();
-        let g = gen.row(y);
-        if y < top || y >= top + h || prof.v[y] == 255 {
-            row.copy_from_slice(g);
-            continue;
-        }
-        let o = original.row((y - top) as u32);
-        let (gl, rest) = g.split_at(l * RGBA);
-        let (gm, gr) = rest.split_at(w * RGBA);
-        let (dl, rest) = row.split_at_mut(l * RGBA);
-        let (dm, dr) = rest.split_at_mut(w * RGBA);
-        dl.copy_from_slice(gl);
-        dr.copy_from_slice(gr);
-        let v = prof.v[y];
-        if v == 0 {
-            for &(start, end, kind) in &runs {
-                let (a, b) = (start * RGBA, end * RGBA);
-                match kind {
-                    Run::Keep => dm[a..b].copy_from_slice(&o[a..b]),
-                    Run::Generate => dm[a..b].copy_from_slice(&gm[a..b]),
-                    Run::Blend => blend(&mut dm[a..b], &o[a..b], &gm[a..b], &hin[start..end], 0),
-                }
+        out.next(|row| {
+            let g = gen.row(y);
+            if y < top || y >= top + h || prof.v[y] == 255 {
+                row.copy_from_slice(g);
+                return;
             }
-        } else {
-            blend(dm, o, gm, hin, v);
-        }
+            let o = original.row((y - top) as u32);
+            let (gl, rest) = g.split_at(l * RGBA);
+            let (gm, gr) = rest.split_at(w * RGBA);
+            let (dl, rest) = row.split_at_mut(l * RGBA);
+            let (dm, dr) = rest.split_at_mut(w * RGBA);
+            dl.copy_from_slice(gl);
+            dr.copy_from_slice(gr);
+            let v = prof.v[y];
+            if v == 0 {
+                for &(start, end, kind) in &runs {
+                    let (a, b) = (start * RGBA, end * RGBA);
+                    match kind {
+                        Run::Keep => dm[a..b].copy_from_slice(&o[a..b]),
+                        Run::Generate => dm[a..b].copy_from_slice(&gm[a..b]),
+                        Run::Blend => {
+                            blend(&mut dm[a..b], &o[a..b], &gm[a..b], &hin[start..end], 0)
+                        }
+                    }
+                }
+            } else {
+                blend(dm, o, gm, hin, v);
+            }
+        });
     }
     Ok(seam)
 }

@@ -174,17 +174,17 @@ fn pad_rows(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut Rows<'_>) {
     // Rows above.
     match fill {
         Fill::Transparent | Fill::Color(_) => {
-            (0..top).for_each(|_| fill_pattern(out.next(), pattern))
+            (0..top).for_each(|_| out.next(|row| fill_pattern(row, pattern)))
         }
         Fill::Edge => {
             if top > 0 {
-                band.write(out.next(), 0);
+                out.next(|row| band.write(row, 0));
                 (1..top).for_each(|_| out.repeat(0));
             }
         }
         Fill::Mirror => {
             for y in 0..top {
-                band.write(out.next(), mirror(y as i64 - top as i64, h));
+                out.next(|row| band.write(row, mirror(y as i64 - top as i64, h)));
             }
         }
         Fill::Blur => {
@@ -193,20 +193,20 @@ fn pad_rows(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut Rows<'_>) {
                 band.write(&mut first, 0);
                 let tc = Cascade::new(&pixels(&first), top);
                 for y in 0..top {
-                    tc.write_line(out.next(), top - y);
+                    out.next(|row| tc.write_line(row, top - y));
                 }
             }
         }
     }
     // Band rows: left fill | original row | right fill.
     for y in 0..h {
-        band.write(out.next(), y);
+        out.next(|row| band.write(row, y));
     }
     // Rows below.
     let last = top + h - 1;
     match fill {
         Fill::Transparent | Fill::Color(_) => {
-            (0..bottom).for_each(|_| fill_pattern(out.next(), pattern))
+            (0..bottom).for_each(|_| out.next(|row| fill_pattern(row, pattern)))
         }
         Fill::Edge => (0..bottom).for_each(|_| out.repeat(last)),
         Fill::Mirror => {
@@ -218,7 +218,7 @@ fn pad_rows(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut Rows<'_>) {
             if bottom > 0 {
                 let bc = Cascade::new(&pixels(out.row(last)), bottom);
                 for d in 1..=bottom {
-                    bc.write_line(out.next(), d);
+                    out.next(|row| bc.write_line(row, d));
                 }
             }
         }

@@ -246,10 +246,14 @@ pub(crate) fn check_out(len: usize, width: u32, height: u32, channels: usize) ->
     Ok(())
 }
 
-/// Where rows of pixels are written, top to bottom: a caller's buffer, or a vector grown
-/// one row at a time. Growing never zeroes the whole buffer first (a second pass over
-/// memory when the allocator reuses freed pages): each new row's zeroes land in cache
-/// just ahead of the writer that overwrites them.
+/// Where rows of pixels are written, top to bottom: a caller's buffer, or a vector grown as
+/// it is written (never zeroed as a whole first: a second pass over memory when the
+/// allocator reuses freed pages). `fill` and `copy` land straight in the vector's spare
+/// capacity; `with` and `next` zero their span just ahead of the writer, in cache.
+/// Masks are written as fills and copies (3641x2048: 0.18 ms with each row zeroed first,
+/// 0.10 ms as segments; a memset of the same bytes takes 0.075 ms). RGBA rows keep
+/// `next`: zeroing a row before copying into it measured no slower on this machine (the
+/// zeroing spares the copy's read-for-ownership of the destination lines).
 pub(crate) enum Rows<'a> {
     /// A caller's buffer of exactly `rows * stride` bytes.
     Slice {
@@ -257,7 +261,7 @@ pub(crate) enum Rows<'a> {
         buf: &'a mut [u8],
         /// Bytes per row.
         stride: usize,
-        /// Rows written so far.
+        /// Bytes written so far.
         at: usize,
     },
     /// A vector with the capacity reserved.
@@ -289,18 +293,56 @@ impl<'a> Rows<'a> {
         Ok(Rows::Grow { buf, stride })
     }
 
-    /// The next row, to be written in full.
-    pub(crate) fn next(&mut self) -> &mut [u8] {
+    /// Appends `n` copies of `byte`.
+    #[inline]
+    pub(crate) fn fill(&mut self, n: usize, byte: u8) {
         match self {
-            Rows::Slice { buf, stride, at } => {
-                *at += 1;
-                &mut buf[(*at - 1) * *stride..*at * *stride]
+            Rows::Slice { buf, at, .. } => {
+                buf[*at..*at + n].fill(byte);
+                *at += n;
             }
-            Rows::Grow { buf, stride } => {
+            Rows::Grow { buf, .. } => buf.resize(buf.len() + n, byte),
+        }
+    }
+
+    /// Appends a copy of `src`.
+    #[inline]
+    pub(crate) fn copy(&mut self, src: &[u8]) {
+        match self {
+            Rows::Slice { buf, at, .. } => {
+                buf[*at..*at + src.len()].copy_from_slice(src);
+                *at += src.len();
+            }
+            Rows::Grow { buf, .. } => buf.extend_from_slice(src),
+        }
+    }
+
+    /// Appends `n` bytes that `write` sets, every one of them.
+    #[inline]
+    pub(crate) fn with(&mut self, n: usize, write: impl FnOnce(&mut [u8])) {
+        match self {
+            Rows::Slice { buf, at, .. } => {
+                write(&mut buf[*at..*at + n]);
+                *at += n;
+            }
+            Rows::Grow { buf, .. } => {
                 let start = buf.len();
-                buf.resize(start + *stride, 0);
-                &mut buf[start..]
+                buf.resize(start + n, 0);
+                write(&mut buf[start..]);
             }
+        }
+    }
+
+    /// Appends one whole row that `write` sets.
+    #[inline]
+    pub(crate) fn next(&mut self, write: impl FnOnce(&mut [u8])) {
+        let stride = self.stride();
+        self.with(stride, write);
+    }
+
+    fn stride(&self) -> usize {
+        match self {
+            Rows::Slice { stride, .. } | Rows::Grow { stride, .. } => *stride,
         }
     }
 
@@ -308,8 +350,8 @@ impl<'a> Rows<'a> {
     pub(crate) fn repeat(&mut self, y: usize) {
         match self {
             Rows::Slice { buf, stride, at } => {
-                buf.copy_within(y * *stride..(y + 1) * *stride, *at * *stride);
-                *at += 1;
+                buf.copy_within(y * *stride..(y + 1) * *stride, *at);
+                *at += *stride;
             }
             Rows::Grow { buf, stride } => buf.extend_from_within(y * *stride..(y + 1) * *stride),
         }

@@ -343,6 +343,45 @@ impl Profiles {
     }
 }
 
+/// A span of a profile: one repeated byte (`fill`) or bytes to copy.
+struct Segment {
+    start: usize,
+    end: usize,
+    fill: Option<u8>,
+}
+
+impl Segment {
+    /// Runs of one byte at least this long are filled rather than copied.
+    const MIN_RUN: usize = 64;
+
+    /// Splits `p` into fills (long runs of one byte) and copies (the rest).
+    fn split(p: &[u8]) -> Vec<Segment> {
+        let mut out: Vec<Segment> = Vec::new();
+        let mut i = 0;
+        while i < p.len() {
+            let run = p[i..].iter().take_while(|&&b| b == p[i]).count();
+            if run >= Self::MIN_RUN {
+                out.push(Segment {
+                    start: i,
+                    end: i + run,
+                    fill: Some(p[i]),
+                });
+            } else {
+                match out.last_mut() {
+                    Some(last) if last.fill.is_none() => last.end = i + run,
+                    _ => out.push(Segment {
+                        start: i,
+                        end: i + run,
+                        fill: None,
+                    }),
+                }
+            }
+            i += run;
+        }
+        out
+    }
+}
+
 /// Builds a mask for `layout` (use [`Layout::of`] for an [`crate::Expansion`]), returning
 /// it with the effective seam.
 ///
@@ -388,13 +427,28 @@ fn mask_rows(
     }
     let seam = layout.seam(opts)?;
     let prof = layout.profiles(&seam, kind != MaskKind::Binary);
+    let w = layout.canvas_width as usize;
+    let segments = Segment::split(&prof.h);
     for y in 0..layout.canvas_height as usize {
-        let row = out.next();
-        prof.write_row(y, row);
-        if kind == MaskKind::Inverted {
-            for v in row.iter_mut() {
-                *v = 255 - *v;
+        match (prof.v[y], kind) {
+            (_, MaskKind::Inverted) => out.next(|row| {
+                prof.write_row(y, row);
+                for v in row.iter_mut() {
+                    *v = 255 - *v;
+                }
+            }),
+            (255, _) => out.fill(w, 255),
+            // Rows inside the vertical ramp-free band are the horizontal profile: runs of
+            // 255 and 0 are memsets, the ramps copies.
+            (0, _) => {
+                for sg in &segments {
+                    match sg.fill {
+                        Some(b) => out.fill(sg.end - sg.start, b),
+                        None => out.copy(&prof.h[sg.start..sg.end]),
+                    }
+                }
             }
+            _ => out.next(|row| prof.write_row(y, row)),
         }
     }
     Ok(seam)
@@ -427,6 +481,28 @@ pub fn apply_alpha(canvas: &mut Image, layout: &Layout, opts: &SeamOptions) -> R
 #[cfg(test)]
 mod layout_tests {
     use super::*;
+
+    #[test]
+    fn profiles_split_into_fills_and_copies() {
+        let mut p = vec![255u8; 70];
+        p.extend([200, 100]);
+        p.extend([0; 64]);
+        p.extend([0, 9, 9]);
+        p.extend([7; 63]);
+        let s = Segment::split(&p);
+        let got: Vec<_> = s.iter().map(|g| (g.start, g.end, g.fill)).collect();
+        // The 65 zeros are one run; the 63 sevens are too short to fill.
+        assert_eq!(
+            got,
+            [
+                (0, 70, Some(255)),
+                (70, 72, None),
+                (72, 137, Some(0)),
+                (137, 202, None)
+            ]
+        );
+        assert!(Segment::split(&[]).is_empty());
+    }
 
     #[test]
     fn layouts_outside_the_canvas_are_refused() {
