@@ -2,7 +2,7 @@
 //! `Error` objects whose `.code` is the stable error code.
 
 use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array, Uint8ClampedArray};
-use outpaint::{Error, ErrorCode, Image, Limits};
+use outpaint::{Error, ErrorCode, Image, Limits, Mask};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -51,13 +51,14 @@ pub(crate) fn dimension(v: f64, what: &str) -> Result<u32, JsValue> {
     Ok(v as u32)
 }
 
-/// Reads `{ width, height, data }` (one copy into wasm memory).
-pub(crate) fn image_in(v: &JsValue) -> Result<Image, JsValue> {
+/// Reads `{ width, height, data }`'s size and bytes (one copy into wasm memory); `what`
+/// names it in errors ("image", "mask").
+fn sized_bytes(v: &JsValue, what: &str) -> Result<(u32, u32, Vec<u8>), JsValue> {
     let get = |k: &str| get(v, k);
     if !v.is_object() {
         return Err(bad(
             ErrorCode::InvalidDimensions,
-            "expected an image { width, height, data }",
+            format!("expected {what} {{ width, height, data }}"),
         ));
     }
     let w = dimension(get("width").as_f64().unwrap_or(0.0), "width")?;
@@ -70,10 +71,22 @@ pub(crate) fn image_in(v: &JsValue) -> Result<Image, JsValue> {
     } else {
         return Err(bad(
             ErrorCode::InvalidDimensions,
-            "image data must be a Uint8ClampedArray or Uint8Array",
+            format!("{what} data must be a Uint8ClampedArray or Uint8Array"),
         ));
     };
+    Ok((w, h, bytes))
+}
+
+/// Reads an RGBA image `{ width, height, data }` (one copy into wasm memory).
+pub(crate) fn image_in(v: &JsValue) -> Result<Image, JsValue> {
+    let (w, h, bytes) = sized_bytes(v, "an image")?;
     Image::from_rgba(w, h, bytes).map_err(js_error)
+}
+
+/// Reads a mask `{ width, height, data }`, one byte per pixel (one copy into wasm memory).
+pub(crate) fn mask_in(v: &JsValue) -> Result<Mask, JsValue> {
+    let (w, h, bytes) = sized_bytes(v, "a mask")?;
+    Mask::from_bytes(w, h, bytes).map_err(js_error)
 }
 
 /// The bytes of a `Uint8Array` or `ArrayBuffer` (one copy into wasm memory).

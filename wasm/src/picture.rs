@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::convert::{
-    bytes_of, from_js, image_in, image_out, js_error, mask_out, required, set, to_js,
+    bad, bytes_of, from_js, image_in, image_out, js_error, mask_in, mask_out, required, set, to_js,
 };
 use crate::pixels::{mask_options, JsOptions};
 
@@ -63,7 +63,7 @@ impl Picture {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
     ) -> Result<Picture, JsValue> {
         let Some(b) = bytes_of(&bytes) else {
-            return Err(crate::convert::bad(
+            return Err(bad(
                 outpaint::ErrorCode::InvalidOption,
                 "expected the encoded bytes as a Uint8Array or ArrayBuffer",
             ));
@@ -263,22 +263,8 @@ impl MaskPicture {
     pub fn from_image(
         #[wasm_bindgen(unchecked_param_type = "MaskImage")] image: JsValue,
     ) -> Result<MaskPicture, JsValue> {
-        let get = |k: &str| crate::convert::get(&image, k);
-        let w = crate::convert::dimension(get("width").as_f64().unwrap_or(0.0), "width")?;
-        let h = crate::convert::dimension(get("height").as_f64().unwrap_or(0.0), "height")?;
-        let data = get("data");
-        let bytes = if let Some(a) = data.dyn_ref::<Uint8Array>() {
-            a.to_vec()
-        } else if let Some(a) = data.dyn_ref::<Uint8ClampedArray>() {
-            a.to_vec()
-        } else {
-            return Err(crate::convert::bad(
-                outpaint::ErrorCode::InvalidDimensions,
-                "mask data must be a Uint8Array or Uint8ClampedArray",
-            ));
-        };
         Ok(MaskPicture {
-            mask: Mask::from_bytes(w, h, bytes).map_err(js_error)?,
+            mask: mask_in(&image)?,
             seam: None,
         })
     }

@@ -63,6 +63,15 @@ fn obj(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()
 }
 
+/// `{ width, height, data: Uint8ClampedArray }`.
+fn rgba(w: u32, h: u32, data: &[u8]) -> JsValue {
+    let o = js_sys::Object::new();
+    Reflect::set(&o, &"width".into(), &w.into()).unwrap();
+    Reflect::set(&o, &"height".into(), &h.into()).unwrap();
+    Reflect::set(&o, &"data".into(), &Uint8ClampedArray::from(data).into()).unwrap();
+    o.into()
+}
+
 /// A `w x h` RGBA image with every pixel `px`.
 fn solid(w: u32, h: u32, px: [u8; 4]) -> JsValue {
     let data: Vec<u8> = px
@@ -71,16 +80,7 @@ fn solid(w: u32, h: u32, px: [u8; 4]) -> JsValue {
         .cycle()
         .take((w * h * 4) as usize)
         .collect();
-    let o = js_sys::Object::new();
-    Reflect::set(&o, &"width".into(), &w.into()).unwrap();
-    Reflect::set(&o, &"height".into(), &h.into()).unwrap();
-    Reflect::set(
-        &o,
-        &"data".into(),
-        &Uint8ClampedArray::from(&data[..]).into(),
-    )
-    .unwrap();
-    o.into()
+    rgba(w, h, &data)
 }
 
 fn bytes(v: &JsValue, path: &str) -> Vec<u8> {
@@ -255,16 +255,7 @@ fn gradient() -> JsValue {
     let data: Vec<u8> = (0..8 * 4 * 4u32)
         .map(|i| if i % 4 == 3 { 255 } else { (i * 7) as u8 })
         .collect();
-    let o = js_sys::Object::new();
-    Reflect::set(&o, &"width".into(), &8.into()).unwrap();
-    Reflect::set(&o, &"height".into(), &4.into()).unwrap();
-    Reflect::set(
-        &o,
-        &"data".into(),
-        &Uint8ClampedArray::from(&data[..]).into(),
-    )
-    .unwrap();
-    o.into()
+    rgba(8, 4, &data)
 }
 
 /// Calls `v.name()` (a method of a class instance held in a plain object).
