@@ -12,9 +12,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::convert::{
-    bad, bytes_of, from_js, image_in, image_out, js_error, mask_in, mask_out, required, set, to_js,
+    bad, bytes_of, image_in, image_out, js_error, mask_in, mask_out, required, set, to_js,
 };
-use crate::pixels::{mask_options, JsOptions};
+use crate::pixels::{mask_options, prepare_options, seam_options};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -133,12 +133,12 @@ impl Picture {
         #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions")] options: Option<JsValue>,
     ) -> Result<Picture, JsValue> {
         let plan: Plan = required(plan, "plan")?;
-        let o: JsOptions = from_js(options, "options")?;
+        let seam = seam_options(options)?;
         let (img, _) = outpaint::composite(
             self.img.view(),
             result.img.view(),
             &plan,
-            &o.seam()?,
+            &seam,
             &Limits::default(),
         )
         .map_err(js_error)?;
@@ -155,12 +155,12 @@ impl Picture {
         #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let plan: Plan = required(plan, "plan")?;
-        let o: JsOptions = from_js(options, "options")?;
+        let seam = seam_options(options)?;
         outpaint::composite_into(
             self.img.view(),
             result.img.view(),
             &plan,
-            &o.seam()?,
+            &seam,
             out.img.data_mut(),
         )
         .map(|_| ())
@@ -181,8 +181,8 @@ impl Picture {
         target: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let o: JsOptions = from_js(options, "options")?;
-        let p = outpaint::prepare(self.img.view(), &o.prepare(target)?).map_err(js_error)?;
+        let opts = prepare_options(target, options)?;
+        let p = outpaint::prepare(self.img.view(), &opts).map_err(js_error)?;
         let out = Object::new();
         set(&out, "plan", &to_js(&p.plan)?);
         set(&out, "seam", &to_js(&p.seam)?);
@@ -207,9 +207,8 @@ impl Picture {
         target: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
     ) -> Result<Picture, JsValue> {
-        let o: JsOptions = from_js(options, "options")?;
-        let (_, img) =
-            outpaint::run_local(self.img.view(), &o.prepare(target)?).map_err(js_error)?;
+        let opts = prepare_options(target, options)?;
+        let (_, img) = outpaint::run_local(self.img.view(), &opts).map_err(js_error)?;
         Ok(Picture { img })
     }
 }

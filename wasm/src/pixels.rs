@@ -54,7 +54,7 @@ export interface OutpaintError extends Error { code: string; }
 /// The options object of `prepare`, `runLocal`, `composite` and `mask`.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
-pub(crate) struct JsOptions {
+struct JsOptions {
     anchor: Option<String>,
     fill: Option<String>,
     feather: u32,
@@ -64,10 +64,7 @@ pub(crate) struct JsOptions {
     profile: Option<String>,
 }
 
-pub(crate) fn parse_or<T: std::str::FromStr<Err = Error>>(
-    s: &Option<String>,
-    d: T,
-) -> Result<T, JsValue> {
+fn parse_or<T: std::str::FromStr<Err = Error>>(s: &Option<String>, d: T) -> Result<T, JsValue> {
     match s {
         Some(v) => v.parse().map_err(js_error),
         None => Ok(d),
@@ -75,7 +72,7 @@ pub(crate) fn parse_or<T: std::str::FromStr<Err = Error>>(
 }
 
 impl JsOptions {
-    pub(crate) fn seam(&self) -> Result<SeamOptions, JsValue> {
+    fn seam(&self) -> Result<SeamOptions, JsValue> {
         Ok(SeamOptions {
             feather: self.feather,
             overlap: self.overlap,
@@ -83,7 +80,7 @@ impl JsOptions {
         })
     }
 
-    pub(crate) fn prepare(&self, target: &str) -> Result<PrepareOptions, JsValue> {
+    fn prepare(&self, target: &str) -> Result<PrepareOptions, JsValue> {
         Ok(PrepareOptions {
             target: target.parse().map_err(js_error)?,
             anchor: parse_or(&self.anchor, Anchor::Center)?,
@@ -158,8 +155,7 @@ pub fn prepare(
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;
-    let o: JsOptions = from_js(options, "options")?;
-    let p = outpaint::prepare(img.view(), &o.prepare(target)?).map_err(js_error)?;
+    let p = outpaint::prepare(img.view(), &prepare_options(target, options)?).map_err(js_error)?;
     let out = Object::new();
     set(&out, "canvas", &image_out(&p.canvas));
     set(&out, "mask", &mask_out(&p.mask));
@@ -176,8 +172,7 @@ pub fn prepare_png(
     target: &str,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let o: JsOptions = from_js(options, "options")?;
-    let opts = o.prepare(target)?;
+    let opts = prepare_options(target, options)?;
     let p = match bytes_of(&image) {
         Some(bytes) => outpaint::prepare_png(&bytes, &opts),
         None => outpaint::prepare(image_in(&image)?.view(), &opts)
@@ -209,15 +204,9 @@ pub fn composite(
     let orig = image_or_bytes(&original)?;
     let res = image_or_bytes(&result)?;
     let plan: Plan = required(plan, "plan")?;
-    let o: JsOptions = from_js(options, "options")?;
-    let (img, _) = outpaint::composite(
-        orig.view(),
-        res.view(),
-        &plan,
-        &o.seam()?,
-        &Limits::default(),
-    )
-    .map_err(js_error)?;
+    let seam = seam_options(options)?;
+    let (img, _) = outpaint::composite(orig.view(), res.view(), &plan, &seam, &Limits::default())
+        .map_err(js_error)?;
     Ok(image_out(&img))
 }
 
@@ -229,8 +218,8 @@ pub fn run_local(
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;
-    let o: JsOptions = from_js(options, "options")?;
-    let (_, out) = outpaint::run_local(img.view(), &o.prepare(target)?).map_err(js_error)?;
+    let (_, out) =
+        outpaint::run_local(img.view(), &prepare_options(target, options)?).map_err(js_error)?;
     Ok(image_out(&out))
 }
 
@@ -254,15 +243,28 @@ pub fn mask(
     Ok(out.into())
 }
 
+/// The `PrepareOptions` of `target` and a JS options object.
+pub(crate) fn prepare_options(
+    target: &str,
+    options: Option<JsValue>,
+) -> Result<PrepareOptions, JsValue> {
+    from_js::<JsOptions>(options, "options")?.prepare(target)
+}
+
+/// The seam of a JS options object (`feather`, `overlap`, `curve`).
+pub(crate) fn seam_options(options: Option<JsValue>) -> Result<SeamOptions, JsValue> {
+    from_js::<JsOptions>(options, "options")?.seam()
+}
+
 /// The seam and mask kind (`kind`, default `feathered`) of a mask's options object.
 pub(crate) fn mask_options(options: Option<JsValue>) -> Result<(SeamOptions, MaskKind), JsValue> {
-    let o: JsOptions = from_js(options.clone(), "options")?;
+    let seam = seam_options(options.clone())?;
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let kind = match get(&options, "kind").as_string() {
         Some(k) => k.parse::<MaskKind>().map_err(js_error)?,
         None => MaskKind::Feathered,
     };
-    Ok((o.seam()?, kind))
+    Ok((seam, kind))
 }
 
 /// Places an image on its expanded canvas with a fill (`transparent`, `edge`, `mirror`,
