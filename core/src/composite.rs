@@ -169,6 +169,8 @@ fn composite_rows(
     // Runs of the horizontal profile over the original's columns.
     let hin = &prof.h[l..l + w];
     let runs = runs(hin);
+    // The same weights once per channel, so blending is byte by byte.
+    let weights: Vec<u8> = hin.iter().flat_map(|&a| [a; RGBA]).collect();
     for y in 0..e.new_height as usize {
         out.next(|row| {
             let g = gen.row(y);
@@ -190,13 +192,11 @@ fn composite_rows(
                     match kind {
                         Run::Keep => dm[a..b].copy_from_slice(&o[a..b]),
                         Run::Generate => dm[a..b].copy_from_slice(&gm[a..b]),
-                        Run::Blend => {
-                            blend(&mut dm[a..b], &o[a..b], &gm[a..b], &hin[start..end], 0)
-                        }
+                        Run::Blend => blend(&mut dm[a..b], &o[a..b], &gm[a..b], &weights[a..b], 0),
                     }
                 }
             } else {
-                blend(dm, o, gm, hin, v);
+                blend(dm, o, gm, &weights, v);
             }
         });
     }
@@ -227,21 +227,22 @@ fn runs(p: &[u8]) -> Vec<(usize, usize, Run)> {
     out
 }
 
-/// `dst = round((o * (255 - a) + g * a) / 255)` per channel, `a = max(alpha[x], floor)`.
+/// `dst = round((o * (255 - w) + g * w) / 255)` byte by byte, `w = max(weight, floor)`,
+/// with `weights` holding each pixel's alpha once per channel. Lane by lane in 16 bits
+/// (`o (255 - w) + g w + 128 <= 65153`, and the rounding step `t + (t >> 8)` stays below
+/// 65536), so the loop vectorises.
 #[inline]
-fn blend(dst: &mut [u8], o: &[u8], g: &[u8], alpha: &[u8], floor: u8) {
-    for (((d, o), g), &a) in dst
-        .chunks_exact_mut(RGBA)
-        .zip(o.chunks_exact(RGBA))
-        .zip(g.chunks_exact(RGBA))
-        .zip(alpha)
-    {
-        let a = u32::from(a.max(floor));
-        for c in 0..RGBA {
-            let t = u32::from(o[c]) * (255 - a) + u32::from(g[c]) * a + 128;
-            d[c] = ((t + (t >> 8)) >> 8) as u8;
-        }
+fn blend(dst: &mut [u8], o: &[u8], g: &[u8], weights: &[u8], floor: u8) {
+    for (((d, &o), &g), &w) in dst.iter_mut().zip(o).zip(g).zip(weights) {
+        *d = mix255(o, g, u16::from(w.max(floor)));
     }
+}
+
+/// `round((o (255 - a) + g a) / 255)` for `a <= 255`, in 16 bits.
+#[inline(always)]
+fn mix255(o: u8, g: u8, a: u16) -> u8 {
+    let t = u16::from(o) * (255 - a) + u16::from(g) * a + 128;
+    ((t + (t >> 8)) >> 8) as u8
 }
 
 #[cfg(test)]
@@ -297,12 +298,16 @@ mod tests {
     #[test]
     fn blend_rounds_exactly() {
         let mut d = [0u8; 4];
-        blend(&mut d, &[10, 0, 255, 255], &[20, 255, 0, 255], &[128], 0);
+        blend(&mut d, &[10, 0, 255, 255], &[20, 255, 0, 255], &[128; 4], 0);
         // (10*127 + 20*128)/255 = 15.02; 255*128/255 = 128; 255*127/255 = 127.
         assert_eq!(d, [15, 128, 127, 255]);
-        blend(&mut d, &[1, 2, 3, 4], &[9, 9, 9, 9], &[0], 0);
+        blend(&mut d, &[1, 2, 3, 4], &[9, 9, 9, 9], &[0; 4], 0);
         assert_eq!(d, [1, 2, 3, 4]);
-        blend(&mut d, &[1, 2, 3, 4], &[9, 9, 9, 9], &[255], 0);
+        blend(&mut d, &[1, 2, 3, 4], &[9, 9, 9, 9], &[255; 4], 0);
+        assert_eq!(d, [9, 9, 9, 9]);
+        // The floor lifts every weight (rows inside the vertical band).
+        d = [0; 4];
+        blend(&mut d, &[1, 2, 3, 4], &[9, 9, 9, 9], &[0; 4], 255);
         assert_eq!(d, [9, 9, 9, 9]);
     }
 

@@ -389,10 +389,11 @@ pub(crate) fn mirror(i: i64, n: usize) -> usize {
 /// level `k + 1` by `t = floor(256 (d - 2^k) / 2^k)`:
 /// `(a (256 - t) + b t + 128) >> 8`. So the blur radius grows with the distance, and
 /// each pixel costs one blend of two precomputed colours.
-/// For one side of `len` pixels, in memory order: each pixel's blend weight, and the runs
-/// of pixels that share a cascade level (`start..end` at level `k`).
+/// For one side of `len` pixels, in memory order: each pixel's blend weight (once per
+/// channel, so a run blends byte by byte in vector lanes), and the runs of pixels that
+/// share a cascade level (`start..end` at level `k`).
 pub(crate) struct SideRuns {
-    t: Vec<u16>,
+    t: Vec<u8>,
     runs: Vec<(usize, usize, usize)>,
 }
 
@@ -400,7 +401,9 @@ impl SideRuns {
     /// `edge_last`: the run ends at the edge (a left or top side), else it starts there.
     pub(crate) fn new(len: usize, edge_last: bool) -> SideRuns {
         let dist = |j: usize| if edge_last { len - j } else { j + 1 };
-        let t = (0..len).map(|j| Cascade::level(dist(j)).1).collect();
+        let t = (0..len)
+            .flat_map(|j| [Cascade::level(dist(j)).1; RGBA])
+            .collect();
         let mut runs: Vec<(usize, usize, usize)> = Vec::new();
         for j in 0..len {
             let k = Cascade::level(dist(j)).0;
@@ -480,17 +483,18 @@ impl Cascade {
         Cascade { levels }
     }
 
-    /// The level pair and weight for distance `d >= 1`.
+    /// The level pair and weight (`0..=255`) for distance `d >= 1`.
     #[inline]
-    fn level(d: usize) -> (usize, u16) {
+    fn level(d: usize) -> (usize, u8) {
         let k = d.ilog2() as usize;
-        let t = (((d - (1 << k)) << 8) >> k) as u16;
+        let t = (((d - (1 << k)) << 8) >> k) as u8;
         (k, t)
     }
 
     /// `(a (256 - t) + b t + 128) >> 8`; fits u16: `a (256 - t) + b t <= 255 * 256`.
     #[inline(always)]
-    fn mix(a: u8, b: u8, t: u16) -> u8 {
+    fn mix(a: u8, b: u8, t: u8) -> u8 {
+        let t = u16::from(t);
         ((u16::from(a) * (256 - t) + u16::from(b) * t + 128) >> 8) as u8
     }
 
@@ -499,20 +503,37 @@ impl Cascade {
         [l[0], l[1], l[2], l[3]]
     }
 
-    /// Writes the pixels beside position `i` of the line, laid out by `side`.
+    /// Writes the pixels beside position `i` of the line, laid out by `side`: per run,
+    /// four pixels at a time with the run's two colours laid out as lanes.
     pub(crate) fn write_run(&self, dst: &mut [u8], i: usize, side: &SideRuns) {
-        let (px, _) = dst.as_chunks_mut::<RGBA>();
+        const LANES: usize = 4 * RGBA;
         for &(start, end, k) in &side.runs {
             let (a, b) = (self.pixel(k, i), self.pixel(k + 1, i));
-            for (p, &t) in px[start..end].iter_mut().zip(&side.t[start..end]) {
-                *p = [
-                    Self::mix(a[0], b[0], t),
-                    Self::mix(a[1], b[1], t),
-                    Self::mix(a[2], b[2], t),
-                    Self::mix(a[3], b[3], t),
-                ];
+            let a16: [u16; LANES] = std::array::from_fn(|j| u16::from(a[j % RGBA]));
+            let b16: [u16; LANES] = std::array::from_fn(|j| u16::from(b[j % RGBA]));
+            let (d, t) = (
+                &mut dst[start * RGBA..end * RGBA],
+                &side.t[start * RGBA..end * RGBA],
+            );
+            let mut d16 = d.chunks_exact_mut(LANES);
+            let mut t16 = t.chunks_exact(LANES);
+            for (d, t) in (&mut d16).zip(&mut t16) {
+                for j in 0..LANES {
+                    d[j] = Self::mix16(a16[j], b16[j], t[j]);
+                }
+            }
+            let d_tail = d16.into_remainder();
+            for (j, (d, &t)) in d_tail.iter_mut().zip(t16.remainder()).enumerate() {
+                *d = Self::mix16(a16[j], b16[j], t);
             }
         }
+    }
+
+    /// [`Cascade::mix`] with the colours already widened.
+    #[inline(always)]
+    fn mix16(a: u16, b: u16, t: u8) -> u8 {
+        let t = u16::from(t);
+        ((a * (256 - t) + b * t + 128) >> 8) as u8
     }
 
     /// Writes a whole line at distance `d` from the edge line.
