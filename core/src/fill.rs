@@ -456,26 +456,25 @@ impl Cascade {
                         (x / (2 * cnt)) as u8
                     }
                 };
-                let mut lvl = Vec::with_capacity(n * RGBA);
-                for i in 0..n {
+                let mut lvl = vec![0u8; n * RGBA];
+                let (px, _) = lvl.as_chunks_mut::<RGBA>();
+                for (i, p) in px.iter_mut().enumerate() {
                     if i >= r && i + r < n {
                         // The window lies inside the line: two loads.
                         let (lo, hi) = (&prefix[i - r], &prefix[i + r + 1]);
-                        for c in 0..4 {
-                            lvl.push(div(2 * (hi[c] - lo[c]) + cnt));
-                        }
+                        *p = std::array::from_fn(|c| div(2 * (hi[c] - lo[c]) + cnt));
                         continue;
                     }
                     let (lo, hi) = (i as i64 - r as i64, (i + r) as i64);
                     let (a, b) = (lo.max(0) as usize, (hi as usize).min(n - 1));
                     let before = (a as i64 - lo) as u64;
                     let after = (hi - b as i64) as u64;
-                    for c in 0..4 {
+                    *p = std::array::from_fn(|c| {
                         let sum = prefix[b + 1][c] - prefix[a][c]
                             + before * u64::from(first[c])
                             + after * u64::from(last[c]);
-                        lvl.push(div(2 * sum + cnt));
-                    }
+                        div(2 * sum + cnt)
+                    });
                 }
                 lvl
             })
