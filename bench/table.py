@@ -50,7 +50,7 @@ LIMITS = {
 
 
 def load(d):
-    data, peaks = {}, {}
+    data, peaks, ratios = {}, {}, {}
     for impl in IMPLS:
         p = os.path.join(d, f"{impl}.json")
         if not os.path.exists(p):
@@ -60,11 +60,13 @@ def load(d):
             data[(impl, r["size"], r["op"])] = r["ms"]
         for r in doc.get("peaks", []):
             peaks[(impl, r["size"])] = r
+        for r in doc.get("ratios", []):
+            ratios[(r["size"], r["op"])] = r["ratio"]
     pp = os.path.join(d, "peaks.json")
     if os.path.exists(pp):
         for r in json.load(open(pp)):
             peaks[(r["impl"], r["size"])] = r
-    return data, peaks
+    return data, peaks, ratios
 
 
 def fmt(ms):
@@ -75,7 +77,7 @@ def fmt(ms):
 
 def main():
     d = sys.argv[1]
-    data, peaks = load(d)
+    data, peaks, ratios = load(d)
     sizes = sorted({k[1] for k in data})
     out = []
     for side in sizes:
@@ -107,10 +109,16 @@ def main():
                 lim_r = data.get(("native", side, f"limit {what} (reused)"))
                 lim_f = data.get(("native", side, f"limit {what} (fresh)"))
                 parts = []
+                # Ratios within pairs (the limit timed just before each run) where the
+                # native run measured them; else the two medians.
+                r_r = ratios.get((side, f"{op} (reused)"))
+                r_f = ratios.get((side, op))
                 if reused and lim_r:
-                    parts.append(f"reused {reused / lim_r:.2f}x ({fmt(reused)} vs {fmt(lim_r)})")
+                    r_r = r_r if r_r is not None else reused / lim_r
+                    parts.append(f"reused {r_r:.2f}x ({fmt(reused)} vs {fmt(lim_r)})")
                 if lim_f:
-                    parts.append(f"fresh {native / lim_f:.2f}x (vs {fmt(lim_f)})")
+                    r_f = r_f if r_f is not None else native / lim_f
+                    parts.append(f"fresh {r_f:.2f}x (vs {fmt(lim_f)})")
                 wasm_r = data.get(("wasm", side, f"{op} (reused)"))
                 if reused and wasm_r:
                     parts.append(f"wasm reused {wasm_r / reused:.1f}x native reused")

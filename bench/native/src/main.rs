@@ -97,6 +97,33 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
     ms[ms.len() / 2]
 }
 
+/// Medians of `runs` pairs after one warm-up pair: the operation's milliseconds, and its
+/// time over the limit's within each pair. The limit runs just before the operation, so
+/// both see the same machine: on a shared host the bandwidth drifts by 20% or more
+/// between runs, which a ratio of two separate medians would mistake for a difference.
+fn paired<T, U>(
+    runs: usize,
+    mut limit: impl FnMut() -> T,
+    mut op: impl FnMut() -> U,
+) -> (f64, f64) {
+    black_box(limit());
+    black_box(op());
+    let (mut ms, mut ratios): (Vec<f64>, Vec<f64>) = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(limit());
+            let l = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            black_box(op());
+            let o = t.elapsed().as_secs_f64();
+            (o * 1e3, o / l)
+        })
+        .unzip();
+    ms.sort_by(f64::total_cmp);
+    ratios.sort_by(f64::total_cmp);
+    (ms[ms.len() / 2], ratios[ratios.len() / 2])
+}
+
 fn args() -> (String, Vec<u32>, usize) {
     let mut out = None;
     let mut sizes = vec![1024, 2048, 4096];
@@ -128,6 +155,7 @@ fn main() {
         curve: Curve::Smoothstep,
     };
     let mut rows: Vec<Value> = Vec::new();
+    let mut ratios: Vec<Value> = Vec::new();
     let mut peaks: Vec<Value> = Vec::new();
     for &side in &sizes {
         let src = photo(side);
@@ -145,6 +173,10 @@ fn main() {
         let mut row = |op: &str, ms: f64| {
             rows.push(json!({ "size": side, "op": op, "ms": ms }));
             eprintln!("native {side} {op}: {ms:.3} ms");
+        };
+        let mut ratio = |op: &str, limit: &str, (ms, r): (f64, f64)| {
+            ratios.push(json!({ "size": side, "op": op, "ms": ms, "limit": limit, "ratio": r }));
+            eprintln!("native {side} {op}: {ms:.3} ms, {r:.2}x {limit} in the same pairs");
         };
 
         // The physical limit, canvas and mask bytes.
@@ -186,53 +218,82 @@ fn main() {
                 expand(black_box(side), black_box(side), &t, Anchor::Center)
             }),
         );
+        // Each operation paired with its limit: the allocating form with the same bytes
+        // into a fresh buffer, the `_into` form with the same into a reused one.
+        let (mut lim, mut mlim) = (vec![0u8; canvas_bytes], vec![0u8; mask_bytes]);
+        let memcpy_fresh = || {
+            let mut v = Vec::with_capacity(canvas_bytes);
+            v.extend_from_slice(&from);
+            v
+        };
+        let pairs = n * 3;
         for (name, fill) in [
             ("transparent", Fill::Transparent),
             ("edge", Fill::Edge),
             ("blur", Fill::Blur),
         ] {
-            row(
+            ratio(
                 &format!("pad {name}"),
-                time(n, || pad(src.view(), &e, fill, &unlimited).expect("pads")),
-            );
-            row(
-                &format!("pad {name} (reused)"),
-                time(n, || {
-                    pad_into(src.view(), &e, fill, &mut buf).expect("pads")
+                "memcpy canvas (fresh)",
+                paired(pairs, memcpy_fresh, || {
+                    pad(src.view(), &e, fill, &unlimited).expect("pads")
                 }),
+            );
+            ratio(
+                &format!("pad {name} (reused)"),
+                "memcpy canvas (reused)",
+                paired(
+                    pairs,
+                    || lim.copy_from_slice(&from),
+                    || pad_into(src.view(), &e, fill, &mut buf).expect("pads"),
+                ),
             );
         }
         let layout = Layout::of(&e);
         for feather in [0, 32] {
-            row(
+            ratio(
                 &format!("mask feather {feather}"),
-                time(n, || {
-                    build_mask(&layout, &seam(feather), MaskKind::Feathered).expect("masks")
-                }),
+                "memset mask (fresh)",
+                paired(
+                    pairs,
+                    || vec![black_box(1u8); mask_bytes],
+                    || build_mask(&layout, &seam(feather), MaskKind::Feathered).expect("masks"),
+                ),
             );
-            row(
+            ratio(
                 &format!("mask feather {feather} (reused)"),
-                time(n, || {
-                    mask_into(&layout, &seam(feather), MaskKind::Feathered, &mut mbuf)
-                        .expect("masks")
-                }),
+                "memset mask (reused)",
+                paired(
+                    pairs,
+                    || mlim.fill(black_box(1)),
+                    || {
+                        mask_into(&layout, &seam(feather), MaskKind::Feathered, &mut mbuf)
+                            .expect("masks")
+                    },
+                ),
             );
         }
         let plan = fit(&e, &t, &Profile::Full).expect("fits");
         let generated = pad(src.view(), &e, Fill::Edge, &unlimited).expect("pads");
-        row(
+        ratio(
             "composite feather 32",
-            time(n, || {
+            "memcpy canvas (fresh)",
+            paired(pairs, memcpy_fresh, || {
                 composite(src.view(), generated.view(), &plan, &seam(32), &unlimited)
                     .expect("composites")
             }),
         );
-        row(
+        ratio(
             "composite feather 32 (reused)",
-            time(n, || {
-                composite_into(src.view(), generated.view(), &plan, &seam(32), &mut buf)
-                    .expect("composites")
-            }),
+            "memcpy canvas (reused)",
+            paired(
+                pairs,
+                || lim.copy_from_slice(&from),
+                || {
+                    composite_into(src.view(), generated.view(), &plan, &seam(32), &mut buf)
+                        .expect("composites")
+                },
+            ),
         );
         let canvas = pad(src.view(), &e, Fill::Transparent, &unlimited).expect("pads");
         let (mask, _) = build_mask(&layout, &seam(32), MaskKind::Feathered).expect("masks");
@@ -254,7 +315,7 @@ fn main() {
                 encode_png(canvas.view(), PngCompression::Default).expect("encodes")
             }),
         );
-        drop((generated, canvas, mask, buf, mbuf, from));
+        drop((generated, canvas, mask, buf, mbuf, lim, mlim, from));
 
         // The whole pipelines, from the source PNG's bytes.
         let mut opts = PrepareOptions::new(t);
@@ -286,6 +347,12 @@ fn main() {
         );
         peaks.push(json!({ "size": side, "op": "prepare", "bytes": peak, "budget": budget }));
     }
-    let doc = json!({ "impl": "native", "results": rows, "peaks": peaks });
+    // The paired operations' own medians are results like the others.
+    rows.extend(
+        ratios
+            .iter()
+            .map(|r| json!({ "size": r["size"], "op": r["op"], "ms": r["ms"] })),
+    );
+    let doc = json!({ "impl": "native", "results": rows, "ratios": ratios, "peaks": peaks });
     std::fs::write(format!("{dir}/native.json"), doc.to_string()).expect("writes the results");
 }
