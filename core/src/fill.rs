@@ -389,9 +389,9 @@ pub(crate) fn mirror(i: i64, n: usize) -> usize {
 /// level `k + 1` by `t = floor(256 (d - 2^k) / 2^k)`:
 /// `(a (256 - t) + b t + 128) >> 8`. So the blur radius grows with the distance, and
 /// each pixel costs one blend of two precomputed colours.
-/// For one side of `len` pixels, in memory order: each pixel's blend weight (once per
-/// channel, so a run blends byte by byte in vector lanes), and the runs of pixels that
-/// share a cascade level (`start..end` at level `k`).
+/// For one side of `len` pixels, in memory order: each pixel's blend weight
+/// ([`WEIGHT_BYTES`] copies of it), and the runs of pixels that share a cascade level
+/// (`start..end` at level `k`).
 pub(crate) struct SideRuns {
     t: Vec<u8>,
     runs: Vec<(usize, usize, usize)>,
@@ -402,7 +402,7 @@ impl SideRuns {
     pub(crate) fn new(len: usize, edge_last: bool) -> SideRuns {
         let dist = |j: usize| if edge_last { len - j } else { j + 1 };
         let t = (0..len)
-            .flat_map(|j| [Cascade::level(dist(j)).1; RGBA])
+            .flat_map(|j| [Cascade::level(dist(j)).1; WEIGHT_BYTES])
             .collect();
         let mut runs: Vec<(usize, usize, usize)> = Vec::new();
         for j in 0..len {
@@ -445,17 +445,8 @@ impl Cascade {
             .map(|k| {
                 let r = (1usize << k) - 1;
                 let cnt = (2 * r + 1) as u64;
-                // floor(x / 2cnt) as a multiply by m = floor(2^64 / 2cnt) + 1: exact while
-                // x * 2cnt < 2^64, and x = 2 sum + cnt <= 511 cnt, so below 2^26; wider
-                // windows (only on enormous canvases) divide plainly.
-                let m = u128::from(u64::MAX / (2 * cnt) + 1);
-                let div = |x: u64| {
-                    if cnt < 1 << 26 {
-                        ((u128::from(x) * m) >> 64) as u8
-                    } else {
-                        (x / (2 * cnt)) as u8
-                    }
-                };
+                let div = Divider::new(2 * cnt);
+                let div = |x: u64| div.div(x) as u8;
                 let mut lvl = vec![0u8; n * RGBA];
                 let (px, _) = lvl.as_chunks_mut::<RGBA>();
                 for (i, p) in px.iter_mut().enumerate() {
@@ -502,37 +493,16 @@ impl Cascade {
         [l[0], l[1], l[2], l[3]]
     }
 
-    /// Writes the pixels beside position `i` of the line, laid out by `side`: per run,
-    /// four pixels at a time with the run's two colours laid out as lanes.
+    /// Writes the pixels beside position `i` of the line, laid out by `side`.
     pub(crate) fn write_run(&self, dst: &mut [u8], i: usize, side: &SideRuns) {
-        const LANES: usize = 4 * RGBA;
         for &(start, end, k) in &side.runs {
-            let (a, b) = (self.pixel(k, i), self.pixel(k + 1, i));
-            let a16: [u16; LANES] = std::array::from_fn(|j| u16::from(a[j % RGBA]));
-            let b16: [u16; LANES] = std::array::from_fn(|j| u16::from(b[j % RGBA]));
-            let (d, t) = (
+            lerp_run(
                 &mut dst[start * RGBA..end * RGBA],
-                &side.t[start * RGBA..end * RGBA],
+                self.pixel(k, i),
+                self.pixel(k + 1, i),
+                &side.t[start * WEIGHT_BYTES..end * WEIGHT_BYTES],
             );
-            let mut d16 = d.chunks_exact_mut(LANES);
-            let mut t16 = t.chunks_exact(LANES);
-            for (d, t) in (&mut d16).zip(&mut t16) {
-                for j in 0..LANES {
-                    d[j] = Self::mix16(a16[j], b16[j], t[j]);
-                }
-            }
-            let d_tail = d16.into_remainder();
-            for (j, (d, &t)) in d_tail.iter_mut().zip(t16.remainder()).enumerate() {
-                *d = Self::mix16(a16[j], b16[j], t);
-            }
         }
-    }
-
-    /// [`Cascade::mix`] with the colours already widened.
-    #[inline(always)]
-    fn mix16(a: u16, b: u16, t: u8) -> u8 {
-        let t = u16::from(t);
-        ((a * (256 - t) + b * t + 128) >> 8) as u8
     }
 
     /// Writes a whole line at distance `d` from the edge line.
@@ -543,6 +513,119 @@ impl Cascade {
             *o = Self::mix(a, b, t);
         }
     }
+}
+
+/// `floor(x / d)` for the cascade's window averages, `x = 2 sum + cnt <= 511 cnt` and
+/// `d = 2 cnt`: a multiply by `m = floor(2^40 / d) + 1` and a shift, exact while
+/// `x d < 2^40`, which `x d <= 1022 cnt^2` keeps for windows below 2^15 pixels; wider ones
+/// (only on enormous canvases) divide plainly. 64-bit arithmetic, no 128-bit multiply
+/// (a library call in wasm).
+struct Divider {
+    d: u64,
+    m: u64,
+}
+
+impl Divider {
+    const SHIFT: u32 = 40;
+
+    fn new(d: u64) -> Divider {
+        Divider {
+            d,
+            m: (1u64 << Self::SHIFT) / d + 1,
+        }
+    }
+
+    #[inline(always)]
+    fn div(&self, x: u64) -> u64 {
+        if self.d < 1 << 16 {
+            (x * self.m) >> Self::SHIFT
+        } else {
+            x / self.d
+        }
+    }
+}
+
+/// Bytes of weight per pixel in [`SideRuns`]. x86 without SSE4.1 (the x86-64 baseline)
+/// has no 32-bit vector multiply, so there each weight is repeated per channel and a run
+/// blends in 16-bit lanes; elsewhere (SSE4.1, NEON, wasm SIMD128) one weight per pixel,
+/// and a pixel is blended as one 32-bit word. Both write the bytes of [`Cascade::mix`].
+#[cfg(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    not(target_feature = "sse4.1")
+))]
+const WEIGHT_BYTES: usize = RGBA;
+#[cfg(not(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    not(target_feature = "sse4.1")
+)))]
+const WEIGHT_BYTES: usize = 1;
+
+/// Blends `dst`'s pixels from `a` towards `b` by per-channel weights `t`, four pixels at
+/// a time in 16-bit lanes.
+#[cfg(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    not(target_feature = "sse4.1")
+))]
+#[inline]
+fn lerp_run(dst: &mut [u8], a: [u8; 4], b: [u8; 4], t: &[u8]) {
+    const LANES: usize = 4 * RGBA;
+    let a16: [u16; LANES] = std::array::from_fn(|j| u16::from(a[j % RGBA]));
+    let b16: [u16; LANES] = std::array::from_fn(|j| u16::from(b[j % RGBA]));
+    let mix = |a: u16, b: u16, t: u8| {
+        let t = u16::from(t);
+        ((a * (256 - t) + b * t + 128) >> 8) as u8
+    };
+    let mut d16 = dst.chunks_exact_mut(LANES);
+    let mut t16 = t.chunks_exact(LANES);
+    for (d, t) in (&mut d16).zip(&mut t16) {
+        for j in 0..LANES {
+            d[j] = mix(a16[j], b16[j], t[j]);
+        }
+    }
+    // Whole pixels remain, so lane `j` still holds channel `j % 4`.
+    for (j, (d, &t)) in d16
+        .into_remainder()
+        .iter_mut()
+        .zip(t16.remainder())
+        .enumerate()
+    {
+        *d = mix(a16[j], b16[j], t);
+    }
+}
+
+/// Blends `dst`'s pixels from `a` towards `b` by per-pixel weights `t`, each pixel as one
+/// 32-bit word ([`lerp_word`]).
+#[cfg(not(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    not(target_feature = "sse4.1")
+)))]
+#[inline]
+fn lerp_run(dst: &mut [u8], a: [u8; 4], b: [u8; 4], t: &[u8]) {
+    let (a, b) = (u32::from_le_bytes(a), u32::from_le_bytes(b));
+    let (px, _) = dst.as_chunks_mut::<RGBA>();
+    for (p, &t) in px.iter_mut().zip(t) {
+        *p = lerp_word(a, b, t).to_le_bytes();
+    }
+}
+
+/// [`Cascade::mix`] on the four bytes of two pixels at once: red and blue in the 16-bit
+/// halves of one word, green and alpha in another (each half holds at most
+/// `255 * 256 + 128`, so nothing carries across), exactly the bytes of four `mix` calls.
+#[cfg_attr(
+    all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        not(target_feature = "sse4.1")
+    ),
+    allow(dead_code) // Tested on every target, used where it vectorises.
+)]
+#[inline(always)]
+fn lerp_word(a: u32, b: u32, t: u8) -> u32 {
+    const LOW: u32 = 0x00ff_00ff;
+    const HALF: u32 = 0x0080_0080;
+    let (t, u) = (u32::from(t), 256 - u32::from(t));
+    let rb = (((a & LOW) * u + (b & LOW) * t + HALF) >> 8) & LOW;
+    let ga = (((a >> 8) & LOW) * u + ((b >> 8) & LOW) * t + HALF) & !LOW;
+    rb | ga
 }
 
 #[cfg(test)]
@@ -679,6 +762,80 @@ mod tests {
                 .code(),
             ErrorCode::InvalidDimensions
         );
+    }
+
+    #[test]
+    fn lerp_word_is_four_mixes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for n in 0..200_000u32 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Every weight, with random colours and the extremes 0 and 255 mixed in.
+            let (a, b) = match n % 4 {
+                0 => (0, u32::MAX),
+                1 => (u32::MAX, 0),
+                _ => (seed as u32, (seed >> 32) as u32),
+            };
+            let t = (n % 256) as u8;
+            let (ab, bb) = (a.to_le_bytes(), b.to_le_bytes());
+            let want: [u8; 4] = std::array::from_fn(|c| Cascade::mix(ab[c], bb[c], t));
+            assert_eq!(lerp_word(a, b, t).to_le_bytes(), want, "{a:#x} {b:#x} {t}");
+        }
+    }
+
+    #[test]
+    fn runs_write_the_mix_of_their_two_levels() {
+        let line: Vec<[u8; 4]> = (0..97u32)
+            .map(|i| {
+                [
+                    (i * 37) as u8,
+                    (i * 11 + 5) as u8,
+                    255 - i as u8,
+                    (i * 3) as u8,
+                ]
+            })
+            .collect();
+        for (len, edge_last) in [(300, true), (300, false), (5, true), (1, false)] {
+            let c = Cascade::new(&line, len);
+            let side = SideRuns::new(len, edge_last);
+            for i in [0, 40, 96] {
+                let mut row = vec![0u8; len * RGBA];
+                c.write_run(&mut row, i, &side);
+                for j in 0..len {
+                    let d = if edge_last { len - j } else { j + 1 };
+                    let (k, t) = Cascade::level(d);
+                    let (a, b) = (c.pixel(k, i), c.pixel(k + 1, i));
+                    let want: [u8; 4] = std::array::from_fn(|ch| Cascade::mix(a[ch], b[ch], t));
+                    assert_eq!(
+                        row[j * RGBA..j * RGBA + RGBA],
+                        want,
+                        "len {len} i {i} j {j}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn divider_is_exact_over_the_window_sums() {
+        // Every window width up to 600 with every sum; then the widest that multiply, and
+        // a plain divide beyond, sampled.
+        for cnt in 1..600u64 {
+            let d = Divider::new(2 * cnt);
+            for x in 0..=511 * cnt {
+                assert_eq!(d.div(x), x / (2 * cnt), "{x} / {}", 2 * cnt);
+            }
+        }
+        for cnt in [4095u64, 8191, 16383, 32767, 32768, 65535, 1 << 20] {
+            let d = Divider::new(2 * cnt);
+            for x in (0..=511 * cnt)
+                .step_by(97)
+                .chain([511 * cnt, 511 * cnt - 1])
+            {
+                assert_eq!(d.div(x), x / (2 * cnt), "{x} / {}", 2 * cnt);
+            }
+        }
     }
 
     #[test]
