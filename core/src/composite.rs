@@ -312,6 +312,20 @@ mod tests {
     }
 
     #[test]
+    fn mix255_is_the_rounded_quotient_everywhere() {
+        // 16-bit arithmetic must not overflow anywhere: every (o, g, a).
+        for a in 0..=255u16 {
+            for o in 0..=255u8 {
+                for g in 0..=255u8 {
+                    let exact = u32::from(o) * (255 - u32::from(a)) + u32::from(g) * u32::from(a);
+                    let want = ((exact + 127) / 255) as u8;
+                    assert_eq!(mix255(o, g, a), want, "o {o} g {g} a {a}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn original_outside_the_band_is_byte_identical() {
         let (orig, plan) = setup("edges:4,4,0,0", Profile::Full);
         let result = Image::filled(16, 4, [1, 2, 3, 255], &Limits::default()).unwrap();
