@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 use crate::convert::{
     bad, bytes_of, image_in, image_out, js_error, mask_in, mask_out, required, set, to_js,
 };
-use crate::pixels::{mask_options, prepare_options, seam_options};
+use crate::pixels::{build_mask, mask_options, prepare_options, seam_options};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -228,13 +228,7 @@ impl MaskPicture {
         #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions & { kind?: MaskKind }")]
         options: Option<JsValue>,
     ) -> Result<MaskPicture, JsValue> {
-        let e = expansion(expansion_)?;
-        Limits::default()
-            .check_canvas(e.new_width, e.new_height)
-            .map_err(js_error)?;
-        let (seam, kind) = mask_options(options)?;
-        let (mask, seam) =
-            outpaint::build_mask(&outpaint::Layout::of(&e), &seam, kind).map_err(js_error)?;
+        let (mask, seam) = build_mask(&expansion(expansion_)?, options)?;
         Ok(MaskPicture {
             mask,
             seam: Some(seam),

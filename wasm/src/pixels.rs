@@ -230,17 +230,24 @@ pub fn mask(
     #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions & { kind?: MaskKind }")]
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let e: outpaint::Expansion = required(expansion, "expansion")?;
-    Limits::default()
-        .check_canvas(e.new_width, e.new_height)
-        .map_err(js_error)?;
-    let (seam, kind) = mask_options(options)?;
-    let (m, seam) =
-        outpaint::build_mask(&outpaint::Layout::of(&e), &seam, kind).map_err(js_error)?;
+    let (m, seam) = build_mask(&required(expansion, "expansion")?, options)?;
     let out = Object::new();
     set(&out, "mask", &mask_out(&m));
     set(&out, "seam", &to_js(&seam)?);
     Ok(out.into())
+}
+
+/// The mask of `e` for a JS options object (`feather`, `overlap`, `curve`, `kind`), with
+/// the seam used; the canvas is checked against the default limits first.
+pub(crate) fn build_mask(
+    e: &outpaint::Expansion,
+    options: Option<JsValue>,
+) -> Result<(outpaint::Mask, outpaint::Seam), JsValue> {
+    Limits::default()
+        .check_canvas(e.new_width, e.new_height)
+        .map_err(js_error)?;
+    let (seam, kind) = mask_options(options)?;
+    outpaint::build_mask(&outpaint::Layout::of(e), &seam, kind).map_err(js_error)
 }
 
 /// The `PrepareOptions` of `target` and a JS options object.
