@@ -545,87 +545,101 @@ impl Divider {
     }
 }
 
-/// Bytes of weight per pixel in [`SideRuns`]. x86 without SSE4.1 (the x86-64 baseline)
-/// has no 32-bit vector multiply, so there each weight is repeated per channel and a run
-/// blends in 16-bit lanes; elsewhere (SSE4.1, NEON, wasm SIMD128) one weight per pixel,
-/// and a pixel is blended as one 32-bit word. Both write the bytes of [`Cascade::mix`].
+// How a run of pixels is blended between its two colours. x86 without SSE4.1 (the x86-64
+// baseline) has no 32-bit vector multiply, so there each weight is repeated per channel and
+// a run blends in 16-bit lanes; elsewhere (SSE4.1, NEON, wasm SIMD128) one weight per
+// pixel, and a pixel is blended as one 32-bit word. Both write the bytes of
+// [`Cascade::mix`], and both are tested on every target.
 #[cfg(all(
     any(target_arch = "x86", target_arch = "x86_64"),
     not(target_feature = "sse4.1")
 ))]
-const WEIGHT_BYTES: usize = RGBA;
+use lanes::{lerp_run, WEIGHT_BYTES};
 #[cfg(not(all(
     any(target_arch = "x86", target_arch = "x86_64"),
     not(target_feature = "sse4.1")
 )))]
-const WEIGHT_BYTES: usize = 1;
+use words::{lerp_run, WEIGHT_BYTES};
 
-/// Blends `dst`'s pixels from `a` towards `b` by per-channel weights `t`, four pixels at
-/// a time in 16-bit lanes.
-#[cfg(all(
-    any(target_arch = "x86", target_arch = "x86_64"),
-    not(target_feature = "sse4.1")
-))]
-#[inline]
-fn lerp_run(dst: &mut [u8], a: [u8; 4], b: [u8; 4], t: &[u8]) {
-    const LANES: usize = 4 * RGBA;
-    let a16: [u16; LANES] = std::array::from_fn(|j| u16::from(a[j % RGBA]));
-    let b16: [u16; LANES] = std::array::from_fn(|j| u16::from(b[j % RGBA]));
-    let mix = |a: u16, b: u16, t: u8| {
-        let t = u16::from(t);
-        ((a * (256 - t) + b * t + 128) >> 8) as u8
-    };
-    let mut d16 = dst.chunks_exact_mut(LANES);
-    let mut t16 = t.chunks_exact(LANES);
-    for (d, t) in (&mut d16).zip(&mut t16) {
-        for j in 0..LANES {
-            d[j] = mix(a16[j], b16[j], t[j]);
+/// Runs blended in 16-bit lanes, four pixels at a time.
+#[cfg_attr(
+    not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        not(target_feature = "sse4.1")
+    )),
+    allow(dead_code)
+)]
+mod lanes {
+    use super::RGBA;
+
+    /// Bytes of weight per pixel in [`super::SideRuns`]: one per channel.
+    pub(super) const WEIGHT_BYTES: usize = RGBA;
+
+    /// Blends `dst`'s pixels from `a` towards `b` by per-channel weights `t`.
+    #[inline]
+    pub(super) fn lerp_run(dst: &mut [u8], a: [u8; 4], b: [u8; 4], t: &[u8]) {
+        const LANES: usize = 4 * RGBA;
+        let a16: [u16; LANES] = std::array::from_fn(|j| u16::from(a[j % RGBA]));
+        let b16: [u16; LANES] = std::array::from_fn(|j| u16::from(b[j % RGBA]));
+        let mix = |a: u16, b: u16, t: u8| {
+            let t = u16::from(t);
+            ((a * (256 - t) + b * t + 128) >> 8) as u8
+        };
+        let mut d16 = dst.chunks_exact_mut(LANES);
+        let mut t16 = t.chunks_exact(LANES);
+        for (d, t) in (&mut d16).zip(&mut t16) {
+            for j in 0..LANES {
+                d[j] = mix(a16[j], b16[j], t[j]);
+            }
+        }
+        // Whole pixels remain, so lane `j` still holds channel `j % 4`.
+        for (j, (d, &t)) in d16
+            .into_remainder()
+            .iter_mut()
+            .zip(t16.remainder())
+            .enumerate()
+        {
+            *d = mix(a16[j], b16[j], t);
         }
     }
-    // Whole pixels remain, so lane `j` still holds channel `j % 4`.
-    for (j, (d, &t)) in d16
-        .into_remainder()
-        .iter_mut()
-        .zip(t16.remainder())
-        .enumerate()
-    {
-        *d = mix(a16[j], b16[j], t);
-    }
 }
 
-/// Blends `dst`'s pixels from `a` towards `b` by per-pixel weights `t`, each pixel as one
-/// 32-bit word ([`lerp_word`]).
-#[cfg(not(all(
-    any(target_arch = "x86", target_arch = "x86_64"),
-    not(target_feature = "sse4.1")
-)))]
-#[inline]
-fn lerp_run(dst: &mut [u8], a: [u8; 4], b: [u8; 4], t: &[u8]) {
-    let (a, b) = (u32::from_le_bytes(a), u32::from_le_bytes(b));
-    let (px, _) = dst.as_chunks_mut::<RGBA>();
-    for (p, &t) in px.iter_mut().zip(t) {
-        *p = lerp_word(a, b, t).to_le_bytes();
-    }
-}
-
-/// [`Cascade::mix`] on the four bytes of two pixels at once: red and blue in the 16-bit
-/// halves of one word, green and alpha in another (each half holds at most
-/// `255 * 256 + 128`, so nothing carries across), exactly the bytes of four `mix` calls.
+/// Runs blended one 32-bit word per pixel.
 #[cfg_attr(
     all(
         any(target_arch = "x86", target_arch = "x86_64"),
         not(target_feature = "sse4.1")
     ),
-    allow(dead_code) // Tested on every target, used where it vectorises.
+    allow(dead_code)
 )]
-#[inline(always)]
-fn lerp_word(a: u32, b: u32, t: u8) -> u32 {
-    const LOW: u32 = 0x00ff_00ff;
-    const HALF: u32 = 0x0080_0080;
-    let (t, u) = (u32::from(t), 256 - u32::from(t));
-    let rb = (((a & LOW) * u + (b & LOW) * t + HALF) >> 8) & LOW;
-    let ga = (((a >> 8) & LOW) * u + ((b >> 8) & LOW) * t + HALF) & !LOW;
-    rb | ga
+mod words {
+    use super::RGBA;
+
+    /// Bytes of weight per pixel in [`super::SideRuns`]: one.
+    pub(super) const WEIGHT_BYTES: usize = 1;
+
+    /// Blends `dst`'s pixels from `a` towards `b` by per-pixel weights `t`.
+    #[inline]
+    pub(super) fn lerp_run(dst: &mut [u8], a: [u8; 4], b: [u8; 4], t: &[u8]) {
+        let (a, b) = (u32::from_le_bytes(a), u32::from_le_bytes(b));
+        let (px, _) = dst.as_chunks_mut::<RGBA>();
+        for (p, &t) in px.iter_mut().zip(t) {
+            *p = lerp_word(a, b, t).to_le_bytes();
+        }
+    }
+
+    /// `Cascade::mix` on the four bytes of two pixels at once: red and blue in the 16-bit
+    /// halves of one word, green and alpha in another (each half holds at most
+    /// `255 * 256 + 128`, so nothing carries across), exactly the bytes of four `mix` calls.
+    #[inline(always)]
+    pub(super) fn lerp_word(a: u32, b: u32, t: u8) -> u32 {
+        const LOW: u32 = 0x00ff_00ff;
+        const HALF: u32 = 0x0080_0080;
+        let (t, u) = (u32::from(t), 256 - u32::from(t));
+        let rb = (((a & LOW) * u + (b & LOW) * t + HALF) >> 8) & LOW;
+        let ga = (((a >> 8) & LOW) * u + ((b >> 8) & LOW) * t + HALF) & !LOW;
+        rb | ga
+    }
 }
 
 #[cfg(test)]
@@ -780,8 +794,30 @@ mod tests {
             let t = (n % 256) as u8;
             let (ab, bb) = (a.to_le_bytes(), b.to_le_bytes());
             let want: [u8; 4] = std::array::from_fn(|c| Cascade::mix(ab[c], bb[c], t));
-            assert_eq!(lerp_word(a, b, t).to_le_bytes(), want, "{a:#x} {b:#x} {t}");
+            assert_eq!(
+                words::lerp_word(a, b, t).to_le_bytes(),
+                want,
+                "{a:#x} {b:#x} {t}"
+            );
         }
+    }
+
+    #[test]
+    fn both_run_blends_write_the_mix() {
+        // 37 pixels: whole 4-pixel lane groups and a remainder.
+        let (a, b) = ([10, 200, 0, 255], [250, 3, 128, 0]);
+        let t: Vec<u8> = (0..37u32).map(|j| (j * 7) as u8).collect();
+        let want: Vec<u8> = t
+            .iter()
+            .flat_map(|&t| std::array::from_fn::<u8, 4, _>(|c| Cascade::mix(a[c], b[c], t)))
+            .collect();
+        let mut got = vec![0u8; want.len()];
+        let per_channel: Vec<u8> = t.iter().flat_map(|&t| [t; lanes::WEIGHT_BYTES]).collect();
+        lanes::lerp_run(&mut got, a, b, &per_channel);
+        assert_eq!(got, want);
+        got.fill(0);
+        words::lerp_run(&mut got, a, b, &t);
+        assert_eq!(got, want);
     }
 
     #[test]
