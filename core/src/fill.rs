@@ -158,69 +158,92 @@ pub fn pad_into(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut [u8]) ->
     Ok(())
 }
 
-/// Writes the canvas top to bottom, each row once (rows above and below the band are
-/// computed or copied from rows already written).
+/// Writes the canvas top to bottom, each row once; rows that repeat an earlier one (edge
+/// and mirror fills above and below the band) are copied from it.
 fn pad_rows(src: ImageRef<'_>, e: &Expansion, fill: Fill, out: &mut Rows<'_>) {
-    let cw = e.new_width as usize * RGBA;
-    let h = src.height() as usize;
-    let (top, rows) = (e.top as usize, e.new_height as usize);
-    let bottom = rows - top - h;
-    let band = Band::new(src, e, fill);
-    let pattern = match fill {
-        Fill::Color(c) => c,
-        _ => [0; 4],
-    };
+    let canvas = PadRows::new(src, e, fill);
+    for y in 0..e.new_height as usize {
+        match canvas.copy_of(y) {
+            Some(k) => out.repeat(k),
+            None => out.next(|row| canvas.write(y, row)),
+        }
+    }
+}
 
-    // Rows above.
-    match fill {
-        Fill::Transparent | Fill::Color(_) => {
-            (0..top).for_each(|_| out.next(|row| fill_pattern(row, pattern)))
-        }
-        Fill::Edge => {
-            if top > 0 {
-                out.next(|row| band.write(row, 0));
-                (1..top).for_each(|_| out.repeat(0));
+/// Any row of a padded canvas, computed on its own: what [`pad`] writes top to bottom, and
+/// what `prepare_png` streams into the PNG encoder without the canvas ever existing whole.
+pub(crate) struct PadRows<'a> {
+    band: Band<'a>,
+    outside: Outside,
+    /// Rows above the band.
+    top: usize,
+    /// Rows of the band (the source's height).
+    h: usize,
+}
+
+/// How the rows above and below the band are made.
+enum Outside {
+    /// One pixel repeated.
+    Pattern([u8; 4]),
+    /// The band's first row above it, its last below.
+    Edge,
+    /// The band's rows reflected.
+    Mirror,
+    /// Cascades from the band's first row (above) and last row (below).
+    Blur(Cascade, Cascade),
+}
+
+impl<'a> PadRows<'a> {
+    /// The canvas of `src` padded per `e` (whose source size must be `src`'s).
+    pub(crate) fn new(src: ImageRef<'a>, e: &Expansion, fill: Fill) -> PadRows<'a> {
+        let h = src.height() as usize;
+        let (top, bottom) = (e.top as usize, e.bottom as usize);
+        let band = Band::new(src, e, fill);
+        let outside = match fill {
+            Fill::Transparent => Outside::Pattern([0; 4]),
+            Fill::Color(c) => Outside::Pattern(c),
+            Fill::Edge => Outside::Edge,
+            Fill::Mirror => Outside::Mirror,
+            Fill::Blur => {
+                let mut row = vec![0u8; e.new_width as usize * RGBA];
+                band.write(&mut row, 0);
+                let above = Cascade::new(&pixels(&row), top);
+                band.write(&mut row, h - 1);
+                Outside::Blur(above, Cascade::new(&pixels(&row), bottom))
             }
-        }
-        Fill::Mirror => {
-            for y in 0..top {
-                out.next(|row| band.write(row, mirror(y as i64 - top as i64, h)));
-            }
-        }
-        Fill::Blur => {
-            if top > 0 {
-                let mut first = vec![0u8; cw];
-                band.write(&mut first, 0);
-                let tc = Cascade::new(&pixels(&first), top);
-                for y in 0..top {
-                    out.next(|row| tc.write_line(row, top - y));
-                }
-            }
+        };
+        PadRows {
+            band,
+            outside,
+            top,
+            h,
         }
     }
-    // Band rows: left fill | original row | right fill.
-    for y in 0..h {
-        out.next(|row| band.write(row, y));
+
+    /// Writes canvas row `y` (all of it).
+    pub(crate) fn write(&self, y: usize, row: &mut [u8]) {
+        let (top, h) = (self.top, self.h);
+        if (top..top + h).contains(&y) {
+            return self.band.write(row, y - top);
+        }
+        match &self.outside {
+            Outside::Pattern(px) => fill_pattern(row, *px),
+            Outside::Edge => self.band.write(row, if y < top { 0 } else { h - 1 }),
+            Outside::Mirror => self.band.write(row, mirror(y as i64 - top as i64, h)),
+            Outside::Blur(above, _) if y < top => above.write_line(row, top - y),
+            Outside::Blur(_, below) => below.write_line(row, y + 1 - (top + h)),
+        }
     }
-    // Rows below.
-    let last = top + h - 1;
-    match fill {
-        Fill::Transparent | Fill::Color(_) => {
-            (0..bottom).for_each(|_| out.next(|row| fill_pattern(row, pattern)))
-        }
-        Fill::Edge => (0..bottom).for_each(|_| out.repeat(last)),
-        Fill::Mirror => {
-            for y in top + h..rows {
-                out.repeat(top + mirror(y as i64 - top as i64, h));
-            }
-        }
-        Fill::Blur => {
-            if bottom > 0 {
-                let bc = Cascade::new(&pixels(out.row(last)), bottom);
-                for d in 1..=bottom {
-                    out.next(|row| bc.write_line(row, d));
-                }
-            }
+
+    /// The earlier row that row `y` repeats, when it repeats one: cheaper to copy than to
+    /// compute for edge and mirror fills.
+    fn copy_of(&self, y: usize) -> Option<usize> {
+        let (top, last) = (self.top, self.top + self.h - 1);
+        match self.outside {
+            Outside::Edge if y > 0 && y < top => Some(0),
+            Outside::Edge if y > last => Some(last),
+            Outside::Mirror if y > last => Some(top + mirror(y as i64 - top as i64, self.h)),
+            _ => None,
         }
     }
 }

@@ -357,14 +357,6 @@ impl<'a> Rows<'a> {
         }
     }
 
-    /// Row `y` (already written).
-    pub(crate) fn row(&self, y: usize) -> &[u8] {
-        match self {
-            Rows::Slice { buf, stride, .. } => &buf[y * stride..(y + 1) * stride],
-            Rows::Grow { buf, stride } => &buf[y * stride..(y + 1) * stride],
-        }
-    }
-
     /// The grown vector (empty for a slice).
     pub(crate) fn into_vec(self) -> Vec<u8> {
         match self {

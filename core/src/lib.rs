@@ -33,6 +33,7 @@ pub mod image;
 pub mod limits;
 pub mod local;
 pub mod mask;
+mod png_fast;
 pub mod prepare;
 pub mod providers;
 pub mod redact;

@@ -419,28 +419,16 @@ fn mask_rows(
     kind: MaskKind,
     out: &mut Rows<'_>,
 ) -> Result<Seam> {
-    if kind == MaskKind::Alpha {
-        bail!(
-            InvalidOption,
-            "an alpha mask lives in the canvas's alpha channel: use apply_alpha"
-        );
-    }
-    let seam = layout.seam(opts)?;
-    let prof = layout.profiles(&seam, kind != MaskKind::Binary);
+    let (mask, seam) = MaskRows::new(layout, opts, kind)?;
+    let prof = &mask.prof;
     let w = layout.canvas_width as usize;
     let segments = Segment::split(&prof.h);
     for y in 0..layout.canvas_height as usize {
-        match (prof.v[y], kind) {
-            (_, MaskKind::Inverted) => out.next(|row| {
-                prof.write_row(y, row);
-                for v in row.iter_mut() {
-                    *v = 255 - *v;
-                }
-            }),
-            (255, _) => out.fill(w, 255),
+        match (prof.v[y], mask.invert) {
+            (255, false) => out.fill(w, 255),
             // Rows inside the vertical ramp-free band are the horizontal profile: runs of
             // 255 and 0 are memsets, the ramps copies.
-            (0, _) => {
+            (0, false) => {
                 for sg in &segments {
                     match sg.fill {
                         Some(b) => out.fill(sg.end - sg.start, b),
@@ -448,10 +436,58 @@ fn mask_rows(
                     }
                 }
             }
-            _ => out.next(|row| prof.write_row(y, row)),
+            _ => out.next(|row| mask.write(y, row)),
         }
     }
     Ok(seam)
+}
+
+/// Any row of a mask, computed on its own: what `prepare_png` streams into the PNG
+/// encoder without the mask ever existing whole.
+pub(crate) struct MaskRows {
+    prof: Profiles,
+    invert: bool,
+}
+
+impl MaskRows {
+    /// The rows of a `kind` mask (not `Alpha`) for `layout`, with the effective seam.
+    pub(crate) fn new(
+        layout: &Layout,
+        opts: &SeamOptions,
+        kind: MaskKind,
+    ) -> Result<(MaskRows, Seam)> {
+        if kind == MaskKind::Alpha {
+            bail!(
+                InvalidOption,
+                "an alpha mask lives in the canvas's alpha channel: use apply_alpha"
+            );
+        }
+        layout.check()?;
+        let seam = layout.seam(opts)?;
+        let rows = MaskRows {
+            prof: layout.profiles(&seam, kind != MaskKind::Binary),
+            invert: kind == MaskKind::Inverted,
+        };
+        Ok((rows, seam))
+    }
+
+    /// Writes mask row `y` (`canvas_width` bytes).
+    pub(crate) fn write(&self, y: usize, row: &mut [u8]) {
+        self.prof.write_row(y, row);
+        if self.invert {
+            for v in row.iter_mut() {
+                *v = 255 - *v;
+            }
+        }
+    }
+}
+
+/// Lowers each pixel's alpha to `255 - mask` where that is lower: the pixels to paint
+/// become transparent (OpenAI's alpha mask).
+pub(crate) fn apply_alpha_row(px_row: &mut [u8], mask_row: &[u8]) {
+    for (px, &m) in px_row.chunks_exact_mut(RGBA).zip(mask_row) {
+        px[3] = px[3].min(255 - m);
+    }
 }
 
 /// Makes the area to paint transparent: each pixel's alpha becomes
@@ -471,9 +507,7 @@ pub fn apply_alpha(canvas: &mut Image, layout: &Layout, opts: &SeamOptions) -> R
     let mut row = vec![0u8; w];
     for (y, px_row) in canvas.data_mut().chunks_exact_mut(w * RGBA).enumerate() {
         prof.write_row(y, &mut row);
-        for (px, &m) in px_row.chunks_exact_mut(RGBA).zip(&row) {
-            px[3] = px[3].min(255 - m);
-        }
+        apply_alpha_row(px_row, &row);
     }
     Ok(seam)
 }

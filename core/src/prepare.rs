@@ -8,12 +8,15 @@ use crate::codec::{decode, encode_mask_png, encode_png, PngCompression};
 use crate::composite::composite;
 use crate::error::Result;
 use crate::expansion::{expand_with_limits, Expansion};
-use crate::fill::{pad, Fill};
+use crate::fill::{pad, Fill, PadRows};
 use crate::fit::{fit, Plan, Profile};
 use crate::image::{Image, ImageRef, Mask};
 use crate::limits::Limits;
 use crate::local;
-use crate::mask::{apply_alpha, build_mask, MaskKind, Seam, SeamOptions};
+use crate::mask::{
+    apply_alpha, apply_alpha_row, build_mask, MaskKind, MaskRows, Seam, SeamOptions,
+};
+use crate::png_fast::{self, Generated, PngColor};
 use crate::target::{Anchor, Target};
 
 /// Everything [`prepare`] needs besides the image.
@@ -78,45 +81,86 @@ pub struct Prepared {
     pub seam: Seam,
 }
 
+/// What a preparation works out before it touches a pixel.
+struct Planned {
+    /// The full-resolution expansion.
+    e: Expansion,
+    /// How the canvas is sent.
+    plan: Plan,
+    /// The full-resolution seam.
+    seam: Seam,
+    /// The expansion in sent geometry.
+    sent: Expansion,
+    /// The seam in sent pixels.
+    sent_seam: SeamOptions,
+    /// The mask kind used.
+    kind: MaskKind,
+}
+
+impl Planned {
+    /// Checks the limits and works out the geometry for a `width x height` source.
+    fn new(width: u32, height: u32, opts: &PrepareOptions) -> Result<Planned> {
+        let limits = &opts.limits;
+        limits.check_input(width, height)?;
+        let e = expand_with_limits(width, height, &opts.target, opts.anchor, limits)?;
+        limits.check_canvas(e.new_width, e.new_height)?;
+        let plan = fit(&e, &opts.target, &opts.profile)?;
+        limits.check_canvas(plan.size.width, plan.size.height)?;
+        let seam = crate::mask::Layout::of(&e).seam(&opts.seam)?;
+        let sent = Expansion::from_edges(plan.image.width, plan.image.height, plan.edges)?;
+        let scale_px = |v: u32| (f64::from(v) * plan.scale).round() as u32;
+        let sent_seam = SeamOptions {
+            feather: scale_px(seam.feather),
+            overlap: scale_px(seam.overlap),
+            curve: seam.curve,
+        };
+        Ok(Planned {
+            e,
+            plan,
+            seam,
+            sent,
+            sent_seam,
+            kind: opts.mask_kind(),
+        })
+    }
+
+    /// `src` at the sent size: itself, or resized when the profile scales it.
+    fn scaled(&self, src: ImageRef<'_>) -> Result<Option<Image>> {
+        let size = self.plan.image;
+        if size.width == src.width() && size.height == src.height() {
+            return Ok(None);
+        }
+        resize(src, size.width, size.height).map(Some)
+    }
+
+    /// The kind the mask picture is built as: an alpha mask's own picture is feathered.
+    fn picture_kind(&self) -> MaskKind {
+        match self.kind {
+            MaskKind::Alpha => MaskKind::Feathered,
+            k => k,
+        }
+    }
+}
+
 /// Expands, fits to the profile, pre-fills and masks `src`.
 pub fn prepare(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<Prepared> {
-    let limits = &opts.limits;
-    limits.check_input(src.width(), src.height())?;
-    let e = expand_with_limits(src.width(), src.height(), &opts.target, opts.anchor, limits)?;
-    limits.check_canvas(e.new_width, e.new_height)?;
-    let plan = fit(&e, &opts.target, &opts.profile)?;
-    limits.check_canvas(plan.size.width, plan.size.height)?;
-    let seam = crate::mask::Layout::of(&e).seam(&opts.seam)?;
-
-    let sent = Expansion::from_edges(plan.image.width, plan.image.height, plan.edges)?;
-    let mut canvas = if plan.image.width == src.width() && plan.image.height == src.height() {
-        pad(src, &sent, opts.fill, limits)?
-    } else {
-        let scaled = resize(src, plan.image.width, plan.image.height)?;
-        pad(scaled.view(), &sent, opts.fill, limits)?
-    };
-    let scale_px = |v: u32| (f64::from(v) * plan.scale).round() as u32;
-    let sent_seam = SeamOptions {
-        feather: scale_px(seam.feather),
-        overlap: scale_px(seam.overlap),
-        curve: seam.curve,
-    };
-    let layout = plan.sent_layout();
-    let kind = opts.mask_kind();
-    let mask = match kind {
-        MaskKind::Alpha => {
-            apply_alpha(&mut canvas, &layout, &sent_seam)?;
-            build_mask(&layout, &sent_seam, MaskKind::Feathered)?.0
-        }
-        k => build_mask(&layout, &sent_seam, k)?.0,
-    };
+    let p = Planned::new(src.width(), src.height(), opts)?;
+    let scaled = p.scaled(src)?;
+    let view = scaled.as_ref().map_or(src, Image::view);
+    let mut canvas = pad(view, &p.sent, opts.fill, &opts.limits)?;
+    drop(scaled);
+    let layout = p.plan.sent_layout();
+    if p.kind == MaskKind::Alpha {
+        apply_alpha(&mut canvas, &layout, &p.sent_seam)?;
+    }
+    let mask = build_mask(&layout, &p.sent_seam, p.picture_kind())?.0;
     Ok(Prepared {
-        expansion: e,
-        plan,
+        expansion: p.e,
+        plan: p.plan,
         canvas,
         mask,
-        mask_kind: kind,
-        seam,
+        mask_kind: p.kind,
+        seam: p.seam,
     })
 }
 
@@ -138,14 +182,66 @@ pub struct PreparedPng {
 }
 
 /// Decodes `bytes` (PNG, JPEG or WebP), prepares them and encodes canvas and mask as PNG
-/// (fast compression), releasing each picture as soon as it is encoded: peak memory
-/// stays near source + canvas + mask.
+/// (fast compression). The canvas and the mask are never pictures in memory: each row is
+/// computed into a buffer that stays in cache and goes straight into the PNG encoder, so
+/// peak memory is the decoded source and the two PNGs. The bytes are those of
+/// [`prepare`] followed by [`PreparedPng::encode`].
 pub fn prepare_png(bytes: &[u8], opts: &PrepareOptions) -> Result<PreparedPng> {
-    let p = {
-        let src = decode(bytes, &opts.limits)?;
-        prepare(src.view(), opts)?
+    let src = decode(bytes, &opts.limits)?;
+    let p = Planned::new(src.width(), src.height(), opts)?;
+    let (mask, _) = MaskRows::new(&p.plan.sent_layout(), &p.sent_seam, p.picture_kind())?;
+    let (w, h) = (p.sent.new_width, p.sent.new_height);
+    let canvas_png = {
+        // The source (and its resized copy) are released once the canvas is encoded.
+        let scaled = p.scaled(src.view())?;
+        let canvas = PadRows::new(
+            scaled.as_ref().map_or(src.view(), Image::view),
+            &p.sent,
+            opts.fill,
+        );
+        if p.kind == MaskKind::Alpha {
+            let mut mask_row = vec![0u8; w as usize];
+            png_rows(w, h, PngColor::Rgba, |y, row| {
+                canvas.write(y, row);
+                mask.write(y, &mut mask_row);
+                apply_alpha_row(row, &mask_row);
+            })?
+        } else {
+            png_rows(w, h, PngColor::Rgba, |y, row| canvas.write(y, row))?
+        }
     };
-    PreparedPng::encode(p)
+    drop(src);
+    let mask_png = png_rows(w, h, PngColor::Grey, |y, row| mask.write(y, row))?;
+    Ok(PreparedPng {
+        expansion: p.e,
+        plan: p.plan,
+        canvas_png,
+        mask_png,
+        mask_kind: p.kind,
+        seam: p.seam,
+    })
+}
+
+/// Encodes rows that `write` computes one at a time as a fast PNG.
+fn png_rows(
+    width: u32,
+    height: u32,
+    color: PngColor,
+    write: impl FnMut(usize, &mut [u8]),
+) -> Result<Vec<u8>> {
+    let stride = width as usize * color.bytes();
+    let mut rows = Generated {
+        stride,
+        rows: height as usize,
+        write,
+    };
+    png_fast::encode(
+        width,
+        height,
+        color,
+        &mut rows,
+        stride * height as usize / 4 + 1024,
+    )
 }
 
 impl PreparedPng {

@@ -2,7 +2,7 @@
 
 use outpaint_core::{
     composite, decode, encode_png, prepare, run_local, Anchor, Curve, ErrorCode, Fill, Image,
-    Limits, MaskKind, PngCompression, PrepareOptions, Profile, SeamOptions,
+    Limits, MaskKind, PngCompression, PrepareOptions, PreparedPng, Profile, SeamOptions,
 };
 
 fn photo(w: u32, h: u32) -> Image {
@@ -160,25 +160,65 @@ fn canvas_limits_and_bad_options() {
 
 #[test]
 fn prepare_png_encodes_exactly_what_prepare_makes() {
+    // prepare_png streams rows into the encoder; prepare builds the pictures. Every fill,
+    // mask kind and profile (resized or not), with rows above, below and beside the band,
+    // must give the same PNG bytes as encoding prepare's pictures.
     let img = photo(300, 200);
     let png = encode_png(img.view(), PngCompression::Fast).unwrap();
-    for profile in [
+    let fills = [
+        Fill::Transparent,
+        Fill::Color([10, 20, 30, 200]),
+        Fill::Edge,
+        Fill::Mirror,
+        Fill::Blur,
+    ];
+    let kinds = [
+        None,
+        Some(MaskKind::Binary),
+        Some(MaskKind::Feathered),
+        Some(MaskKind::Inverted),
+        Some(MaskKind::Alpha),
+    ];
+    let profiles = [
         Profile::Full,
         Profile::FluxFill,
         Profile::OpenAi,
         Profile::RecraftOutpaint,
-    ] {
-        let o = opts("16:9", profile.clone());
-        let p = prepare(img.view(), &o).unwrap();
-        let q = outpaint_core::prepare_png(&png, &o).unwrap();
-        assert_eq!(q.plan, p.plan);
-        assert_eq!(q.mask_kind, p.mask_kind);
-        let canvas = decode(&q.canvas_png, &Limits::default()).unwrap();
-        assert_eq!(canvas.data(), p.canvas.data(), "{profile:?}");
-        let mask = decode(&q.mask_png, &Limits::default()).unwrap();
-        let grey: Vec<u8> = mask.data().chunks_exact(4).map(|px| px[0]).collect();
-        assert_eq!(&grey[..], p.mask.data(), "{profile:?}");
+    ];
+    let mut cases = 0;
+    for target in ["16:9", "edges:40,10,30,70", "9:16"] {
+        for fill in fills {
+            for kind in kinds {
+                for profile in profiles.clone() {
+                    let mut o = opts(target, profile.clone());
+                    o.fill = fill;
+                    o.mask = kind;
+                    let p = prepare(img.view(), &o).unwrap();
+                    let q = outpaint_core::prepare_png(&png, &o).unwrap();
+                    let want = PreparedPng::encode(p.clone()).unwrap();
+                    let case = format!("{target} {fill} {kind:?} {profile:?}");
+                    assert_eq!(q.plan, p.plan, "{case}");
+                    assert_eq!(q.mask_kind, p.mask_kind, "{case}");
+                    assert_eq!(q.seam, p.seam, "{case}");
+                    assert!(q.canvas_png == want.canvas_png, "canvas of {case}");
+                    assert!(q.mask_png == want.mask_png, "mask of {case}");
+                    cases += 1;
+                }
+            }
+        }
     }
+    assert_eq!(cases, 3 * 5 * 5 * 4);
+    // And the pictures decode to prepare's pixels.
+    let o = opts("16:9", Profile::OpenAi);
+    let (p, q) = (
+        prepare(img.view(), &o).unwrap(),
+        outpaint_core::prepare_png(&png, &o).unwrap(),
+    );
+    let canvas = decode(&q.canvas_png, &Limits::default()).unwrap();
+    assert_eq!(canvas.data(), p.canvas.data());
+    let mask = decode(&q.mask_png, &Limits::default()).unwrap();
+    let grey: Vec<u8> = mask.data().chunks_exact(4).map(|px| px[0]).collect();
+    assert_eq!(&grey[..], p.mask.data());
     let bad = outpaint_core::prepare_png(b"not an image", &opts("16:9", Profile::Full));
     assert_eq!(bad.unwrap_err().code(), ErrorCode::UnsupportedFormat);
 }
