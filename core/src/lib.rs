@@ -62,7 +62,10 @@ pub use fit::{fit, CanvasRules, Plan, Profile, Rect, Send, Size};
 pub use image::{Image, ImageRef, Mask};
 pub use limits::Limits;
 pub use mask::{apply_alpha, build_mask, mask_into, Curve, Layout, MaskKind, Seam, SeamOptions};
-pub use prepare::{prepare, prepare_png, resize, run_local, PrepareOptions, Prepared, PreparedPng};
+pub use prepare::{
+    prepare, prepare_png, prepare_png_image, resize, run_local, PrepareOptions, Prepared,
+    PreparedPng,
+};
 pub use providers::{Exchange, Next, ProviderConfig};
 pub use redact::redact;
 pub use session::{

@@ -188,17 +188,20 @@ pub struct PreparedPng {
 /// [`prepare`] followed by [`PreparedPng::encode`].
 pub fn prepare_png(bytes: &[u8], opts: &PrepareOptions) -> Result<PreparedPng> {
     let src = decode(bytes, &opts.limits)?;
+    prepare_png_image(src.view(), opts)
+}
+
+/// [`prepare_png`] for a picture already decoded: the canvas and mask rows stream into
+/// the PNG encoder, so the bytes are those of [`prepare`] followed by
+/// [`PreparedPng::encode`] without either picture being built.
+pub fn prepare_png_image(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<PreparedPng> {
     let p = Planned::new(src.width(), src.height(), opts)?;
     let (mask, _) = MaskRows::new(&p.plan.sent_layout(), &p.sent_seam, p.picture_kind())?;
     let (w, h) = (p.sent.new_width, p.sent.new_height);
     let canvas_png = {
-        // The source (and its resized copy) are released once the canvas is encoded.
-        let scaled = p.scaled(src.view())?;
-        let canvas = PadRows::new(
-            scaled.as_ref().map_or(src.view(), Image::view),
-            &p.sent,
-            opts.fill,
-        );
+        // A resized copy of the source is released once the canvas is encoded.
+        let scaled = p.scaled(src)?;
+        let canvas = PadRows::new(scaled.as_ref().map_or(src, Image::view), &p.sent, opts.fill);
         if p.kind == MaskKind::Alpha {
             let mut mask_row = vec![0u8; w as usize];
             png_rows(w, h, PngColor::Rgba, |y, row| {
@@ -210,7 +213,6 @@ pub fn prepare_png(bytes: &[u8], opts: &PrepareOptions) -> Result<PreparedPng> {
             png_rows(w, h, PngColor::Rgba, |y, row| canvas.write(y, row))?
         }
     };
-    drop(src);
     let mask_png = png_rows(w, h, PngColor::Grey, |y, row| mask.write(y, row))?;
     Ok(PreparedPng {
         expansion: p.e,

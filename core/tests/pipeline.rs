@@ -214,6 +214,8 @@ fn prepare_png_encodes_exactly_what_prepare_makes() {
         prepare(img.view(), &o).unwrap(),
         outpaint_core::prepare_png(&png, &o).unwrap(),
     );
+    let r = outpaint_core::prepare_png_image(img.view(), &o).unwrap();
+    assert!(r.canvas_png == q.canvas_png && r.mask_png == q.mask_png);
     let canvas = decode(&q.canvas_png, &Limits::default()).unwrap();
     assert_eq!(canvas.data(), p.canvas.data());
     let mask = decode(&q.mask_png, &Limits::default()).unwrap();

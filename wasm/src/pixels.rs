@@ -165,7 +165,8 @@ pub fn prepare(
 }
 
 /// `prepare`, then the canvas and mask encoded as PNG inside wasm: what an upload needs,
-/// with no pixels copied out to JavaScript.
+/// with no pixels copied out to JavaScript. The canvas and mask rows stream into the PNG
+/// encoder; neither picture is built.
 #[wasm_bindgen(js_name = preparePng, unchecked_return_type = "PreparedPng")]
 pub fn prepare_png(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
@@ -175,8 +176,7 @@ pub fn prepare_png(
     let opts = prepare_options(target, options)?;
     let p = match bytes_of(&image) {
         Some(bytes) => outpaint::prepare_png(&bytes, &opts),
-        None => outpaint::prepare(image_in(&image)?.view(), &opts)
-            .and_then(outpaint::PreparedPng::encode),
+        None => outpaint::prepare_png_image(image_in(&image)?.view(), &opts),
     }
     .map_err(js_error)?;
     let out = Object::new();
