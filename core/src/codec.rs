@@ -209,10 +209,7 @@ fn png_bytes(
     }
     let mut out = Vec::with_capacity(data.len() / 4 + 1024);
     let mut enc = png::Encoder::new(&mut out, width, height);
-    enc.set_color(match color {
-        PngColor::Rgba => png::ColorType::Rgba,
-        PngColor::Grey => png::ColorType::Grayscale,
-    });
+    enc.set_color(color.png_type());
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(match c {
         PngCompression::Default | PngCompression::Fast => png::Compression::Balanced,

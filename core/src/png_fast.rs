@@ -38,10 +38,11 @@ impl PngColor {
         }
     }
 
-    const fn ihdr_type(self) -> u8 {
+    /// The `png` crate's name for it.
+    pub(crate) const fn png_type(self) -> png::ColorType {
         match self {
-            PngColor::Rgba => 6,
-            PngColor::Grey => 0,
+            PngColor::Rgba => png::ColorType::Rgba,
+            PngColor::Grey => png::ColorType::Grayscale,
         }
     }
 
@@ -129,13 +130,16 @@ pub(crate) fn encode(
     }
     let stride = width as usize * color.bytes();
     let raw = (stride + 1) * height as usize;
-    let mut out = Vec::with_capacity(size_hint);
+    let mut out = Vec::new();
+    if out.try_reserve(size_hint).is_err() {
+        bail!(ImageTooLarge, "cannot allocate {size_hint} bytes for a PNG");
+    }
     out.extend_from_slice(&SIGNATURE);
     let mut ihdr = [0u8; 13];
     ihdr[..4].copy_from_slice(&width.to_be_bytes());
     ihdr[4..8].copy_from_slice(&height.to_be_bytes());
     ihdr[8] = 8; // bit depth
-    ihdr[9] = color.ihdr_type();
+    ihdr[9] = color.png_type() as u8;
     chunk(&mut out, b"IHDR", &ihdr);
 
     // The IDAT's length and type are written once the data is there.
@@ -263,10 +267,7 @@ mod tests {
     fn reference(data: &[u8], w: u32, h: u32, color: PngColor) -> Vec<u8> {
         let mut out = Vec::new();
         let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(match color {
-            PngColor::Rgba => png::ColorType::Rgba,
-            PngColor::Grey => png::ColorType::Grayscale,
-        });
+        enc.set_color(color.png_type());
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Fast);
         enc.set_filter(match color {
@@ -372,15 +373,8 @@ mod tests {
             assert_eq!(idat(&ours), idat(&theirs), "{w}x{h} {color:?}");
             let (info, pixels) = decode(&ours);
             assert_eq!((info.width, info.height), (w, h));
-            assert_eq!(info.color_type, reference_color(color));
+            assert_eq!(info.color_type, color.png_type());
             assert_eq!(pixels, data, "{w}x{h} {color:?}");
-        }
-    }
-
-    fn reference_color(color: PngColor) -> png::ColorType {
-        match color {
-            PngColor::Rgba => png::ColorType::Rgba,
-            PngColor::Grey => png::ColorType::Grayscale,
         }
     }
 
