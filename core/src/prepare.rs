@@ -1,23 +1,20 @@
 //! The whole preparation of an outpaint step: expand, fit, pre-fill, mask; and the
 //! offline `run` with the `local` provider.
 
-use image::imageops::{self, FilterType};
-use image::{ImageBuffer, Rgba};
-
 use crate::codec::{decode, encode_mask_png, encode_png, PngCompression};
-use crate::composite::composite;
 use crate::error::Result;
-use crate::expansion::{expand_with_limits, Expansion};
-use crate::fill::{pad, Fill, PadRows};
-use crate::fit::{fit, Plan, Profile};
-use crate::image::{Image, ImageRef, Mask};
+use crate::geometry::{expand_with_limits, Expansion};
 use crate::limits::Limits;
-use crate::local;
-use crate::mask::{
+use crate::pixels::{composite, continue_scene, resize};
+use crate::pixels::{pad, Fill, PadRows};
+use crate::pixels::{Image, ImageRef, Mask};
+use crate::plan::{fit, Plan, Profile};
+
+use crate::codec::png_fast::{self, Generated, PngColor};
+use crate::geometry::{Anchor, Target};
+use crate::pixels::{
     apply_alpha, apply_alpha_row, build_mask, MaskKind, MaskRows, Seam, SeamOptions,
 };
-use crate::png_fast::{self, Generated, PngColor};
-use crate::target::{Anchor, Target};
 
 /// Everything [`prepare`] needs besides the image.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +103,7 @@ impl Planned {
         limits.check_canvas(e.new_width, e.new_height)?;
         let plan = fit(&e, &opts.target, &opts.profile)?;
         limits.check_canvas(plan.size.width, plan.size.height)?;
-        let seam = crate::mask::Layout::of(&e).seam(&opts.seam)?;
+        let seam = crate::geometry::Layout::of(&e).seam(&opts.seam)?;
         let sent = Expansion::from_edges(plan.image.width, plan.image.height, plan.edges)?;
         let scale_px = |v: u32| (f64::from(v) * plan.scale).round() as u32;
         let sent_seam = SeamOptions {
@@ -125,12 +122,12 @@ impl Planned {
     }
 
     /// `src` at the sent size: itself, or resized when the profile scales it.
-    fn scaled(&self, src: ImageRef<'_>) -> Result<Option<Image>> {
+    fn scaled(&self, src: ImageRef<'_>, limits: &Limits) -> Result<Option<Image>> {
         let size = self.plan.image;
         if size.width == src.width() && size.height == src.height() {
             return Ok(None);
         }
-        resize(src, size.width, size.height).map(Some)
+        resize(src, size.width, size.height, limits).map(Some)
     }
 
     /// The kind the mask picture is built as: an alpha mask's own picture is feathered.
@@ -145,7 +142,7 @@ impl Planned {
 /// Expands, fits to the profile, pre-fills and masks `src`.
 pub fn prepare(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<Prepared> {
     let p = Planned::new(src.width(), src.height(), opts)?;
-    let scaled = p.scaled(src)?;
+    let scaled = p.scaled(src, &opts.limits)?;
     let view = scaled.as_ref().map_or(src, Image::view);
     let mut canvas = pad(view, &p.sent, opts.fill, &opts.limits)?;
     drop(scaled);
@@ -200,7 +197,7 @@ pub fn prepare_png_image(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<Pre
     let (w, h) = (p.sent.new_width, p.sent.new_height);
     let canvas_png = {
         // A resized copy of the source is released once the canvas is encoded.
-        let scaled = p.scaled(src)?;
+        let scaled = p.scaled(src, &opts.limits)?;
         let canvas = PadRows::new(scaled.as_ref().map_or(src, Image::view), &p.sent, opts.fill);
         if p.kind == MaskKind::Alpha {
             let mut mask_row = vec![0u8; w as usize];
@@ -264,20 +261,11 @@ impl PreparedPng {
     }
 }
 
-/// Resizes an RGBA image (triangle filter, area-correct when shrinking).
-pub fn resize(src: ImageRef<'_>, width: u32, height: u32) -> Result<Image> {
-    let buf: ImageBuffer<Rgba<u8>, &[u8]> =
-        ImageBuffer::from_raw(src.width(), src.height(), src.data())
-            .expect("ImageRef guarantees the length");
-    let out = imageops::resize(&buf, width, height, FilterType::Triangle);
-    Image::from_rgba(width, height, out.into_raw())
-}
-
 /// Prepares `src`, fills it with the offline `local` provider and composites the result
 /// back at full resolution.
 pub fn run_local(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<(Prepared, Image)> {
     let prepared = prepare(src, opts)?;
-    let generated = local::generate(&prepared.canvas, &prepared.plan.sent_layout(), &opts.limits)?;
+    let generated = continue_scene(&prepared.canvas, &prepared.plan.sent_layout(), &opts.limits)?;
     let (out, _) = composite(
         src,
         generated.view(),

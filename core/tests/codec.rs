@@ -1,10 +1,11 @@
 //! Decode/encode: formats by content, EXIF orientation, limits before allocation, and the
 //! error code of every bad input.
 
-use outpaint_core::{
-    decode, encode, encode_jpeg, encode_mask_png, encode_png, encode_webp, probe, ErrorCode,
-    Format, Image, Limits, Mask, PngCompression,
+use outpaint_core::codec::{
+    decode, encode, encode_jpeg, encode_mask_png, encode_png, encode_webp, probe, Format,
+    PngCompression,
 };
+use outpaint_core::{ErrorCode, Image, Limits, Mask};
 
 fn sample(w: u32, h: u32) -> Image {
     let mut d = Vec::new();
@@ -266,7 +267,7 @@ fn small_mask_png_round_trips() {
         outpaint_core::PngCompression::Fast,
         outpaint_core::PngCompression::Default,
     ] {
-        let png = outpaint_core::encode_mask_png(&m, c).unwrap();
+        let png = outpaint_core::codec::encode_mask_png(&m, c).unwrap();
         let back = outpaint_core::decode(&png, &outpaint_core::Limits::default()).unwrap();
         let grey: Vec<u8> = back.data().chunks(4).map(|p| p[0]).collect();
         assert_eq!(grey, data, "{c:?}");

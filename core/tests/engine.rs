@@ -1,16 +1,16 @@
 //! The session engine end to end through the blocking driver: the full flow, provider
 //! faults, concurrency through a compare-and-swap store, storage faults.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use outpaint_core::engine::iso8601;
-use outpaint_core::{
-    decode, run, Clock, EngineConfig, ErrorCode, Expect, IterationStatus, Job, JobKind, Limits,
-    LocalProvider, MemoryStore, Model, ModelStatus, Operation, Outcome, Provider, ProviderFailure,
-    Session, SessionStatus, Storage, Stored,
+use outpaint_core::engine::{Expect, HostError, Job, JobKind, Stored};
+use outpaint_core::host::{run, Clock, LocalProvider, MemoryStore, Provider, Storage};
+use outpaint_core::providers::{FailureKind, ProviderFailure};
+use outpaint_core::session::{
+    iso8601, IterationStatus, Model, ModelStatus, Session, SessionStatus,
 };
+use outpaint_core::{decode, EngineConfig, ErrorCode, Limits, Operation, Outcome};
 use serde_json::Value;
 
 const T0: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -208,19 +208,35 @@ fn full_flow_to_the_limit_then_status_and_gallery() {
 
 /// A provider that fails according to a script, then behaves like `local`.
 struct Faulty {
-    fails_left: Cell<u32>,
+    fails_left: Counter,
     failure: ProviderFailure,
     garbage: bool,
-    calls: Cell<u32>,
+    calls: Counter,
+}
+
+/// A shared counter (providers are called from the driver's threads).
+#[derive(Default)]
+struct Counter(AtomicU32);
+
+impl Counter {
+    fn new(n: u32) -> Self {
+        Counter(AtomicU32::new(n))
+    }
+    fn get(&self) -> u32 {
+        self.0.load(Ordering::SeqCst)
+    }
+    fn set(&self, n: u32) {
+        self.0.store(n, Ordering::SeqCst)
+    }
 }
 
 impl Faulty {
     fn new(fails: u32, failure: ProviderFailure) -> Self {
         Faulty {
-            fails_left: Cell::new(fails),
+            fails_left: Counter::new(fails),
             failure,
             garbage: false,
-            calls: Cell::new(0),
+            calls: Counter::new(0),
         }
     }
 }
@@ -239,13 +255,8 @@ impl Provider for Faulty {
     }
 }
 
-fn failing(msg: &str, retryable: bool, timeout: bool) -> ProviderFailure {
-    ProviderFailure {
-        retryable,
-        timeout,
-        message: msg.into(),
-        retry_after_ms: None,
-    }
+fn failing(msg: &str, kind: FailureKind) -> ProviderFailure {
+    ProviderFailure::new(kind, msg)
 }
 
 fn iterate_with(
@@ -277,11 +288,17 @@ fn provider_faults() {
     let id = generate(&store, &clock, &[Model::Flux, Model::Openai]).session_id;
 
     // Fails once: retried after 2 s and succeeds.
-    let p = Faulty::new(1, failing("503 busy", true, false));
+    let p = Faulty::new(1, failing("503 busy", FailureKind::Transient));
     let out = iterate_with(&store, &clock, &id, &p, EngineConfig::default());
     assert_eq!(p.calls.get(), 2);
     assert_eq!(out.stats.provider_retries, 1);
-    assert!(clock.slept.lock().unwrap().contains(&2000));
+    // The retry waits until 2 s after the failure (this clock ticks 1 ms per read, so
+    // the host sleeps what is left of the 2 s when it gets there).
+    let slept = clock.slept.lock().unwrap().clone();
+    assert!(
+        slept.iter().any(|ms| (1990..=2000).contains(ms)),
+        "{slept:?}"
+    );
     let s = out.session.unwrap();
     assert_eq!(
         s.models.flux.iterations[1].status,
@@ -289,7 +306,7 @@ fn provider_faults() {
     );
 
     // Fails twice: the iteration is in error; the column has completions -> partial.
-    let p = Faulty::new(2, failing("500 internal", true, false));
+    let p = Faulty::new(2, failing("500 internal", FailureKind::Transient));
     let s = iterate_with(&store, &clock, &id, &p, EngineConfig::default())
         .session
         .unwrap();
@@ -299,19 +316,19 @@ fn provider_faults() {
     assert_eq!(s.models.flux.status, ModelStatus::Partial);
     assert_eq!(s.models.flux.iteration_count, 2);
 
-    // Times out (not retryable here): PROVIDER_TIMEOUT recorded.
-    let p = Faulty::new(1, failing("no answer in 120 s", false, true));
+    // Times out twice (a timeout is retried once): PROVIDER_TIMEOUT recorded.
+    let p = Faulty::new(2, failing("no answer in 120 s", FailureKind::Timeout));
     let s = iterate_with(&store, &clock, &id, &p, EngineConfig::default())
         .session
         .unwrap();
-    assert_eq!(p.calls.get(), 1);
+    assert_eq!(p.calls.get(), 2);
     assert_eq!(
         s.models.flux.iterations[3].error.as_deref(),
         Some("PROVIDER_TIMEOUT: no answer in 120 s")
     );
 
     // Returns a corrupt image twice: an error, nothing stored under an image key.
-    let mut p = Faulty::new(2, failing("", true, false));
+    let mut p = Faulty::new(2, failing("", FailureKind::Transient));
     p.garbage = true;
     let s = iterate_with(&store, &clock, &id, &p, EngineConfig::default())
         .session
@@ -330,8 +347,7 @@ fn provider_faults() {
         2,
         failing(
             "401 Incorrect API key provided: sk-proj-abcDEF1234567890xyz (account acct-SECRET-77)",
-            true,
-            false,
+            FailureKind::Transient,
         ),
     );
     let cfg = EngineConfig {
@@ -364,7 +380,7 @@ fn a_model_that_fails_generate_makes_the_session_partial() {
     impl Provider for FailFlux {
         fn call(&self, job: &Job) -> Result<Vec<u8>, ProviderFailure> {
             if job.model == Model::Flux {
-                return Err(failing("boom", true, false));
+                return Err(failing("boom", FailureKind::Transient));
             }
             LocalProvider.call(job)
         }
@@ -411,11 +427,11 @@ struct Counting {
 }
 
 impl Storage for Counting {
-    fn get(&self, key: &str) -> Result<Option<Stored>, String> {
+    fn get(&self, key: &str) -> Result<Option<Stored>, HostError> {
         std::thread::yield_now();
         self.inner.get(key)
     }
-    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, String> {
+    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, HostError> {
         std::thread::yield_now();
         let r = self.inner.put(key, body, expected)?;
         if r.is_none() {
@@ -423,7 +439,7 @@ impl Storage for Counting {
         }
         Ok(r)
     }
-    fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
+    fn list(&self, prefix: &str) -> Result<Vec<String>, HostError> {
         self.inner.list(prefix)
     }
 }
@@ -543,24 +559,39 @@ struct Broken {
     fail_put_on: Cell<Option<&'static str>>,
 }
 
+/// A value the driver's threads can read while the test changes it.
+struct Cell<T>(Mutex<T>);
+
+impl<T: Copy> Cell<T> {
+    fn new(v: T) -> Self {
+        Cell(Mutex::new(v))
+    }
+    fn get(&self) -> T {
+        *self.0.lock().unwrap()
+    }
+    fn set(&self, v: T) {
+        *self.0.lock().unwrap() = v;
+    }
+}
+
 impl Storage for Broken {
-    fn get(&self, key: &str) -> Result<Option<Stored>, String> {
+    fn get(&self, key: &str) -> Result<Option<Stored>, HostError> {
         if self.fail_get.get() {
-            return Err("disk on fire".into());
+            return Err(HostError::new("disk on fire"));
         }
         self.inner.get(key)
     }
-    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, String> {
+    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, HostError> {
         if let Some(part) = self.fail_put_on.get() {
             if key.contains(part) {
-                return Err("quota exceeded".into());
+                return Err(HostError::new("quota exceeded"));
             }
         }
         self.inner.put(key, body, expected)
     }
-    fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
+    fn list(&self, prefix: &str) -> Result<Vec<String>, HostError> {
         if self.fail_get.get() {
-            return Err("disk on fire".into());
+            return Err(HostError::new("disk on fire"));
         }
         self.inner.list(prefix)
     }
@@ -661,7 +692,7 @@ fn storage_faults_and_the_stuck_iteration_rule() {
 
 #[test]
 fn operations_parse_from_json_with_codes() {
-    let parse = |j: &str| Operation::from_json(serde_json::from_str(j).unwrap());
+    let parse = |j: &str| Operation::from_json(serde_json::from_str(j).unwrap(), None);
     assert_eq!(
         parse(r#"{"op":"generate","prompt":"a lake","models":["flux","openai"]}"#).unwrap(),
         Operation::Generate {

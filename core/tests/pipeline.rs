@@ -1,8 +1,10 @@
 //! End to end: decode -> prepare for each profile -> a provider's result -> composite.
 
+use outpaint_core::pixels::Curve;
+use outpaint_core::prepare::PreparedPng;
 use outpaint_core::{
-    composite, decode, encode_png, prepare, run_local, Anchor, Curve, ErrorCode, Fill, Image,
-    Limits, MaskKind, PngCompression, PrepareOptions, PreparedPng, Profile, SeamOptions,
+    composite, decode, encode_png, prepare, run_local, Anchor, ErrorCode, Fill, Image, Limits,
+    MaskKind, PngCompression, PrepareOptions, Profile, SeamOptions,
 };
 
 fn photo(w: u32, h: u32) -> Image {
@@ -214,7 +216,7 @@ fn prepare_png_encodes_exactly_what_prepare_makes() {
         prepare(img.view(), &o).unwrap(),
         outpaint_core::prepare_png(&png, &o).unwrap(),
     );
-    let r = outpaint_core::prepare_png_image(img.view(), &o).unwrap();
+    let r = outpaint_core::prepare::prepare_png_image(img.view(), &o).unwrap();
     assert!(r.canvas_png == q.canvas_png && r.mask_png == q.mask_png);
     let canvas = decode(&q.canvas_png, &Limits::default()).unwrap();
     assert_eq!(canvas.data(), p.canvas.data());

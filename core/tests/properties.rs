@@ -1,8 +1,9 @@
 //! Property tests of the expansion invariants and of the seam/composite guarantees.
 
+use outpaint_core::geometry::{Edges, Fraction, Layout, Ratio};
+use outpaint_core::pixels::{build_mask, pad, Curve};
 use outpaint_core::{
-    build_mask, composite, expand, fit, pad, Anchor, Curve, Edges, Fill, Fraction, Image, Layout,
-    Limits, MaskKind, Profile, Ratio, SeamOptions, Target,
+    composite, expand, fit, Anchor, Fill, Image, Limits, MaskKind, Profile, SeamOptions, Target,
 };
 use proptest::prelude::*;
 

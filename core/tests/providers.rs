@@ -5,11 +5,19 @@ use std::cell::RefCell;
 use std::sync::Mutex;
 
 use base64::Engine as _;
-use outpaint_core::http::{Method, Reply, Request, Response, TransportError};
+use outpaint_core::codec::encode_mask_png;
+use outpaint_core::engine::{Job, JobKind, OutpaintJob};
+use outpaint_core::host::{
+    drive, exchange, run, Clock, Host, LocalProvider, MemoryStore, Transport,
+};
+use outpaint_core::providers::{
+    Exchange, FailureKind, HttpReply as Reply, Method, Next, ProviderConfig, ProviderFailure,
+    Request, Response, TransportError,
+};
+use outpaint_core::session::{IterationStatus, Model};
 use outpaint_core::{
-    decode, encode_mask_png, encode_png, exchange, prepare, run, Clock, EngineConfig, Exchange,
-    HttpProvider, Image, Job, JobKind, Limits, MemoryStore, Model, Next, Operation, OutpaintJob,
-    PngCompression, PrepareOptions, Profile, ProviderConfig, ProviderFailure, Transport,
+    decode, encode_png, prepare, EngineConfig, Image, Limits, Operation, PngCompression,
+    PrepareOptions, Profile,
 };
 use serde_json::{json, Value};
 
@@ -55,7 +63,7 @@ fn outpaint_job(model: Model, profile: Profile, w: u32, h: u32, target: &str) ->
         kind: JobKind::Outpaint,
         prompt: "more sky".into(),
         source: Some(png(&img)),
-        source_mime: Some("image/png"),
+        source_mime: Some("image/png".into()),
         outpaint: Some(OutpaintJob {
             target: target.into(),
             canvas_png: png(&p.canvas),
@@ -72,7 +80,7 @@ fn job(model: Model, kind: JobKind, source: Option<Vec<u8>>) -> Job {
         model,
         kind,
         prompt: "a lake at dawn".into(),
-        source_mime: source.as_ref().map(|_| "image/png"),
+        source_mime: source.as_ref().map(|_| "image/png".into()),
         source,
         outpaint: None,
     }
@@ -317,7 +325,7 @@ fn flux_task_endings() {
         ],
     );
     let f = out.unwrap_err();
-    assert!(!f.retryable && !f.timeout);
+    assert!(!f.retryable() && !(f.kind == FailureKind::Timeout));
     assert_eq!(f.message, r#"flux: Content Moderated ({"reason":"nsfw"})"#);
     let (_, _, out) = script(
         Model::Flux,
@@ -325,7 +333,7 @@ fn flux_task_endings() {
         &config(),
         vec![submit(), json_reply(json!({ "status": "Error" }))],
     );
-    assert!(out.unwrap_err().retryable);
+    assert!(out.unwrap_err().retryable());
     // Bounded polling: max_polls pending answers, then PROVIDER_TIMEOUT.
     let short = ProviderConfig {
         max_polls: 3,
@@ -337,7 +345,7 @@ fn flux_task_endings() {
     let (sent, waits, out) = script(Model::Flux, &j, &short, replies);
     assert_eq!((sent.len(), waits), (4, vec![250, 250, 250]));
     let f = out.unwrap_err();
-    assert!(f.timeout && f.retryable);
+    assert!((f.kind == FailureKind::Timeout) && f.retryable());
     assert_eq!(f.message, "flux: no result after 3 polls 250 ms apart");
     // A download that is not an image.
     let (_, _, out) = script(
@@ -476,7 +484,7 @@ fn recraft_generate_iterate_and_inpaint() {
         vec![],
     );
     assert!(sent.is_empty());
-    assert!(!out.unwrap_err().retryable);
+    assert!(!out.unwrap_err().retryable());
     // A canvas plan goes to inpaint with a binary mask (Recraft rejects anything else).
     let j = outpaint_job(Model::Recraft, Profile::Full, 300, 300, "16:9");
     let (sent, _, _) = script(Model::Recraft, &j, &config(), done());
@@ -568,7 +576,7 @@ fn gemini_sends_image_direction_and_aspect() {
     );
     let f = out.unwrap_err();
     assert_eq!(
-        (f.retryable, f.message.as_str()),
+        (f.retryable(), f.message.as_str()),
         (false, "gemini blocked the prompt: SAFETY")
     );
     let (_, _, out) = script(
@@ -667,7 +675,10 @@ fn http_errors_map_to_typed_failures() {
         400,
         r#"{"error":{"message":"Invalid prompt","type":"invalid_request_error"}}"#,
     ));
-    assert_eq!((f.retryable, f.timeout), (false, false));
+    assert_eq!(
+        (f.retryable(), (f.kind == FailureKind::Timeout)),
+        (false, false)
+    );
     assert_eq!(
         f.message,
         "openai rejected the request (HTTP 400): Invalid prompt"
@@ -676,33 +687,33 @@ fn http_errors_map_to_typed_failures() {
         401,
         format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#),
     ));
-    assert!(!f.retryable);
+    assert!(!f.retryable());
     assert_eq!(
         f.message,
         "openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED]"
     );
-    assert!(!one(ok(403, "forbidden")).retryable);
+    assert!(!one(ok(403, "forbidden")).retryable());
     assert!(!one(ok(404, "")).message.is_empty());
     assert_eq!(
         one(ok(413, "")).message,
         "openai says the upload is too large (HTTP 413): (empty body)"
     );
-    assert!(!one(ok(422, r#"{"detail":[{"msg":"field required"}]}"#)).retryable);
+    assert!(!one(ok(422, r#"{"detail":[{"msg":"field required"}]}"#)).retryable());
     let f = one(Ok(Response {
         status: 429,
         headers: vec![("Retry-After".into(), "7".into())],
         body: br#"{"error":{"message":"Rate limit reached"}}"#.to_vec(),
     }));
-    assert_eq!((f.retryable, f.retry_after_ms), (true, Some(7000)));
+    assert_eq!((f.retryable(), f.retry_after_ms), (true, Some(7000)));
     assert_eq!(
         f.message,
         "openai is rate limiting (HTTP 429): Rate limit reached"
     );
     let f = one(ok(503, "<html>upstream</html>"));
-    assert!(f.retryable && !f.timeout);
-    assert!(one(ok(504, "")).timeout);
+    assert!(f.retryable() && !(f.kind == FailureKind::Timeout));
+    assert!((one(ok(504, "")).kind == FailureKind::Timeout));
     let f = one(ok(200, "{not json"));
-    assert!(f.retryable);
+    assert!(f.retryable());
     assert!(f.message.starts_with("openai: the response is not JSON"));
     let f = one(ok(200, r#"{"data":[]}"#));
     assert_eq!(
@@ -714,7 +725,11 @@ fn http_errors_map_to_typed_failures() {
         message: "no answer in 120 s".into(),
     }));
     assert_eq!(
-        (f.timeout, f.retryable, f.message.as_str()),
+        (
+            (f.kind == FailureKind::Timeout),
+            f.retryable(),
+            f.message.as_str()
+        ),
         (true, true, "openai: no answer in 120 s")
     );
     let f = one(ok(200, r#"{"data":[{"b64_json":"%%%"}]}"#));
@@ -735,7 +750,7 @@ fn a_hand_made_plan_outside_the_canvas_is_refused_not_a_panic() {
         let (sent, _, out) = script(model, &j, &config(), vec![]);
         assert!(sent.is_empty());
         let f = out.unwrap_err();
-        assert!(!f.retryable);
+        assert!(!f.retryable());
         assert!(f.message.contains("outside the"), "{}", f.message);
     }
 }
@@ -768,19 +783,29 @@ impl Transport for Scripted {
     }
 }
 
-struct Clockwork(RefCell<Vec<u64>>);
+/// Records every wait; now is the start plus all waits so far.
+struct Clockwork(Mutex<Vec<u64>>);
+
+impl Clockwork {
+    fn new() -> Self {
+        Clockwork(Mutex::new(vec![]))
+    }
+    fn waits(&self) -> Vec<u64> {
+        self.0.lock().unwrap().clone()
+    }
+}
 
 impl Clock for Clockwork {
     fn now_ms(&self) -> u64 {
-        1_767_225_600_000 + self.0.borrow().iter().sum::<u64>()
+        1_767_225_600_000 + self.0.lock().unwrap().iter().sum::<u64>()
     }
     fn sleep(&self, ms: u64) {
-        self.0.borrow_mut().push(ms);
+        self.0.lock().unwrap().push(ms);
     }
 }
 
 #[test]
-fn the_engine_honours_retry_after_through_the_http_provider() {
+fn the_engine_runs_the_exchange_and_honours_retry_after() {
     let answer = base64::engine::general_purpose::STANDARD.encode(result_png());
     let t = Scripted {
         replies: Mutex::new(vec![
@@ -793,52 +818,75 @@ fn the_engine_honours_retry_after_through_the_http_provider() {
         ]),
         sent: Mutex::new(vec![]),
     };
-    let clock = Clockwork(RefCell::new(vec![]));
-    let p = HttpProvider {
-        configs: vec![(Model::Openai, config())],
-        transport: &t,
-        clock: &clock,
-        progress: &|_| {},
-    };
+    let clock = Clockwork::new();
     let store = MemoryStore::new();
-    let out = run(
+    let host = Host {
+        storage: &store,
+        provider: &LocalProvider,
+        transport: Some(&t),
+        clock: &clock,
+    };
+    let out = drive(
         Operation::Generate {
             prompt: "a lake".into(),
             models: vec![Model::Openai],
             image: None,
         },
         EngineConfig {
-            secrets: vec![KEY.into()],
+            providers: [(Model::Openai, config())].into_iter().collect(),
             ..EngineConfig::default()
         },
-        &store,
-        &p,
-        &clock,
+        &host,
         7,
     )
     .unwrap();
     assert_eq!(out.stats.provider_retries, 1);
-    assert!(clock.0.borrow().contains(&7000), "{:?}", clock.0.borrow());
+    // The one wait: the provider's 7 s, longer than the 2 s backoff.
+    assert_eq!(clock.waits(), [7000]);
     assert_eq!(
         out.session.unwrap().models.openai.iterations[0].status,
-        outpaint_core::IterationStatus::Completed
+        IterationStatus::Completed
     );
-    assert_eq!(t.sent.lock().unwrap().len(), 2);
-    // A model without a provider config fails, not retried.
-    let none = HttpProvider {
-        configs: vec![],
-        transport: &t,
-        clock: &clock,
-        progress: &|_| {},
-    };
-    let err = exchange_or(&none);
-    assert_eq!(err.message, "no provider is configured for flux");
+    let sent = t.sent.lock().unwrap();
+    assert_eq!(sent.len(), 2);
+    assert!(sent
+        .iter()
+        .all(|r| r.url.ends_with("/v1/images/generations")
+            && r.header("authorization") == Some(&format!("Bearer {KEY}"))));
 }
 
-fn exchange_or(p: &HttpProvider<'_>) -> ProviderFailure {
-    use outpaint_core::Provider;
-    p.call(&job(Model::Flux, JobKind::Generate, None))
-        .unwrap_err()
+#[test]
+fn an_unusable_provider_config_ends_the_operation_with_invalid_option() {
+    let store = MemoryStore::new();
+    let bad = ProviderConfig {
+        timeout_ms: 0,
+        ..config()
+    };
+    let err = run(
+        Operation::Gallery,
+        EngineConfig {
+            providers: [(Model::Flux, bad)].into_iter().collect(),
+            ..EngineConfig::default()
+        },
+        &store,
+        &LocalProvider,
+        &Clockwork::new(),
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), outpaint_core::ErrorCode::InvalidOption);
+    assert_eq!(
+        err.message(),
+        "providers.flux: timeoutMs is 0: every request would time out at once"
+    );
+    let keyless = ProviderConfig {
+        api_key: " ".into(),
+        ..config()
+    };
+    assert_eq!(
+        keyless.validate().unwrap_err().message(),
+        "apiKey is empty: the provider needs a key"
+    );
 }
 
 #[test]
@@ -852,7 +900,7 @@ fn exchange_reports_polls() {
         ]),
         sent: Mutex::new(vec![]),
     };
-    let clock = Clockwork(RefCell::new(vec![]));
+    let clock = Clockwork::new();
     let seen = RefCell::new(vec![]);
     let out = exchange(
         Model::Flux,
@@ -864,5 +912,5 @@ fn exchange_reports_polls() {
     );
     assert_eq!(out.unwrap(), result_png());
     assert_eq!(seen.borrow().len(), 2);
-    assert_eq!(*clock.0.borrow(), vec![1000, 1000]);
+    assert_eq!(clock.waits(), [1000, 1000]);
 }

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use outpaint_core::geometry::Layout;
+use outpaint_core::pixels::{build_mask, pad, Curve};
 use outpaint_core::{
-    build_mask, expand, fit, pad, Anchor, Curve, Expansion, Fill, Image, Layout, Limits, MaskKind,
-    Profile, SeamOptions, Target,
+    expand, fit, Anchor, Expansion, Fill, Image, Limits, MaskKind, Profile, SeamOptions, Target,
 };
 use serde_json::Value;
 
@@ -127,7 +128,7 @@ fn fit_vectors() {
                 "{c}"
             );
         }
-        let four = |e: outpaint_core::Edges| [e.left, e.right, e.top, e.bottom];
+        let four = |e: outpaint_core::geometry::Edges| [e.left, e.right, e.top, e.bottom];
         if let Some(r) = x.get("edges") {
             let want: Vec<u32> = r.as_array().unwrap().iter().map(u32_of).collect();
             assert_eq!(four(p.edges).to_vec(), want, "{c}");

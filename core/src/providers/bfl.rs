@@ -3,11 +3,12 @@
 
 use serde_json::{json, Value};
 
-use super::{base, base64, failure, model, outpaint, post_json, sent_original, source, Parse};
-use crate::engine::{Job, JobKind, ProviderFailure};
-use crate::fit::Send;
-use crate::http::{escape, Request};
+use super::{base, base64, model, outpaint, post_json, sent_original, source, Parse};
+use crate::engine::{Job, JobKind};
+use crate::plan::Upload;
 use crate::providers::ProviderConfig;
+use crate::providers::ProviderFailure;
+use crate::providers::{escape, Request};
 
 const BASE: &str = "https://api.bfl.ai";
 /// The generation model when the config names none.
@@ -35,7 +36,7 @@ pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse),
         JobKind::Outpaint => {
             let o = outpaint(job)?;
             match o.plan.send {
-                Send::Canvas => (
+                Upload::Canvas => (
                     FILL.to_string(),
                     json!({
                         "prompt": job.prompt,
@@ -44,15 +45,13 @@ pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse),
                         "output_format": "png",
                     }),
                 ),
-                Send::ImageAndEdges => {
+                Upload::ImageAndEdges => {
                     let e = o.plan.edges;
                     if [e.left, e.right, e.top, e.bottom]
                         .iter()
                         .any(|&p| p > MAX_EXPAND)
                     {
-                        return Err(failure(
-                            false,
-                            format!("flux expand adds at most {MAX_EXPAND} px per side; the plan asks left {}, right {}, top {}, bottom {}", e.left, e.right, e.top, e.bottom),
+                        return Err(ProviderFailure::rejected(format!("flux expand adds at most {MAX_EXPAND} px per side; the plan asks left {}, right {}, top {}, bottom {}", e.left, e.right, e.top, e.bottom),
                         ));
                     }
                     (
@@ -80,10 +79,9 @@ pub(super) fn task(v: &Value, c: &ProviderConfig) -> Result<String, ProviderFail
     }
     match v.get("id").and_then(Value::as_str) {
         Some(id) => Ok(format!("{}/v1/get_result?id={}", base(c, BASE), escape(id))),
-        None => Err(failure(
-            true,
-            format!("flux: the task answer has neither polling_url nor id: {v}"),
-        )),
+        None => Err(ProviderFailure::transient(format!(
+            "flux: the task answer has neither polling_url nor id: {v}"
+        ))),
     }
 }
 
@@ -104,18 +102,21 @@ pub(super) fn status(v: &Value) -> Status {
         "Pending" | "Queued" | "Processing" => Status::Pending,
         "Ready" => match v.pointer("/result/sample").and_then(Value::as_str) {
             Some(u) => Status::Ready(u.to_string()),
-            None => Status::Failed(failure(true, "flux: Ready without result.sample")),
+            None => Status::Failed(ProviderFailure::transient(
+                "flux: Ready without result.sample",
+            )),
         },
-        "Request Moderated" | "Content Moderated" => {
-            Status::Failed(failure(false, format!("flux: {s}{}", details(v))))
-        }
-        "Error" | "Task not found" => {
-            Status::Failed(failure(true, format!("flux: {s}{}", details(v))))
-        }
-        other => Status::Failed(failure(
-            false,
-            format!("flux: unknown task status {other:?}{}", details(v)),
+        "Request Moderated" | "Content Moderated" => Status::Failed(ProviderFailure::rejected(
+            format!("flux: {s}{}", details(v)),
         )),
+        "Error" | "Task not found" => Status::Failed(ProviderFailure::transient(format!(
+            "flux: {s}{}",
+            details(v)
+        ))),
+        other => Status::Failed(ProviderFailure::rejected(format!(
+            "flux: unknown task status {other:?}{}",
+            details(v)
+        ))),
     }
 }
 

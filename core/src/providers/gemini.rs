@@ -3,13 +3,12 @@
 
 use serde_json::{json, Value};
 
-use super::{
-    base, base64, failure, model, outpaint, post_json, sent_original, source, unbase64, Parse,
-};
+use super::{base, base64, model, outpaint, post_json, sent_original, source, unbase64, Parse};
 use crate::codec::Format;
-use crate::engine::{Job, JobKind, ProviderFailure};
-use crate::http::{escape, Request};
+use crate::engine::{Job, JobKind};
 use crate::providers::ProviderConfig;
+use crate::providers::{escape, Request};
+use crate::providers::{FailureKind, ProviderFailure};
 
 const BASE: &str = "https://generativelanguage.googleapis.com";
 /// The model when the config names none.
@@ -69,10 +68,9 @@ pub(super) fn image(v: &Value) -> Result<Vec<u8>, ProviderFailure> {
         .pointer("/promptFeedback/blockReason")
         .and_then(Value::as_str)
     {
-        return Err(failure(
-            false,
-            format!("gemini blocked the prompt: {reason}"),
-        ));
+        return Err(ProviderFailure::rejected(format!(
+            "gemini blocked the prompt: {reason}"
+        )));
     }
     let text: Vec<&str> = parts
         .iter()
@@ -82,8 +80,13 @@ pub(super) fn image(v: &Value) -> Result<Vec<u8>, ProviderFailure> {
         .pointer("/candidates/0/finishReason")
         .and_then(Value::as_str)
         .unwrap_or("no candidates");
-    Err(failure(
-        finish == "no candidates",
+    let kind = if finish == "no candidates" {
+        FailureKind::Transient
+    } else {
+        FailureKind::Rejected
+    };
+    Err(ProviderFailure::new(
+        kind,
         format!(
             "gemini returned no image (finishReason {finish}){}",
             if text.is_empty() {

@@ -22,19 +22,23 @@
 //! | `openai` | `POST /v1/images/generations` | `POST /v1/images/edits` | `POST /v1/images/edits` with the RGBA canvas (transparent = editable) |
 
 mod bfl;
+mod failure;
 mod gemini;
+mod http;
+mod local;
 mod openai;
 mod recraft;
+
+pub use failure::*;
+pub use http::*;
+pub use local::*;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::engine::{Job, ProviderFailure};
-use crate::fit::Rect;
-use crate::http::{Method, Reply, Request, Response};
-use crate::image::Image;
-use crate::redact::redact;
+use crate::engine::{Job, OutpaintJob};
+use crate::session::redact;
 use crate::session::Model;
 
 /// How to reach one provider.
@@ -69,6 +73,39 @@ impl Default for ProviderConfig {
             timeout_ms: 120_000,
             max_response_bytes: 64 << 20,
         }
+    }
+}
+
+impl ProviderConfig {
+    /// Checks what a request cannot do without: a key, a timeout, room for a response
+    /// (`INVALID_OPTION` naming the field). Every door checks configs here.
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |what: &str| Err(crate::Error::new(crate::ErrorCode::InvalidOption, what));
+        if self.api_key.trim().is_empty() {
+            return bad("apiKey is empty: the provider needs a key");
+        }
+        if self.timeout_ms == 0 {
+            return bad("timeoutMs is 0: every request would time out at once");
+        }
+        if self.max_response_bytes == 0 {
+            return bad("maxResponseBytes is 0: no response would fit");
+        }
+        if self.max_polls == 0 {
+            return bad("maxPolls is 0: an asynchronous result could never be read");
+        }
+        Ok(())
+    }
+
+    /// Reads a config from JSON (every field optional, camelCase) and validates it.
+    pub fn from_json(v: serde_json::Value) -> crate::Result<ProviderConfig> {
+        let c: ProviderConfig = serde_json::from_value(v).map_err(|e| {
+            crate::Error::new(
+                crate::ErrorCode::InvalidOption,
+                format!("not a provider config: {e}"),
+            )
+        })?;
+        c.validate()?;
+        Ok(c)
     }
 }
 
@@ -149,14 +186,14 @@ impl Exchange {
     }
 
     /// Advances: pass the reply to the last [`Next::Send`], else `None`.
-    pub fn step(&mut self, reply: Option<Reply>) -> Next {
+    pub fn step(&mut self, reply: Option<HttpReply>) -> Next {
         let state = std::mem::replace(&mut self.state, State::Done);
         let (state, next) = self.advance(state, reply);
         self.state = state;
         next
     }
 
-    fn advance(&self, state: State, reply: Option<Reply>) -> (State, Next) {
+    fn advance(&self, state: State, reply: Option<HttpReply>) -> (State, Next) {
         let c = &self.ctx;
         match (state, reply) {
             (State::Start(Ok((req, parse))), None) => (State::Submitted(parse), Next::Send(req)),
@@ -206,12 +243,13 @@ impl Exchange {
             (State::Downloading, Some(reply)) => (State::Done, Next::Done(c.image_body(reply))),
             (State::Done, _) => (
                 State::Done,
-                Next::Done(Err(failure(false, "the exchange is already over"))),
+                Next::Done(Err(ProviderFailure::rejected(
+                    "the exchange is already over",
+                ))),
             ),
             _ => (
                 State::Done,
-                Next::Done(Err(failure(
-                    false,
+                Next::Done(Err(ProviderFailure::rejected(
                     "a reply was expected after Send, and none after Wait",
                 ))),
             ),
@@ -220,15 +258,10 @@ impl Exchange {
 
     fn poll(&self, url: String, polls: u32) -> (State, Next) {
         if polls >= self.ctx.config.max_polls {
-            let f = ProviderFailure {
-                retryable: true,
-                timeout: true,
-                message: format!(
-                    "{}: no result after {polls} polls {} ms apart",
-                    self.ctx.provider, self.ctx.config.poll_interval_ms
-                ),
-                retry_after_ms: None,
-            };
+            let f = ProviderFailure::timeout(format!(
+                "{}: no result after {polls} polls {} ms apart",
+                self.ctx.provider, self.ctx.config.poll_interval_ms
+            ));
             return (State::Done, Next::Done(Err(f)));
         }
         (
@@ -276,27 +309,24 @@ impl Ctx {
     }
 
     /// A 2xx response's JSON, or the failure it means.
-    fn ok_json(&self, reply: Reply) -> Result<Value, ProviderFailure> {
+    fn ok_json(&self, reply: HttpReply) -> Result<Value, ProviderFailure> {
         let r = self.ok(reply)?;
         serde_json::from_slice(&r.body).map_err(|e| {
-            self.redacted(failure(
-                true,
-                format!(
-                    "{}: the response is not JSON ({e}): {}",
-                    self.provider,
-                    snippet(&r.body)
-                ),
-            ))
+            self.redacted(ProviderFailure::transient(format!(
+                "{}: the response is not JSON ({e}): {}",
+                self.provider,
+                snippet(&r.body)
+            )))
         })
     }
 
-    fn ok(&self, reply: Reply) -> Result<Response, ProviderFailure> {
+    fn ok(&self, reply: HttpReply) -> Result<Response, ProviderFailure> {
         let r = reply.map_err(|t| {
-            self.redacted(ProviderFailure {
-                retryable: true,
-                timeout: t.timeout,
-                message: format!("{}: {}", self.provider, t.message),
-                retry_after_ms: None,
+            let message = format!("{}: {}", self.provider, t.message);
+            self.redacted(if t.timeout {
+                ProviderFailure::timeout(message)
+            } else {
+                ProviderFailure::transient(message)
             })
         })?;
         if (200..300).contains(&r.status) {
@@ -307,17 +337,14 @@ impl Ctx {
     }
 
     /// A downloaded image body.
-    fn image_body(&self, reply: Reply) -> Result<Vec<u8>, ProviderFailure> {
+    fn image_body(&self, reply: HttpReply) -> Result<Vec<u8>, ProviderFailure> {
         let r = self.ok(reply)?;
         if crate::codec::Format::detect(&r.body).is_none() {
-            return Err(self.redacted(failure(
-                true,
-                format!(
-                    "{}: the download is not a PNG, JPEG or WebP image: {}",
-                    self.provider,
-                    snippet(&r.body)
-                ),
-            )));
+            return Err(self.redacted(ProviderFailure::transient(format!(
+                "{}: the download is not a PNG, JPEG or WebP image: {}",
+                self.provider,
+                snippet(&r.body)
+            ))));
         }
         Ok(r.body)
     }
@@ -325,10 +352,10 @@ impl Ctx {
     /// Base64 image data at a JSON pointer.
     fn b64(&self, v: &Value, pointer: &str) -> Result<Vec<u8>, ProviderFailure> {
         let s = v.pointer(pointer).and_then(Value::as_str).ok_or_else(|| {
-            failure(
-                true,
-                format!("{}: the response has no image at {pointer}", self.provider),
-            )
+            ProviderFailure::transient(format!(
+                "{}: the response has no image at {pointer}",
+                self.provider
+            ))
         })?;
         unbase64(s)
     }
@@ -339,88 +366,14 @@ fn url_at(v: &Value, pointer: &str) -> Result<String, ProviderFailure> {
     v.pointer(pointer)
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| failure(true, format!("the response has no URL at {pointer}")))
-}
-
-/// A failure with a message; not a timeout.
-fn failure(retryable: bool, message: impl Into<String>) -> ProviderFailure {
-    ProviderFailure {
-        retryable,
-        timeout: false,
-        message: message.into(),
-        retry_after_ms: None,
-    }
-}
-
-/// What a non-2xx status means: 429 and 5xx are worth a retry (honouring
-/// `retry-after` seconds), 408 is a timeout, the rest are the request's fault.
-fn http_failure(provider: &str, r: &Response) -> ProviderFailure {
-    let detail = error_detail(&r.body);
-    let (retryable, what) = match r.status {
-        400 | 422 => (false, "rejected the request"),
-        401 => (false, "refused the API key"),
-        403 => (false, "denied access (key, quota or content policy)"),
-        404 => (false, "does not know this endpoint or model"),
-        408 => (true, "timed out"),
-        413 => (false, "says the upload is too large"),
-        429 => (true, "is rate limiting"),
-        500..=599 => (true, "failed on its side"),
-        _ => (false, "answered unexpectedly"),
-    };
-    ProviderFailure {
-        retryable,
-        timeout: r.status == 408 || r.status == 504,
-        message: format!("{provider} {what} (HTTP {}): {detail}", r.status),
-        retry_after_ms: r
-            .header("retry-after")
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .map(|s| s.saturating_mul(1000)),
-    }
-}
-
-/// The useful part of an error body: a JSON message where there is one, else a snippet.
-fn error_detail(body: &[u8]) -> String {
-    if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        for p in [
-            "/error/message",
-            "/message",
-            "/detail",
-            "/detail/0/msg",
-            "/error",
-            "/code",
-        ] {
-            match v.pointer(p) {
-                Some(Value::String(s)) => return clip(s),
-                Some(d @ Value::Array(_)) | Some(d @ Value::Object(_)) if p == "/detail" => {
-                    return clip(&d.to_string())
-                }
-                _ => {}
-            }
-        }
-    }
-    snippet(body)
-}
-
-fn snippet(body: &[u8]) -> String {
-    if body.is_empty() {
-        return "(empty body)".into();
-    }
-    clip(&String::from_utf8_lossy(&body[..body.len().min(400)]))
-}
-
-fn clip(s: &str) -> String {
-    let s = s.trim();
-    match s.char_indices().nth(300) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
+        .ok_or_else(|| ProviderFailure::transient(format!("the response has no URL at {pointer}")))
 }
 
 /// Base64 (standard alphabet, padding optional) to bytes.
 fn unbase64(s: &str) -> Result<Vec<u8>, ProviderFailure> {
     base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(s.trim().trim_end_matches('='))
-        .map_err(|e| failure(true, format!("the image is not valid base64: {e}")))
+        .map_err(|e| ProviderFailure::transient(format!("the image is not valid base64: {e}")))
 }
 
 /// Bytes to base64 (standard alphabet, padded).
@@ -443,7 +396,7 @@ fn post_json(
 fn post_form(
     url: String,
     headers: Vec<(String, String)>,
-    form: crate::http::Multipart,
+    form: Multipart,
     c: &ProviderConfig,
 ) -> Request {
     let (content_type, body) = form.finish();
@@ -496,41 +449,38 @@ fn model<'a>(c: &'a ProviderConfig, default: &'a str) -> &'a str {
 fn source(job: &Job) -> Result<&[u8], ProviderFailure> {
     job.source
         .as_deref()
-        .ok_or_else(|| failure(false, "this job has no source image"))
+        .ok_or_else(|| ProviderFailure::rejected("this job has no source image"))
 }
 
 /// The outpaint part of a job.
-fn outpaint(job: &Job) -> Result<&crate::engine::OutpaintJob, ProviderFailure> {
+fn outpaint(job: &Job) -> Result<&OutpaintJob, ProviderFailure> {
     job.outpaint
         .as_ref()
-        .ok_or_else(|| failure(false, "an outpaint job without a canvas"))
+        .ok_or_else(|| ProviderFailure::rejected("an outpaint job without a canvas"))
 }
 
 /// The original as sent (`plan.image` cut out of the sent canvas), PNG.
-fn sent_original(o: &crate::engine::OutpaintJob) -> Result<Vec<u8>, ProviderFailure> {
+fn sent_original(o: &OutpaintJob) -> Result<Vec<u8>, ProviderFailure> {
     let limits = crate::Limits::default();
-    let bad = |e: crate::Error| failure(false, e.to_string());
+    let bad = |e: crate::Error| ProviderFailure::rejected(e.to_string());
     let canvas = crate::codec::decode(&o.canvas_png, &limits).map_err(bad)?;
     let r = o.plan.image;
     let img = crop(&canvas, r).ok_or_else(|| {
-        failure(
-            false,
-            format!(
-                "the plan puts the image at {}x{}+{}+{}, outside the {}x{} canvas",
-                r.width,
-                r.height,
-                r.x,
-                r.y,
-                canvas.width(),
-                canvas.height()
-            ),
-        )
+        ProviderFailure::rejected(format!(
+            "the plan puts the image at {}x{}+{}+{}, outside the {}x{} canvas",
+            r.width,
+            r.height,
+            r.x,
+            r.y,
+            canvas.width(),
+            canvas.height()
+        ))
     })?;
     crate::codec::encode_png(img.view(), crate::codec::PngCompression::Fast).map_err(bad)
 }
 
 /// The pixels of `rect`, `None` when it is empty or not inside `img` (a hand-made plan).
-fn crop(img: &Image, rect: Rect) -> Option<Image> {
+fn crop(img: &crate::pixels::Image, rect: crate::geometry::Rect) -> Option<crate::pixels::Image> {
     let inside = |at: u32, len: u32, side: u32| {
         len > 0 && at.checked_add(len).is_some_and(|end| end <= side)
     };
@@ -543,5 +493,5 @@ fn crop(img: &Image, rect: Rect) -> Option<Image> {
     for row in img.data().chunks_exact(stride).skip(y).take(h as usize) {
         out.extend_from_slice(&row[x * 4..(x + w as usize) * 4]);
     }
-    Image::from_rgba(w, h, out).ok()
+    crate::pixels::Image::from_rgba(w, h, out).ok()
 }

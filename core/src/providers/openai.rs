@@ -5,11 +5,12 @@
 
 use serde_json::json;
 
-use super::{base, failure, model, outpaint, post_form, post_json, source, Parse};
+use super::{base, model, outpaint, post_form, post_json, source, Parse};
 use crate::codec::Format;
-use crate::engine::{Job, JobKind, ProviderFailure};
-use crate::http::{Multipart, Request};
+use crate::engine::{Job, JobKind};
 use crate::providers::ProviderConfig;
+use crate::providers::ProviderFailure;
+use crate::providers::{Multipart, Request};
 
 const BASE: &str = "https://api.openai.com";
 /// The model when the config names none.
@@ -48,9 +49,7 @@ pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse),
             let o = outpaint(job)?;
             let (w, h) = (o.plan.size.width, o.plan.size.height);
             if !SIZES.contains(&(w, h)) {
-                return Err(failure(
-                    false,
-                    format!("openai edits take 1024x1024, 1536x1024 or 1024x1536; the plan is {w}x{h} (use the openai profile)"),
+                return Err(ProviderFailure::rejected(format!("openai edits take 1024x1024, 1536x1024 or 1024x1536; the plan is {w}x{h} (use the openai profile)"),
                 ));
             }
             let form = Multipart::new()

@@ -4,14 +4,15 @@
 
 use serde_json::json;
 
-use super::{base, failure, model, outpaint, post_form, post_json, sent_original, source, Parse};
+use super::{base, model, outpaint, post_form, post_json, sent_original, source, Parse};
 use crate::codec::{decode, encode_mask_png, encode_png, probe, Format, PngCompression};
-use crate::engine::{Job, JobKind, ProviderFailure};
-use crate::fit::Send;
-use crate::http::{Multipart, Request};
-use crate::image::Mask;
-use crate::prepare::resize;
+use crate::engine::{Job, JobKind};
+use crate::pixels::resize;
+use crate::pixels::Mask;
+use crate::plan::Upload;
 use crate::providers::ProviderConfig;
+use crate::providers::ProviderFailure;
+use crate::providers::{Multipart, Request};
 use crate::Limits;
 
 const BASE: &str = "https://external.api.recraft.ai";
@@ -51,7 +52,7 @@ pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse),
         JobKind::Outpaint => {
             let o = outpaint(job)?;
             match o.plan.send {
-                Send::ImageAndEdges => {
+                Upload::ImageAndEdges => {
                     let image = sent_original(o)?;
                     check_input(&image)?;
                     let e = o.plan.edges;
@@ -71,7 +72,7 @@ pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse),
                     let form = form.text("model", m).text("response_format", "url");
                     post_form(format!("{root}/v1/images/outpaint"), auth, form, c)
                 }
-                Send::Canvas => {
+                Upload::Canvas => {
                     check_input(&o.canvas_png)?;
                     let form = Multipart::new()
                         .file("image", "image.png", "image/png", o.canvas_png.clone())
@@ -97,16 +98,15 @@ fn file_name(mime: &str) -> &'static str {
 
 /// Recraft's input rules: sides 256..=4096, at most 16 MP and 10 MB.
 fn check_input(bytes: &[u8]) -> Result<(), ProviderFailure> {
-    let p = probe(bytes, &Limits::default()).map_err(|e| failure(false, e.to_string()))?;
+    let p =
+        probe(bytes, &Limits::default()).map_err(|e| ProviderFailure::rejected(e.to_string()))?;
     let (w, h) = (p.width, p.height);
     if bytes.len() > MAX_BYTES
         || w.min(h) < MIN_SIDE
         || w.max(h) > MAX_SIDE
         || u64::from(w) * u64::from(h) > MAX_PIXELS
     {
-        return Err(failure(
-            false,
-            format!(
+        return Err(ProviderFailure::rejected(format!(
                 "recraft takes images with sides {MIN_SIDE}..={MAX_SIDE} px, at most 16 MP and 10 MB; this one is {w}x{h}, {} bytes",
                 bytes.len()
             ),
@@ -122,7 +122,7 @@ fn within_limits(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), ProviderFailur
         let mime = Format::detect(bytes).map_or("image/png", Format::mime);
         return Ok((bytes.to_vec(), mime));
     }
-    let bad = |e: crate::Error| failure(false, e.to_string());
+    let bad = |e: crate::Error| ProviderFailure::rejected(e.to_string());
     let img = decode(bytes, &Limits::default()).map_err(bad)?;
     let (w, h) = (f64::from(img.width()), f64::from(img.height()));
     let down = (f64::from(MAX_SIDE) / w.max(h))
@@ -131,12 +131,10 @@ fn within_limits(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), ProviderFailur
     let scale = down.max(f64::from(MIN_SIDE) / w.min(h));
     let (nw, nh) = ((w * scale).round() as u32, (h * scale).round() as u32);
     if nw.min(nh) < MIN_SIDE || nw.max(nh) > MAX_SIDE {
-        return Err(failure(
-            false,
-            format!("recraft cannot take a {}x{} image at any scale (sides must be {MIN_SIDE}..={MAX_SIDE} px)", img.width(), img.height()),
+        return Err(ProviderFailure::rejected(format!("recraft cannot take a {}x{} image at any scale (sides must be {MIN_SIDE}..={MAX_SIDE} px)", img.width(), img.height()),
         ));
     }
-    let small = resize(img.view(), nw, nh).map_err(bad)?;
+    let small = resize(img.view(), nw, nh, &crate::Limits::default()).map_err(bad)?;
     let png = encode_png(small.view(), PngCompression::Fast).map_err(bad)?;
     check_input(&png)?;
     Ok((png, "image/png"))
@@ -144,7 +142,7 @@ fn within_limits(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), ProviderFailur
 
 /// The mask with every non-zero value at 255: Recraft rejects anything but 0 and 255.
 fn binary(mask_png: &[u8]) -> Result<Vec<u8>, ProviderFailure> {
-    let bad = |e: crate::Error| failure(false, e.to_string());
+    let bad = |e: crate::Error| ProviderFailure::rejected(e.to_string());
     let img = decode(mask_png, &Limits::default()).map_err(bad)?;
     let values: Vec<u8> = img
         .data()

@@ -82,7 +82,7 @@ pub struct TransportError {
 }
 
 /// What the host answers for a request.
-pub type Reply = std::result::Result<Response, TransportError>;
+pub type HttpReply = std::result::Result<Response, TransportError>;
 
 /// A `multipart/form-data` body under construction.
 #[derive(Debug, Clone, Default)]

@@ -1,8 +1,8 @@
 //! Validation of request fields, with the SPEC's error codes.
 
 use crate::error::{bail, Result};
+use crate::geometry::Target;
 use crate::session::Model;
-use crate::target::Target;
 
 /// Longest prompt, in characters after trimming.
 pub const MAX_PROMPT_CHARS: usize = 1000;

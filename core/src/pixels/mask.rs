@@ -6,20 +6,17 @@
 //! down to 0. Building a mask is therefore one write pass whose cost does not depend on
 //! the feather width, and the compositor blends with the very same profiles.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
-use crate::error::{bail, Error, Result};
-use crate::image::{check_out, Image, Mask, Rows, RGBA};
+use crate::error::{bail, Result};
+use crate::geometry::Layout;
+use crate::pixels::{check_out, Image, Mask, Rows, RGBA};
 
 /// Largest feather or overlap accepted, in pixels.
 pub const MAX_SEAM: u32 = 65_536;
 
 /// The shape of a feather ramp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Curve {
     /// Straight line.
     Linear,
@@ -30,16 +27,13 @@ pub enum Curve {
     Quadratic,
 }
 
-impl Curve {
-    /// The name used in options and JSON.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Curve::Linear => "linear",
-            Curve::Smoothstep => "smoothstep",
-            Curve::Quadratic => "quadratic",
-        }
-    }
+crate::names::named_enum!(Curve, "feather curve", InvalidOption {
+    Linear => "linear",
+    Smoothstep => "smoothstep",
+    Quadratic => "quadratic",
+});
 
+impl Curve {
     /// Ramp value for step `k` of `n` (`1 <= k < n`): `round_half_up(255 * (1 - c(k/n)))`,
     /// in exact integer arithmetic so every surface produces the same bytes.
     fn value(self, k: u64, n: u64) -> u8 {
@@ -52,31 +46,8 @@ impl Curve {
     }
 }
 
-impl fmt::Display for Curve {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Curve {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim() {
-            "linear" => Ok(Curve::Linear),
-            "smoothstep" => Ok(Curve::Smoothstep),
-            "quadratic" => Ok(Curve::Quadratic),
-            other => bail!(
-                InvalidOption,
-                "unknown feather curve {other:?}; expected linear, smoothstep or quadratic"
-            ),
-        }
-    }
-}
-
 /// Which kind of mask to produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum MaskKind {
     /// Greyscale: 255 generate, the feather ramp, 0 keep (default).
     #[default]
@@ -90,34 +61,12 @@ pub enum MaskKind {
     Alpha,
 }
 
-impl MaskKind {
-    /// The name used in options and JSON.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            MaskKind::Feathered => "feathered",
-            MaskKind::Binary => "binary",
-            MaskKind::Inverted => "inverted",
-            MaskKind::Alpha => "alpha",
-        }
-    }
-}
-
-impl FromStr for MaskKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim() {
-            "feathered" => Ok(MaskKind::Feathered),
-            "binary" => Ok(MaskKind::Binary),
-            "inverted" => Ok(MaskKind::Inverted),
-            "alpha" => Ok(MaskKind::Alpha),
-            other => bail!(
-                InvalidOption,
-                "unknown mask kind {other:?}; expected feathered, binary, inverted or alpha"
-            ),
-        }
-    }
-}
+crate::names::named_enum!(MaskKind, "mask kind", InvalidOption {
+    Feathered => "feathered",
+    Binary => "binary",
+    Inverted => "inverted",
+    Alpha => "alpha",
+});
 
 /// How the seam between the original and the new area is treated, in canvas pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -170,69 +119,7 @@ impl Seam {
     }
 }
 
-/// Where the original sits on a canvas, and which of its sides border new area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Layout {
-    /// Canvas width.
-    pub canvas_width: u32,
-    /// Canvas height.
-    pub canvas_height: u32,
-    /// Left of the original on the canvas.
-    pub x: u32,
-    /// Top of the original on the canvas.
-    pub y: u32,
-    /// Width of the original.
-    pub width: u32,
-    /// Height of the original.
-    pub height: u32,
-}
-
 impl Layout {
-    /// The layout of an expansion: the original at `(left, top)`.
-    pub fn of(e: &crate::Expansion) -> Layout {
-        Layout {
-            canvas_width: e.new_width,
-            canvas_height: e.new_height,
-            x: e.left,
-            y: e.top,
-            width: e.width(),
-            height: e.height(),
-        }
-    }
-
-    /// Checks that the original is a non-empty rectangle inside the canvas
-    /// (`INVALID_DIMENSIONS` otherwise: a hand-made or inconsistent layout).
-    pub fn check(&self) -> Result<()> {
-        let fits = |at: u32, len: u32, side: u32| {
-            len > 0 && u64::from(at) + u64::from(len) <= u64::from(side)
-        };
-        if !fits(self.x, self.width, self.canvas_width)
-            || !fits(self.y, self.height, self.canvas_height)
-        {
-            bail!(
-                InvalidDimensions,
-                "the original ({}x{} at {},{}) does not lie inside the {}x{} canvas",
-                self.width,
-                self.height,
-                self.x,
-                self.y,
-                self.canvas_width,
-                self.canvas_height
-            );
-        }
-        Ok(())
-    }
-
-    fn grown(&self) -> [bool; 4] {
-        [
-            self.x > 0,
-            self.x + self.width < self.canvas_width,
-            self.y > 0,
-            self.y + self.height < self.canvas_height,
-        ]
-    }
-
     /// Clamps the seam so the bands from opposite edges never meet: on an axis with `n`
     /// expanded edges, `overlap + feather <= side / n`.
     pub fn seam(&self, opts: &SeamOptions) -> Result<Seam> {

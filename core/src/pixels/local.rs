@@ -9,16 +9,16 @@
 //! plus a third of it for the pyramid.
 
 use crate::error::{bail, Result};
-use crate::expansion::Expansion;
-use crate::fill::{pad_into, Fill};
-use crate::image::{Image, RGBA};
+use crate::geometry::Edges;
+use crate::geometry::Expansion;
+use crate::geometry::Layout;
 use crate::limits::Limits;
-use crate::mask::Layout;
-use crate::target::Edges;
+use crate::pixels::{pad_into, Fill};
+use crate::pixels::{Image, RGBA};
 
 /// Fills the area around `layout`'s original on `canvas` (whatever pre-fill it carries)
 /// and returns a new canvas of the same size; the original's pixels are kept.
-pub fn generate(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Image> {
+pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Image> {
     layout.check()?;
     if canvas.width() != layout.canvas_width || canvas.height() != layout.canvas_height {
         bail!(
@@ -205,8 +205,9 @@ mod tests {
         }
         let src = Image::from_rgba(32, 32, d).unwrap();
         let e = expand(32, 32, &"16:9".parse().unwrap(), Anchor::Center).unwrap();
-        let canvas = crate::pad(src.view(), &e, Fill::Transparent, &Limits::default()).unwrap();
-        let out = generate(&canvas, &Layout::of(&e), &Limits::default()).unwrap();
+        let canvas =
+            crate::pixels::pad(src.view(), &e, Fill::Transparent, &Limits::default()).unwrap();
+        let out = continue_scene(&canvas, &Layout::of(&e), &Limits::default()).unwrap();
         assert_eq!((out.width(), out.height()), (57, 32));
         for y in 0..32 {
             for x in 0..32 {
@@ -224,6 +225,6 @@ mod tests {
             assert!(p[0] <= 140, "{p:?}");
         }
         let bad = Image::filled(3, 3, [0; 4], &Limits::default()).unwrap();
-        assert!(generate(&bad, &Layout::of(&e), &Limits::default()).is_err());
+        assert!(continue_scene(&bad, &Layout::of(&e), &Limits::default()).is_err());
     }
 }

@@ -347,35 +347,19 @@ impl Side {
     }
 }
 
+crate::names::named_enum!(Anchor, "anchor", InvalidOption {
+    Center => "center",
+    Left => "left",
+    Right => "right",
+    Top => "top",
+    Bottom => "bottom",
+    TopLeft => "top-left",
+    TopRight => "top-right",
+    BottomLeft => "bottom-left",
+    BottomRight => "bottom-right",
+});
+
 impl Anchor {
-    /// All nine anchors.
-    pub const ALL: [Anchor; 9] = [
-        Anchor::Center,
-        Anchor::Left,
-        Anchor::Right,
-        Anchor::Top,
-        Anchor::Bottom,
-        Anchor::TopLeft,
-        Anchor::TopRight,
-        Anchor::BottomLeft,
-        Anchor::BottomRight,
-    ];
-
-    /// The kebab-case name (`top-left`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Anchor::Center => "center",
-            Anchor::Left => "left",
-            Anchor::Right => "right",
-            Anchor::Top => "top",
-            Anchor::Bottom => "bottom",
-            Anchor::TopLeft => "top-left",
-            Anchor::TopRight => "top-right",
-            Anchor::BottomLeft => "bottom-left",
-            Anchor::BottomRight => "bottom-right",
-        }
-    }
-
     pub(crate) fn horizontal(self) -> Side {
         match self {
             Anchor::Left | Anchor::TopLeft | Anchor::BottomLeft => Side::Start,
@@ -390,44 +374,6 @@ impl Anchor {
             Anchor::Bottom | Anchor::BottomLeft | Anchor::BottomRight => Side::End,
             _ => Side::Middle,
         }
-    }
-}
-
-impl fmt::Display for Anchor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Anchor {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let t = s.trim();
-        Anchor::ALL
-            .into_iter()
-            .find(|a| a.as_str() == t)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::InvalidOption,
-                    format!(
-                        "unknown anchor {t:?}; expected one of center, left, right, top, bottom, top-left, top-right, bottom-left, bottom-right"
-                    ),
-                )
-            })
-    }
-}
-
-impl Serialize for Anchor {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Anchor {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -13,38 +13,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Error, ErrorCode, Result};
-use crate::expansion::Expansion;
-use crate::mask::Layout;
-use crate::target::{Edges, Side, Target};
-
-/// A width and height.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Size {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-}
-
-impl Size {
-    /// Makes a size.
-    pub const fn new(width: u32, height: u32) -> Self {
-        Size { width, height }
-    }
-}
-
-/// A rectangle in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Rect {
-    /// Left edge.
-    pub x: u32,
-    /// Top edge.
-    pub y: u32,
-    /// Width.
-    pub width: u32,
-    /// Height.
-    pub height: u32,
-}
+use crate::geometry::Expansion;
+use crate::geometry::Layout;
+use crate::geometry::{Edges, Rect, Side, Size, Target};
 
 /// Constraints of a provider that takes a whole canvas (and a mask).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -120,10 +91,12 @@ impl Profile {
     }
 
     /// What crosses the wire for this profile.
-    pub fn send(&self) -> Send {
+    pub fn send(&self) -> Upload {
         match self {
-            Profile::FluxExpand | Profile::RecraftOutpaint | Profile::Gemini => Send::ImageAndEdges,
-            _ => Send::Canvas,
+            Profile::FluxExpand | Profile::RecraftOutpaint | Profile::Gemini => {
+                Upload::ImageAndEdges
+            }
+            _ => Upload::Canvas,
         }
     }
 }
@@ -237,7 +210,7 @@ impl CanvasRules {
 /// What is sent to the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Send {
+pub enum Upload {
     /// A canvas of `size` (with a mask, or transparency for OpenAI).
     Canvas,
     /// The original scaled to `image`, plus the `edges` pixel counts.
@@ -251,7 +224,7 @@ pub struct Plan {
     /// Profile name.
     pub profile: String,
     /// What is sent.
-    pub send: Send,
+    pub send: Upload,
     /// The full-resolution canvas's expansion.
     pub expansion: Expansion,
     /// Sent pixels per canvas pixel.
@@ -372,7 +345,7 @@ pub fn fit(expansion: &Expansion, target: &Target, profile: &Profile) -> Result<
                 ((u64::from(ch) * a64).div_ceil(b64) as u32, ch)
             };
             let mut p = canvas_plan(&e, 1.0, Size::new(bw, bh));
-            p.send = Send::ImageAndEdges;
+            p.send = Upload::ImageAndEdges;
             p.aspect_ratio = Some(format!("{a}:{b}"));
             p
         }
@@ -422,7 +395,7 @@ fn canvas_plan(e: &Expansion, s: f64, size: Size) -> Plan {
     };
     Plan {
         profile: String::new(),
-        send: Send::Canvas,
+        send: Upload::Canvas,
         expansion: *e,
         scale: s,
         size,
@@ -464,7 +437,7 @@ fn edge_plan(e: &Expansion, s: f64, max_edge: u32, max_result: u32) -> Plan {
     };
     Plan {
         profile: String::new(),
-        send: Send::ImageAndEdges,
+        send: Upload::ImageAndEdges,
         expansion: *e,
         scale: s,
         size,
@@ -660,7 +633,7 @@ mod tests {
         let p = plan(1000, 1000, "edges:3000,0,0,0", "flux-expand");
         assert_eq!(p.edges.left, 2048);
         assert_eq!(p.image.width, 683);
-        assert_eq!(p.send, Send::ImageAndEdges);
+        assert_eq!(p.send, Upload::ImageAndEdges);
         let q = plan(1024, 1024, "16:9", "flux-expand");
         assert_eq!(q.edges, Edges::new(398, 398, 0, 0));
         assert_eq!(q.scale, 1.0);

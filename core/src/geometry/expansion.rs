@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Result};
+use crate::geometry::{Anchor, Edges, Target};
 use crate::limits::{Limits, MAX_CANVAS_SIDE};
-use crate::target::{Anchor, Edges, Target};
 
 /// The result of [`expand`]: pixels added per side and the new canvas size. The original
 /// sits at `(left, top)` on the `new_width x new_height` canvas.

@@ -10,9 +10,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{bail, Error, ErrorCode, Result};
-use crate::expansion::Expansion;
-use crate::image::{check_out, Image, ImageRef, Rows, RGBA};
+use crate::geometry::Expansion;
 use crate::limits::Limits;
+use crate::pixels::{check_out, Image, ImageRef, Rows, RGBA};
 
 /// How the new area of a canvas is pre-filled before it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

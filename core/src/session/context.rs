@@ -60,11 +60,6 @@ impl Default for PromptTemplate {
     }
 }
 
-/// The storage key of a window.
-pub fn context_key(session_id: &str, model: Model) -> String {
-    format!("sessions/{session_id}/context/{model}.json")
-}
-
 impl ContextWindow {
     /// An empty window.
     pub fn new(session_id: &str, model: Model) -> Self {
@@ -196,10 +191,6 @@ mod tests {
         let (back, warnings) = ContextWindow::from_json(&w.to_json(), "abc", Model::Gemini);
         assert_eq!(back, w);
         assert!(warnings.is_empty());
-        assert_eq!(
-            context_key("abc", Model::Gemini),
-            "sessions/abc/context/gemini.json"
-        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Image decode (PNG, JPEG, WebP by content, EXIF orientation, limits before allocation)
 //! and encode (PNG, JPEG, WebP).
 
+pub(crate) mod png_fast;
+
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -9,9 +11,9 @@ use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageError, ImageFormat, I
 use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Error, ErrorCode, Result};
-use crate::image::{Image, ImageRef, Mask};
 use crate::limits::Limits;
-use crate::png_fast::{self, PngColor};
+use crate::pixels::{Image, ImageRef, Mask};
+use png_fast::PngColor;
 
 /// An encoded image format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,6 +34,15 @@ impl Format {
             Format::Png => "image/png",
             Format::Jpeg => "image/jpeg",
             Format::Webp => "image/webp",
+        }
+    }
+
+    /// The file extension used in storage keys (`png`, `jpg`, `webp`).
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Jpeg => "jpg",
+            Format::Webp => "webp",
         }
     }
 

@@ -9,10 +9,11 @@ use image::imageops::{self, FilterType};
 use image::{ImageBuffer, Rgba};
 
 use crate::error::{bail, Result};
-use crate::fit::Plan;
-use crate::image::{check_out, Image, ImageRef, Rows, RGBA};
+use crate::geometry::Layout;
 use crate::limits::Limits;
-use crate::mask::{Layout, Seam, SeamOptions};
+use crate::pixels::{check_out, Image, ImageRef, Rows, RGBA};
+use crate::pixels::{Seam, SeamOptions};
+use crate::plan::Plan;
 
 /// Rows of a canvas-sized picture: either a crop of the provider's result (no copy) or a
 /// resampled copy.
@@ -248,8 +249,8 @@ fn mix255(o: u8, g: u8, a: u16) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::{fit, Profile};
-    use crate::mask::Curve;
+    use crate::pixels::Curve;
+    use crate::plan::{fit, Profile};
     use crate::{expand, Anchor, ErrorCode, Target};
 
     fn setup(t: &str, profile: Profile) -> (Image, Plan) {

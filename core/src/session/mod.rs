@@ -5,16 +5,23 @@
 //! missing model column is a disabled one. Every state change goes through a method that
 //! refuses illegal moves with an error, never a panic.
 
-use std::fmt;
-use std::str::FromStr;
+mod context;
+mod keys;
+mod redact;
+mod time;
+pub mod validate;
+
+pub use context::*;
+pub use keys::*;
+pub use redact::*;
+pub use time::*;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Error, ErrorCode, Result};
 
 /// One of the four model columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Model {
     /// Black Forest Labs FLUX.
     Flux,
@@ -26,43 +33,12 @@ pub enum Model {
     Openai,
 }
 
-impl Model {
-    /// All four, in the stored order.
-    pub const ALL: [Model; 4] = [Model::Flux, Model::Recraft, Model::Gemini, Model::Openai];
-
-    /// The JSON key (`flux`, ...).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Model::Flux => "flux",
-            Model::Recraft => "recraft",
-            Model::Gemini => "gemini",
-            Model::Openai => "openai",
-        }
-    }
-}
-
-impl fmt::Display for Model {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Model {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let t = s.trim();
-        Model::ALL
-            .into_iter()
-            .find(|m| m.as_str() == t)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::ModelNotFound,
-                    format!("unknown model {t:?}; expected flux, recraft, gemini or openai"),
-                )
-            })
-    }
-}
+crate::names::named_enum!(Model, "model", ModelNotFound {
+    Flux => "flux",
+    Recraft => "recraft",
+    Gemini => "gemini",
+    Openai => "openai",
+});
 
 /// Status of one iteration: `in_progress` -> `completed` | `error`, nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,0 +1,260 @@
+//! The blocking Rust host (feature `host`; never in the wasm build): traits for the
+//! host's storage, provider, HTTP client and clock, and [`drive`], which runs an
+//! [`Engine`] over them with every effect of a step in flight at once (a thread each, in
+//! a scope that ends with the operation). Plus an in-memory store and the offline
+//! `local` provider. The pure core below has no threads; this module is where they live.
+
+mod memory;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub use memory::MemoryStore;
+
+use crate::engine::{
+    Effect, EffectId, Engine, EngineConfig, Expect, HostError, Job, Operation, Outcome, Stored, Tag,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::providers::{
+    local_call, Exchange, HttpReply, Next, ProviderConfig, ProviderFailure, Request, TransportError,
+};
+use crate::session::Model;
+
+/// A key-value store with version tags (compare-and-swap). Shared by the threads that
+/// perform effects side by side.
+pub trait Storage: Sync {
+    /// The value and its tag, `None` when absent.
+    fn get(&self, key: &str) -> std::result::Result<Option<Stored>, HostError>;
+    /// Writes if `expected` holds: `Some(new tag)`, or `None` when it did not.
+    fn put(
+        &self,
+        key: &str,
+        body: &[u8],
+        expected: &Expect,
+    ) -> std::result::Result<Option<Tag>, HostError>;
+    /// Keys starting with `prefix`.
+    fn list(&self, prefix: &str) -> std::result::Result<Vec<String>, HostError>;
+}
+
+/// An image provider answering whole jobs.
+pub trait Provider: Sync {
+    /// Runs one job: image bytes (PNG, JPEG or WebP) or a failure.
+    fn call(&self, job: &Job) -> std::result::Result<Vec<u8>, ProviderFailure>;
+}
+
+/// Sends HTTP requests: the host's client (the core never opens a socket).
+pub trait Transport: Sync {
+    /// Sends `request`, honouring its timeout and response size cap.
+    fn send(&self, request: &Request) -> HttpReply;
+}
+
+/// The host's clock.
+pub trait Clock: Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
+    /// Waits `ms` (a test clock just advances).
+    fn sleep(&self, ms: u64);
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
+
+    fn sleep(&self, ms: u64) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// The offline `local` provider ([`local_call`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalProvider;
+
+impl Provider for LocalProvider {
+    fn call(&self, job: &Job) -> std::result::Result<Vec<u8>, ProviderFailure> {
+        local_call(job)
+    }
+}
+
+/// What [`drive`] performs effects with.
+pub struct Host<'a> {
+    /// Sessions, context windows and images.
+    pub storage: &'a dyn Storage,
+    /// Answers [`Effect::Call`]s (models without a provider config).
+    pub provider: &'a dyn Provider,
+    /// Sends [`Effect::Http`] requests (models with a provider config); without one they
+    /// fail as transport errors.
+    pub transport: Option<&'a dyn Transport>,
+    /// Now, and waits until deadlines.
+    pub clock: &'a dyn Clock,
+}
+
+/// Runs `op` to the end over storage, a whole-job provider and a clock.
+pub fn run(
+    op: Operation,
+    config: EngineConfig,
+    storage: &dyn Storage,
+    provider: &dyn Provider,
+    clock: &dyn Clock,
+    seed: u64,
+) -> Result<Outcome> {
+    let host = Host {
+        storage,
+        provider,
+        transport: None,
+        clock,
+    };
+    drive(op, config, &host, seed)
+}
+
+/// An effect's result, carried back from the thread that performed it.
+enum Done {
+    Get(std::result::Result<Option<Stored>, HostError>),
+    Put(std::result::Result<Option<Tag>, HostError>),
+    List(std::result::Result<Vec<String>, HostError>),
+    Call(std::result::Result<Vec<u8>, ProviderFailure>),
+    Http(HttpReply),
+}
+
+fn perform(host: &Host<'_>, effect: Effect) -> Done {
+    match effect {
+        Effect::Get { key } => Done::Get(host.storage.get(&key)),
+        Effect::Put {
+            key,
+            body,
+            expected,
+        } => Done::Put(host.storage.put(&key, &body, &expected)),
+        Effect::List { prefix } => Done::List(host.storage.list(&prefix)),
+        Effect::Call { job } => Done::Call(host.provider.call(&job)),
+        Effect::Http { request, .. } => Done::Http(match host.transport {
+            Some(t) => t.send(&request),
+            None => Err(TransportError {
+                timeout: false,
+                message: "this host has no HTTP transport".into(),
+            }),
+        }),
+    }
+}
+
+fn answer(engine: &mut Engine, id: EffectId, done: Done) -> Result<()> {
+    match done {
+        Done::Get(r) => engine.handle_get(id, r),
+        Done::Put(r) => engine.handle_put(id, r),
+        Done::List(r) => engine.handle_list(id, r),
+        Done::Call(r) => engine.handle_call(id, r),
+        Done::Http(r) => engine.handle_http(id, r),
+    }
+    .map_err(|m| Error::new(ErrorCode::StorageError, format!("host driver: {m}")))
+}
+
+/// Runs `op` to the end with `host`: every effect the engine hands out is performed on a
+/// thread of its own at once, answers are handed back as they come, and deadlines are
+/// waited for on the host's clock.
+pub fn drive(op: Operation, config: EngineConfig, host: &Host<'_>, seed: u64) -> Result<Outcome> {
+    let clock = host.clock;
+    let mut engine = Engine::new(op, config, clock.now_ms(), seed);
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(EffectId, Done)>();
+        let mut in_flight = 0usize;
+        loop {
+            while let Some((id, effect)) = engine.poll_effect(clock.now_ms()) {
+                in_flight += 1;
+                let tx = tx.clone();
+                scope.spawn(move || {
+                    // The receiver outlives every sender: the loop below waits for all.
+                    let _ = tx.send((id, perform(host, effect)));
+                });
+            }
+            if let Some(out) = engine.poll_outcome() {
+                return out;
+            }
+            let deadline = engine.poll_timeout();
+            if in_flight > 0 {
+                let got = match deadline {
+                    Some(t) => {
+                        let wait = t.saturating_sub(clock.now_ms());
+                        match rx.recv_timeout(Duration::from_millis(wait)) {
+                            Ok(got) => Some(got),
+                            Err(mpsc::RecvTimeoutError::Timeout) => None,
+                            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                        }
+                    }
+                    None => match rx.recv() {
+                        Ok(got) => Some(got),
+                        Err(_) => break,
+                    },
+                };
+                match got {
+                    Some((id, done)) => {
+                        in_flight -= 1;
+                        answer(&mut engine, id, done)?;
+                        while let Ok((id, done)) = rx.try_recv() {
+                            in_flight -= 1;
+                            answer(&mut engine, id, done)?;
+                        }
+                    }
+                    None => engine.handle_timeout(clock.now_ms()),
+                }
+            } else if let Some(t) = deadline {
+                let now = clock.now_ms();
+                if t > now {
+                    clock.sleep(t - now);
+                }
+                engine.handle_timeout(clock.now_ms().max(t));
+            } else {
+                break;
+            }
+        }
+        Err(Error::new(
+            ErrorCode::StorageError,
+            "the engine waits for nothing and has no outcome (a bug in outpaint)",
+        ))
+    })
+}
+
+/// Runs one provider call to the end outside a session: each request of the provider's
+/// [`Exchange`] through `transport`, each wait through `clock`; `progress` hears about
+/// waits.
+pub fn exchange(
+    model: Model,
+    job: &Job,
+    config: &ProviderConfig,
+    transport: &dyn Transport,
+    clock: &dyn Clock,
+    progress: &dyn Fn(Progress),
+) -> std::result::Result<Vec<u8>, ProviderFailure> {
+    let mut x = Exchange::new(model, job, config);
+    let mut reply = None;
+    let mut polls = 0;
+    loop {
+        match x.step(reply.take()) {
+            Next::Send(req) => reply = Some(transport.send(&req)),
+            Next::Wait(ms) => {
+                polls += 1;
+                progress(Progress::Waiting { model, polls, ms });
+                clock.sleep(ms);
+            }
+            Next::Done(out) => return out,
+        }
+    }
+}
+
+/// What [`exchange`] reports while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Waiting before poll number `polls` of an asynchronous result.
+    Waiting {
+        /// Whose result.
+        model: Model,
+        /// Polls so far, this one included.
+        polls: u32,
+        /// The wait.
+        ms: u64,
+    },
+}
