@@ -5,10 +5,12 @@
 //! tiny-size run (the test command does that with `-- --test`).
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use outpaint_core::codec::encode_mask_png;
+use outpaint_core::geometry::Layout;
+use outpaint_core::pixels::{composite_into, mask_into, pad, pad_into, Curve};
 use outpaint_core::{
-    composite, composite_into, encode_mask_png, encode_png, expand, fit, mask_into, pad, pad_into,
-    Anchor, Curve, Expansion, Fill, Image, Layout, Limits, Mask, MaskKind, PngCompression, Profile,
-    SeamOptions, Target,
+    composite, encode_png, expand, fit, Anchor, Expansion, Fill, Image, Limits, Mask, MaskKind,
+    PngCompression, Profile, SeamOptions, Target,
 };
 
 fn sizes() -> Vec<u32> {

@@ -1,20 +1,18 @@
 //! The whole preparation of an outpaint step: expand, fit, pre-fill, mask; and the
 //! offline `run` with the `local` provider.
 
-use crate::codec::{decode, encode_mask_png, encode_png, PngCompression};
-use crate::error::Result;
-use crate::geometry::{expand_with_limits, Expansion};
-use crate::limits::Limits;
-use crate::pixels::{composite, continue_scene, resize};
-use crate::pixels::{pad, Fill, PadRows};
-use crate::pixels::{Image, ImageRef, Mask};
-use crate::plan::{fit, Plan, Profile};
+use serde::Deserialize;
 
 use crate::codec::png_fast::{self, Generated, PngColor};
-use crate::geometry::{Anchor, Target};
+use crate::codec::{decode, encode_mask_png, encode_png, PngCompression};
+use crate::error::{Error, ErrorCode, Result};
+use crate::geometry::{expand_with_limits, Anchor, Expansion, Target};
+use crate::limits::Limits;
 use crate::pixels::{
-    apply_alpha, apply_alpha_row, build_mask, MaskKind, MaskRows, Seam, SeamOptions,
+    apply_alpha, apply_alpha_row, build_mask, composite, continue_scene, pad, resize, Curve,
+    Fill, Image, ImageRef, Mask, MaskKind, MaskRows, PadRows, Seam, SeamOptions,
 };
+use crate::plan::{fit, Plan, Profile};
 
 /// Everything [`prepare`] needs besides the image.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +48,24 @@ impl PrepareOptions {
         }
     }
 
+    /// Options from their names, as every door receives them: `target` (`16:9`,
+    /// `expand_all`, `edges:L,R,T,B`, ...; empty is `INVALID_TARGET`) and the rest from
+    /// `names`, each missing one at its default. A bad name is the error of its kind.
+    pub fn from_names(target: &str, names: &OptionNames) -> Result<PrepareOptions> {
+        if target.trim().is_empty() {
+            return Err(Error::new(ErrorCode::InvalidTarget, "the target is required"));
+        }
+        Ok(PrepareOptions {
+            target: target.parse()?,
+            anchor: parse_or(&names.anchor, Anchor::Center)?,
+            fill: parse_or(&names.fill, Fill::Transparent)?,
+            seam: names.seam()?,
+            mask: names.mask.as_deref().map(str::parse).transpose()?,
+            profile: parse_or(&names.profile, Profile::Full)?,
+            limits: Limits::default(),
+        })
+    }
+
     /// The mask kind used: the asked one or the profile's default.
     pub fn mask_kind(&self) -> MaskKind {
         self.mask.unwrap_or(match self.profile {
@@ -57,6 +73,58 @@ impl PrepareOptions {
             Profile::RecraftOutpaint => MaskKind::Binary,
             _ => MaskKind::Feathered,
         })
+    }
+}
+
+/// Preparation options as names and numbers (C strings, a JS options object, command-line
+/// flags): the one place they are read. `None` (or absent in JSON) is the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OptionNames {
+    /// `center` (default), `left`, ..., `bottom-right`.
+    pub anchor: Option<String>,
+    /// `transparent` (default), `color:#rrggbbaa`, `edge`, `mirror`, `blur`.
+    pub fill: Option<String>,
+    /// Feather width in pixels (default 0).
+    pub feather: u32,
+    /// Overlap in pixels (default 0).
+    pub overlap: u32,
+    /// `linear`, `smoothstep` (default), `quadratic`.
+    pub curve: Option<String>,
+    /// `feathered`, `binary`, `inverted`, `alpha` (default: the profile's).
+    pub mask: Option<String>,
+    /// `full` (default), `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`,
+    /// `gemini`, `custom:...`.
+    pub profile: Option<String>,
+}
+
+impl OptionNames {
+    /// The seam part: feather, overlap, curve.
+    pub fn seam(&self) -> Result<SeamOptions> {
+        Ok(SeamOptions {
+            feather: self.feather,
+            overlap: self.overlap,
+            curve: parse_or(&self.curve, Curve::Smoothstep)?,
+        })
+    }
+
+    /// The anchor (default centre).
+    pub fn anchor(&self) -> Result<Anchor> {
+        parse_or(&self.anchor, Anchor::Center)
+    }
+
+    /// Reads names from JSON (`{"fill":"blur","feather":32}`); a value of the wrong kind
+    /// is `INVALID_OPTION` (other keys are ignored).
+    pub fn from_json(v: serde_json::Value) -> Result<OptionNames> {
+        serde_json::from_value(v)
+            .map_err(|e| Error::new(ErrorCode::InvalidOption, format!("bad options: {e}")))
+    }
+}
+
+fn parse_or<T: std::str::FromStr<Err = Error>>(name: &Option<String>, default: T) -> Result<T> {
+    match name.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => n.parse(),
+        _ => Ok(default),
     }
 }
 

@@ -11,10 +11,12 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
+use outpaint_core::codec::encode_mask_png;
+use outpaint_core::geometry::Layout;
+use outpaint_core::pixels::{build_mask, composite_into, mask_into, pad, pad_into, Curve};
 use outpaint_core::{
-    build_mask, composite, composite_into, decode, encode_mask_png, encode_png, expand, fit,
-    mask_into, pad, pad_into, prepare_png, run_local, Anchor, Curve, Fill, Image, Layout, Limits,
-    MaskKind, PngCompression, PrepareOptions, Profile, SeamOptions, Target,
+    composite, decode, encode_png, expand, fit, prepare_png, run_local, Anchor, Fill, Image,
+    Limits, MaskKind, PngCompression, PrepareOptions, Profile, SeamOptions, Target,
 };
 use serde_json::{json, Value};
 

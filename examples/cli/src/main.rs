@@ -9,10 +9,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+use outpaint_core::codec::{encode, encode_mask_png, probe, Format, Probe};
+use outpaint_core::engine::{profile_of, Job, JobKind, OutpaintJob};
+use outpaint_core::host::{exchange, SystemClock};
+use outpaint_core::prepare::{OptionNames, Prepared};
+use outpaint_core::providers::ProviderConfig;
+use outpaint_core::session::{validate, Model};
 use outpaint_core::{
-    decode, encode, encode_mask_png, encode_png, exchange, expand, probe, run_local, Anchor, Curve,
-    Error, ErrorCode, Fill, Format, Job, JobKind, Limits, MaskKind, Model, OutpaintJob,
-    PngCompression, PrepareOptions, Prepared, Profile, ProviderConfig, SeamOptions, Target,
+    decode, encode_png, expand, run_local, Anchor, EngineConfig, Error, ErrorCode,
+    PngCompression, PrepareOptions, Target,
 };
 use serde_json::{json, Value};
 
@@ -227,24 +232,19 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
     let model = run
         .as_ref()
         .and_then(|(_, f)| f.provider.as_ref().map(|p| p.0));
-    let profile = match (&a.profile, model) {
-        (Some(p), _) => p.parse::<Profile>()?,
-        (None, Some(m)) => outpaint_core::engine::profile_of(m),
-        (None, None) => Profile::Full,
+    let names = OptionNames {
+        anchor: Some(a.anchor.clone()),
+        fill: Some(a.fill.clone()),
+        feather: pixels(&a.feather, "feather")?,
+        overlap: pixels(&a.overlap, "overlap")?,
+        curve: Some(a.curve.clone()),
+        mask: a.mask.clone(),
+        profile: a.profile.clone(),
     };
-    let opts = PrepareOptions {
-        target: a.target.parse()?,
-        anchor: a.anchor.parse()?,
-        fill: a.fill.parse::<Fill>()?,
-        seam: SeamOptions {
-            feather: pixels(&a.feather, "feather")?,
-            overlap: pixels(&a.overlap, "overlap")?,
-            curve: a.curve.parse::<Curve>()?,
-        },
-        mask: a.mask.as_deref().map(str::parse::<MaskKind>).transpose()?,
-        profile,
-        limits: Limits::default(),
-    };
+    let mut opts = PrepareOptions::from_names(&a.target, &names)?;
+    if let (None, Some(m)) = (&a.profile, model) {
+        opts.profile = profile_of(m);
+    }
     let bytes = std::fs::read(&a.image).map_err(|e| storage_err(&a.image, e))?;
     let header = probe(&bytes, &opts.limits)?;
     let progress = Progress {
@@ -286,8 +286,8 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
             let job = Job {
                 model: *m,
                 kind: JobKind::Outpaint,
-                prompt: outpaint_core::validate::outpaint_prompt(prompt.as_deref())?,
-                source_mime: Format::detect(&bytes).map(Format::mime),
+                prompt: validate::outpaint_prompt(prompt.as_deref())?,
+                source_mime: Format::detect(&bytes).map(|f| f.mime().to_string()),
                 source: Some(bytes),
                 outpaint: Some(OutpaintJob {
                     target: a.target.clone(),
@@ -343,14 +343,14 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
 /// provider's `retry-after`, up to a minute) when the failure is worth it.
 fn call_provider(model: Model, job: &Job, config: &ProviderConfig) -> Result<Vec<u8>, Error> {
     let http = providers::Http::new();
-    let clock = providers::SystemClock;
+    let clock = SystemClock;
     let mut tries = 0;
     loop {
         tries += 1;
         match exchange(model, job, config, &http, &clock, &providers::progress) {
             Ok(bytes) => return Ok(bytes),
-            Err(f) if tries < 2 && f.retryable => {
-                let wait = f.retry_wait(outpaint_core::EngineConfig::default().retry_backoff_ms);
+            Err(f) if tries < 2 && f.retryable() => {
+                let wait = f.retry_wait(EngineConfig::default().retry_backoff_ms);
                 eprintln!("{model}: {} (retrying in {} ms)", f.message, wait);
                 std::thread::sleep(std::time::Duration::from_millis(wait));
             }
@@ -361,7 +361,7 @@ fn call_provider(model: Model, job: &Job, config: &ProviderConfig) -> Result<Vec
 
 fn plan_json(
     opts: &PrepareOptions,
-    header: &outpaint_core::Probe,
+    header: &Probe,
     p: &Prepared,
     files: Value,
 ) -> Value {

@@ -5,8 +5,12 @@ use std::io::{IsTerminal, Write as _};
 use std::time::Duration;
 
 use clap::Args;
-use outpaint_core::http::{Method, Reply, Request, Response, TransportError};
-use outpaint_core::{Clock, Error, ErrorCode, Model, Progress, ProviderConfig, Transport};
+use outpaint_core::host::{Progress, Transport};
+use outpaint_core::providers::{
+    HttpReply as Reply, Method, ProviderConfig, Request, Response, TransportError,
+};
+use outpaint_core::session::Model;
+use outpaint_core::{Error, ErrorCode};
 
 /// Provider options shared by `run` and `session`.
 #[derive(Args, Clone)]
@@ -147,20 +151,6 @@ impl Transport for Http {
             headers,
             body,
         })
-    }
-}
-
-/// The wall clock.
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
-    }
-    fn sleep(&self, ms: u64) {
-        std::thread::sleep(Duration::from_millis(ms));
     }
 }
 

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Subcommand;
-use outpaint_core::{
-    run, EngineConfig, Error, ErrorCode, HttpProvider, LocalProvider, Model, Operation, Provider,
-};
+use outpaint_core::engine::Job;
+use outpaint_core::host::{drive, Host, LocalProvider, Provider, SystemClock};
+use outpaint_core::providers::ProviderFailure;
+use outpaint_core::session::Model;
+use outpaint_core::{EngineConfig, Error, ErrorCode, Operation};
 
-use crate::providers::{progress, Http, ProviderArgs, SystemClock};
+use crate::providers::{Http, ProviderArgs};
 use crate::store::FolderStore;
 
 /// Session subcommands.
@@ -91,6 +93,19 @@ fn model(s: &str) -> Result<Model, Error> {
     s.parse()
 }
 
+/// `--provider live` for a model without a key: its calls fail, saying what to set.
+struct Unconfigured<'a>(&'a ProviderArgs);
+
+impl Provider for Unconfigured<'_> {
+    fn call(&self, job: &Job) -> Result<Vec<u8>, ProviderFailure> {
+        let message = match self.0.required(job.model) {
+            Err(e) => e.message().to_string(),
+            Ok(_) => format!("no provider is configured for {}", job.model),
+        };
+        Err(ProviderFailure::rejected(message))
+    }
+}
+
 /// Runs a session subcommand and prints its JSON.
 pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
     let (op, store) = match cmd {
@@ -158,21 +173,17 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
     };
     let store = FolderStore::new(&store).map_err(|e| Error::new(ErrorCode::StorageError, e))?;
     let http = Http::new();
-    let configs: Vec<_> = Model::ALL
-        .into_iter()
-        .filter_map(|m| live.config(m).map(|c| (m, c)))
-        .collect();
     let mut config = EngineConfig::default();
-    let provider: &dyn Provider = match live.provider.as_str() {
-        "local" => &LocalProvider,
+    match live.provider.as_str() {
+        "local" => {}
+        // Each model with a key in the environment goes to its real provider: the
+        // engine runs the exchanges, this host only sends the requests (all models of a
+        // `session new` at once). Models without a key fail their calls.
         "live" => {
-            config.secrets = configs.iter().map(|(_, c)| c.api_key.clone()).collect();
-            &HttpProvider {
-                configs,
-                transport: &http,
-                clock: &SystemClock,
-                progress: &progress,
-            }
+            config.providers = Model::ALL
+                .into_iter()
+                .filter_map(|m| live.config(m).map(|c| (m, c)))
+                .collect();
         }
         other => {
             return Err(Error::new(
@@ -181,7 +192,18 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
             ))
         }
     };
-    let out = run(op, config, &store, provider, &SystemClock, seed())?;
+    let unconfigured = Unconfigured(live);
+    let host = Host {
+        storage: &store,
+        provider: if live.provider == "live" {
+            &unconfigured
+        } else {
+            &LocalProvider
+        },
+        transport: Some(&http),
+        clock: &SystemClock,
+    };
+    let out = drive(op, config, &host, seed())?;
     println!(
         "{}",
         serde_json::to_string_pretty(&out).expect("outcomes serialise")

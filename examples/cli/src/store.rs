@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use outpaint_core::{Expect, Storage, Stored};
+use outpaint_core::engine::{Expect, HostError, Stored};
+use outpaint_core::host::Storage;
 
 /// Sessions kept under a folder.
 pub struct FolderStore {
@@ -73,7 +74,21 @@ impl FolderStore {
 }
 
 impl Storage for FolderStore {
-    fn get(&self, key: &str) -> Result<Option<Stored>, String> {
+    fn get(&self, key: &str) -> Result<Option<Stored>, HostError> {
+        self.read(key).map_err(HostError::new)
+    }
+
+    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, HostError> {
+        self.write(key, body, expected).map_err(HostError::new)
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, HostError> {
+        self.keys(prefix).map_err(HostError::new)
+    }
+}
+
+impl FolderStore {
+    fn read(&self, key: &str) -> Result<Option<Stored>, String> {
         let path = self.path(key)?;
         match fs::read(&path) {
             Ok(bytes) => Ok(Some(Stored {
@@ -85,10 +100,10 @@ impl Storage for FolderStore {
         }
     }
 
-    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, String> {
+    fn write(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, String> {
         let path = self.path(key)?;
         let _lock = self.lock()?;
-        let current = self.get(key)?.map(|s| s.tag);
+        let current = self.read(key)?.map(|s| s.tag);
         if !expected.holds(current.as_deref()) {
             return Ok(None);
         }
@@ -105,7 +120,7 @@ impl Storage for FolderStore {
         Ok(Some(tag_of(body)))
     }
 
-    fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
+    fn keys(&self, prefix: &str) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         let mut stack = vec![self.root.clone()];
         while let Some(dir) = stack.pop() {
