@@ -21,7 +21,7 @@ gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/test_outpaint.c target/d
 "$out/test_outpaint"
 gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/vectors.c target/debug/liboutpaint.a $libs -o "$out/vectors"
 "$out/vectors" tests/vectors
-for t in engine_test exchange_test; do
+for t in engine_test; do
   gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/$t.c target/debug/liboutpaint.a $libs -o "$out/$t"
   "$out/$t"
 done
@@ -44,7 +44,7 @@ gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
   -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/vectors.c target/debug/liboutpaint.a $libs \
   -o "$out/vectors_asan"
 ASAN_OPTIONS=detect_leaks=1 "$out/vectors_asan" tests/vectors
-for t in engine_test exchange_test; do
+for t in engine_test; do
   gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
     -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/$t.c target/debug/liboutpaint.a $libs \
     -o "$out/${t}_asan"
@@ -52,7 +52,7 @@ for t in engine_test exchange_test; do
 done
 echo "ASan + UBSan: clean"
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 1; }
-for t in test_outpaint engine_test exchange_test; do
+for t in test_outpaint engine_test; do
   valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
     "$out/$t" 2> "$out/valgrind-$t.log"
   echo "valgrind $t:"

@@ -9,8 +9,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::geometry::{expand_with_limits, Anchor, Expansion, Target};
 use crate::limits::Limits;
 use crate::pixels::{
-    apply_alpha, apply_alpha_row, build_mask, composite, continue_scene, pad, resize, Curve,
-    Fill, Image, ImageRef, Mask, MaskKind, MaskRows, PadRows, Seam, SeamOptions,
+    apply_alpha, apply_alpha_row, build_mask, composite, continue_scene, pad, resize, Curve, Fill,
+    Image, ImageRef, Mask, MaskKind, MaskRows, PadRows, Seam, SeamOptions,
 };
 use crate::plan::{fit, Plan, Profile};
 
@@ -53,7 +53,10 @@ impl PrepareOptions {
     /// `names`, each missing one at its default. A bad name is the error of its kind.
     pub fn from_names(target: &str, names: &OptionNames) -> Result<PrepareOptions> {
         if target.trim().is_empty() {
-            return Err(Error::new(ErrorCode::InvalidTarget, "the target is required"));
+            return Err(Error::new(
+                ErrorCode::InvalidTarget,
+                "the target is required",
+            ));
         }
         Ok(PrepareOptions {
             target: target.parse()?,

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use base64::Engine as _;
 use outpaint_core::codec::encode_mask_png;
-use outpaint_core::engine::{Job, JobKind, OutpaintJob};
+use outpaint_core::engine::{Event, Job, JobKind, OutpaintJob};
 use outpaint_core::host::{
     drive, exchange, run, Clock, Host, LocalProvider, MemoryStore, Transport,
 };
@@ -820,11 +820,13 @@ fn the_engine_runs_the_exchange_and_honours_retry_after() {
     };
     let clock = Clockwork::new();
     let store = MemoryStore::new();
+    let events = Mutex::new(vec![]);
     let host = Host {
         storage: &store,
         provider: &LocalProvider,
         transport: Some(&t),
         clock: &clock,
+        on_event: Some(&|e| events.lock().unwrap().push(e)),
     };
     let out = drive(
         Operation::Generate {
@@ -843,6 +845,14 @@ fn the_engine_runs_the_exchange_and_honours_retry_after() {
     assert_eq!(out.stats.provider_retries, 1);
     // The one wait: the provider's 7 s, longer than the 2 s backoff.
     assert_eq!(clock.waits(), [7000]);
+    assert_eq!(
+        *events.lock().unwrap(),
+        [Event::Retrying {
+            model: Model::Openai,
+            message: "openai is rate limiting (HTTP 429): {}".into(),
+            ms: 7000
+        }]
+    );
     assert_eq!(
         out.session.unwrap().models.openai.iterations[0].status,
         IterationStatus::Completed

@@ -74,62 +74,60 @@ static void list_into(const char *root, const char *dir, outpaint_str prefix, ou
   closedir(d);
 }
 
-void folder_store_answer(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
+void folder_store_answer(void *user_data, const outpaint_engine *engine, const outpaint_effect *e) {
   const folder_store *s = user_data;
   char path[4096], tag[40];
-  if (e->kind == OUTPAINT_EFFECT_SLEEP) {
-    struct timespec ts = {(time_t)(e->sleep_ms / 1000), (long)(e->sleep_ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-    outpaint_engine_submit_slept(engine);
-    return;
-  }
+  uint64_t id = e->id;
   if (e->kind == OUTPAINT_EFFECT_LIST) {
     enum { CAP = 4096 };
     outpaint_str *keys = calloc(CAP, sizeof *keys);
     char **owned = calloc(CAP, sizeof *owned);
     size_t n = 0;
-    list_into(s->root, s->root, e->key, keys, owned, &n, CAP);
-    outpaint_engine_submit_list(engine, keys, n);
+    list_into(s->root, s->root, e->data.list.prefix, keys, owned, &n, CAP);
+    outpaint_engine_handle_list(engine, id, keys, n);
     for (size_t i = 0; i < n; i++) free(owned[i]);
     free(owned);
     free(keys);
     return;
   }
-  if (path_of(s, e->key, path, sizeof path) != 0) {
-    outpaint_engine_submit_storage_error(engine, outpaint_str_c("refused key"));
+  outpaint_str key = e->kind == OUTPAINT_EFFECT_GET ? e->data.get.key : e->data.put.key;
+  if (path_of(s, key, path, sizeof path) != 0) {
+    outpaint_engine_handle_storage_error(engine, id, outpaint_str_c("refused key"));
     return;
   }
   size_t len = 0;
   unsigned char *current = read_all(path, &len);
   if (e->kind == OUTPAINT_EFFECT_GET) {
     if (!current) {
-      outpaint_engine_submit_get(engine, false, NULL, 0, (outpaint_str){NULL, 0});
+      outpaint_engine_handle_get(engine, id, false, NULL, 0, (outpaint_str){NULL, 0});
     } else {
       tag_of(current, len, tag);
-      outpaint_engine_submit_get(engine, true, current, len, outpaint_str_c(tag));
+      outpaint_engine_handle_get(engine, id, true, current, len, outpaint_str_c(tag));
     }
     free(current);
     return;
   }
   /* PUT */
-  int ok = e->expect == OUTPAINT_EXPECT_ANY || (e->expect == OUTPAINT_EXPECT_ABSENT && !current);
-  if (e->expect == OUTPAINT_EXPECT_TAG && current) {
+  const outpaint_effect_put *put = &e->data.put;
+  int ok = put->expect == OUTPAINT_EXPECT_ANY || (put->expect == OUTPAINT_EXPECT_ABSENT && !current);
+  if (put->expect == OUTPAINT_EXPECT_TAG && current) {
     tag_of(current, len, tag);
-    ok = strlen(tag) == e->expect_tag.len && memcmp(tag, e->expect_tag.ptr, e->expect_tag.len) == 0;
+    ok = strlen(tag) == put->expect_tag.len && memcmp(tag, put->expect_tag.ptr, put->expect_tag.len) == 0;
   }
   free(current);
   if (!ok) {
-    outpaint_engine_submit_put(engine, false, (outpaint_str){NULL, 0});
+    outpaint_engine_handle_put(engine, id, false, (outpaint_str){NULL, 0});
     return;
   }
   char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  /* One temporary file per effect: effects of one operation may run side by side. */
+  snprintf(tmp, sizeof tmp, "%s.tmp%llu", path, (unsigned long long)id);
   FILE *f = NULL;
-  if (mkdirs(path) != 0 || !(f = fopen(tmp, "wb")) || fwrite(e->body, 1, e->body_len, f) != e->body_len ||
+  if (mkdirs(path) != 0 || !(f = fopen(tmp, "wb")) || fwrite(put->body, 1, put->body_len, f) != put->body_len ||
       fclose(f) != 0 || rename(tmp, path) != 0) {
-    outpaint_engine_submit_storage_error(engine, outpaint_str_c(strerror(errno)));
+    outpaint_engine_handle_storage_error(engine, id, outpaint_str_c(strerror(errno)));
     return;
   }
-  tag_of(e->body, e->body_len, tag);
-  outpaint_engine_submit_put(engine, true, outpaint_str_c(tag));
+  tag_of(put->body, put->body_len, tag);
+  outpaint_engine_handle_put(engine, id, true, outpaint_str_c(tag));
 }

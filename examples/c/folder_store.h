@@ -8,7 +8,7 @@ typedef struct {
   const char *root; /* keys are files below this folder */
 } folder_store;
 
-/* The outpaint_host storage callback: answers GET, PUT, LIST and SLEEP effects. */
-void folder_store_answer(void *user_data, outpaint_engine *engine, const outpaint_effect *effect);
+/* The outpaint_host storage callback: answers GET, PUT and LIST effects at once. */
+void folder_store_answer(void *user_data, const outpaint_engine *engine, const outpaint_effect *effect);
 
 #endif

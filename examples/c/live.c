@@ -6,9 +6,10 @@
  * RECRAFT_API_KEY, GEMINI_API_KEY or OPENAI_API_KEY; --base-url (or BFL_BASE_URL, ...)
  * points at another endpoint, such as a mock.
  *
- * liboutpaint builds every request (outpaint_exchange) and reads every answer; this file
- * only sends them: method, URL, headers and body in; status, headers and body out, with
- * the request's timeout and a cap on the body size. */
+ * liboutpaint runs the provider's exchange itself (the engine config names the provider)
+ * and hands out its HTTP requests as effects; this file only sends them: method, URL,
+ * headers and body in; status, headers and body out, with the request's timeout and a
+ * cap on the body size. Progress (polls, retries) arrives as events. */
 #define _POSIX_C_SOURCE 200809L
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -22,7 +23,7 @@
 
 typedef struct {
   const char *model;
-  char config[2048]; /* the provider config JSON */
+  char config[2048]; /* the engine config JSON: {"providers":{MODEL:{...}}} */
   folder_store store;
 } live;
 
@@ -97,16 +98,18 @@ static size_t on_header(char *line, size_t size, size_t n, void *user) {
   return k;
 }
 
-/* Sends one request and answers the exchange with what came back. */
-static void send_request(outpaint_exchange *x, const outpaint_http_step *s) {
+/* The engine's HTTP callback: sends one request and answers it with what came back. */
+static void send_request(void *user_data, const outpaint_engine *engine, const outpaint_effect *e) {
+  (void)user_data;
+  const outpaint_effect_http *s = &e->data.http;
   CURL *c = curl_easy_init();
   if (!c) {
-    outpaint_exchange_submit_transport_error(x, false, outpaint_str_c("curl_easy_init failed"));
+    outpaint_engine_handle_transport_error(engine, e->id, false, outpaint_str_c("curl_easy_init failed"));
     return;
   }
   char *url = dup_n(s->url.ptr, s->url.len);
   struct curl_slist *headers = NULL;
-  for (size_t i = 0; i < s->headers_len; i++) {
+  for (size_t i = 0; i < s->header_count; i++) {
     char line[8192];
     snprintf(line, sizeof line, "%.*s: %.*s", (int)s->headers[i].name.len, s->headers[i].name.ptr,
              (int)s->headers[i].value.len, s->headers[i].value.ptr);
@@ -124,7 +127,7 @@ static void send_request(outpaint_exchange *x, const outpaint_http_step *s) {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
-  if (s->method.len == 4 && memcmp(s->method.ptr, "POST", 4) == 0) {
+  if (s->method == OUTPAINT_METHOD_POST) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, s->body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body_len);
@@ -133,11 +136,11 @@ static void send_request(outpaint_exchange *x, const outpaint_http_step *s) {
   if (rc == CURLE_OK) {
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    outpaint_exchange_submit_response(x, (uint16_t)status, got.items, got.n, body.data, body.len);
+    outpaint_engine_handle_response(engine, e->id, (uint16_t)status, got.items, got.n, body.data, body.len);
   } else {
     char msg[512];
     snprintf(msg, sizeof msg, "%s", body.too_big ? "the response is larger than allowed" : curl_easy_strerror(rc));
-    outpaint_exchange_submit_transport_error(x, rc == CURLE_OPERATION_TIMEDOUT, outpaint_str_c(msg));
+    outpaint_engine_handle_transport_error(engine, e->id, rc == CURLE_OPERATION_TIMEDOUT, outpaint_str_c(msg));
   }
   for (size_t i = 0; i < 2 * got.n; i++) free(got.owned[i]);
   free(body.data);
@@ -146,37 +149,22 @@ static void send_request(outpaint_exchange *x, const outpaint_http_step *s) {
   curl_easy_cleanup(c);
 }
 
-static void sleep_ms(uint64_t ms) {
-  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
+static const char *model_name(outpaint_model m) {
+  static const char *const names[] = {"flux", "recraft", "gemini", "openai"};
+  return m < 4 ? names[m] : "?";
 }
 
-/* The engine's provider callback: one exchange per call, driven to the end. */
-static void provider(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
-  live *l = user_data;
-  outpaint_exchange *x = NULL;
-  if (outpaint_exchange_new(engine, outpaint_str_c(l->config), &x) != OUTPAINT_STATUS_OK) {
-    outpaint_engine_submit_failure(engine, false, false, outpaint_str_c(outpaint_last_error_message()));
-    return;
-  }
-  outpaint_http_step s;
-  unsigned polls = 0;
-  while (outpaint_exchange_step(x, &s) == OUTPAINT_STATUS_OK && s.kind != OUTPAINT_HTTP_DONE) {
-    if (s.kind == OUTPAINT_HTTP_SEND) {
-      send_request(x, &s);
-    } else {
-      fprintf(stderr, "%.*s: waiting for the result (poll %u)\n", (int)e->model.len, e->model.ptr, ++polls);
-      sleep_ms(s.wait_ms);
-      outpaint_exchange_submit_waited(x);
-    }
-  }
-  if (s.kind == OUTPAINT_HTTP_DONE && s.status != OUTPAINT_STATUS_OK)
-    fprintf(stderr, "%.*s: %.*s\n", (int)e->model.len, e->model.ptr, (int)s.message.len, s.message.ptr);
-  outpaint_engine_submit_exchange(engine, x); /* the image, or the failure with retry hints */
-  outpaint_exchange_free(x);
+/* Progress on stderr: polls of an asynchronous result, retries and why. */
+static void on_event(void *user_data, const outpaint_event *ev) {
+  (void)user_data;
+  if (ev->kind == OUTPAINT_EVENT_POLLING)
+    fprintf(stderr, "%s: waiting for the result (poll %u)\n", model_name(ev->model), ev->polls);
+  else if (ev->kind == OUTPAINT_EVENT_RETRYING)
+    fprintf(stderr, "%s: %.*s (retrying in %llu ms)\n", model_name(ev->model), (int)ev->message.len, ev->message.ptr,
+            (unsigned long long)ev->ms);
 }
 
-static void storage(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
+static void storage(void *user_data, const outpaint_engine *engine, const outpaint_effect *e) {
   live *l = user_data;
   folder_store_answer(&l->store, engine, e);
 }
@@ -195,15 +183,21 @@ static int usage(const char *argv0) {
 
 /* Runs one operation; prints its outcome; copies the session id out when asked. */
 static int run(live *l, const char *op, char id[37]) {
-  outpaint_host host = {l, wall_ms, storage, provider};
+  outpaint_host host = {l, wall_ms, storage, NULL, send_request, NULL, on_event};
   outpaint_bytes json = {NULL, 0};
-  if (outpaint_engine_run(outpaint_str_c(op), (outpaint_str){NULL, 0}, NULL, 0, &host, wall_ms(NULL), &json) !=
+  if (outpaint_engine_run(outpaint_str_c(op), outpaint_str_c(l->config), NULL, 0, &host, wall_ms(NULL), &json) !=
       OUTPAINT_STATUS_OK) {
     fprintf(stderr, "outpaint-live: %s\n", outpaint_last_error_message());
     return 1;
   }
   fwrite(json.data, 1, json.len, stdout);
   putchar('\n');
+  /* A step the provider refused is recorded on the session: say why. */
+  const char *err = strstr((const char *)json.data, "\"error\":\"");
+  if (err) {
+    const char *end = strchr(err + 9, '"');
+    fprintf(stderr, "%s: %.*s\n", l->model, end ? (int)(end - err - 9) : 0, err + 9);
+  }
   const char *p = id ? strstr((const char *)json.data, "\"sessionId\":\"") : NULL;
   if (p) {
     memcpy(id, p + 13, 36);
@@ -249,10 +243,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "outpaint-live: the key and base URL must not contain quotes or backslashes\n");
     return 1;
   }
-  int n = snprintf(l.config, sizeof l.config, "{\"apiKey\":\"%s\"", key);
+  int n = snprintf(l.config, sizeof l.config, "{\"providers\":{\"%s\":{\"apiKey\":\"%s\"", l.model, key);
   if (base) n += snprintf(l.config + n, sizeof l.config - (size_t)n, ",\"baseUrl\":\"%s\"", base);
   if (poll_ms > 0) n += snprintf(l.config + n, sizeof l.config - (size_t)n, ",\"pollIntervalMs\":%ld", poll_ms);
-  snprintf(l.config + n, sizeof l.config - (size_t)n, "}");
+  snprintf(l.config + n, sizeof l.config - (size_t)n, "}}}");
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   char id[37] = {0};

@@ -63,10 +63,9 @@ static uint64_t wall_ms(void *user_data) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void local_provider(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
+static void local_provider(void *user_data, const outpaint_engine *engine, const outpaint_effect *e) {
   (void)user_data;
-  (void)e;
-  outpaint_engine_submit_local(engine);
+  outpaint_engine_handle_local(engine, e->id);
 }
 
 /* Generates a session from the photo and outpaints it to 16:9. */
@@ -74,7 +73,7 @@ static int session(const char *outdir, const unsigned char *photo, size_t len) {
   char root[4096];
   snprintf(root, sizeof root, "%s/store", outdir);
   folder_store store = {root};
-  outpaint_host host = {&store, wall_ms, folder_store_answer, local_provider};
+  outpaint_host host = {&store, wall_ms, folder_store_answer, local_provider, NULL, NULL, NULL};
   outpaint_bytes json = {NULL, 0};
   const char *gen = "{\"op\":\"generate\",\"prompt\":\"a lake\",\"models\":[\"flux\"]}";
   if (outpaint_engine_run(outpaint_str_c(gen), (outpaint_str){NULL, 0}, photo, len, &host,

@@ -2,9 +2,12 @@
 
 use std::ffi::c_char;
 
+use outpaint_core::geometry::{Edges, Layout};
+use outpaint_core::pixels::{mask_into, pad_into, Curve};
+use outpaint_core::prepare::OptionNames;
 use outpaint_core::{
-    Anchor, Curve, Error, ErrorCode, Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions,
-    Profile, SeamOptions, Target,
+    Anchor, Error, ErrorCode, Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions,
+    SeamOptions, Target,
 };
 
 use crate::boundary::guard;
@@ -71,22 +74,17 @@ pub(crate) fn required_target(s: outpaint_str) -> Result<Target, Error> {
 }
 
 fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error> {
-    Ok(PrepareOptions {
-        target: required_target(o.target)?,
-        anchor: parse(o.anchor, Anchor::Center)?,
-        fill: parse(o.fill, Fill::Transparent)?,
-        seam: SeamOptions {
-            feather: o.feather,
-            overlap: o.overlap,
-            curve: parse(o.curve, Curve::Smoothstep)?,
-        },
-        mask: match opt_str(o.mask)? {
-            Some(m) => Some(m.parse::<MaskKind>()?),
-            None => None,
-        },
-        profile: parse(o.profile, Profile::Full)?,
-        limits: Limits::default(),
-    })
+    let name = |s: outpaint_str| Ok::<_, Error>(opt_str(s)?.map(str::to_string));
+    let names = OptionNames {
+        anchor: name(o.anchor)?,
+        fill: name(o.fill)?,
+        feather: o.feather,
+        overlap: o.overlap,
+        curve: name(o.curve)?,
+        mask: name(o.mask)?,
+        profile: name(o.profile)?,
+    };
+    PrepareOptions::from_names(opt_str(o.target)?.unwrap_or_default(), &names)
 }
 
 /// Checks output pointers, then runs `f`, turning its error into a status.
@@ -213,7 +211,7 @@ pub unsafe extern "C" fn outpaint_pad_into(
         let e = expansion_of(unsafe { &*expansion })?;
         // SAFETY: the caller promises `out` points at `out_len` writable bytes.
         let buf = unsafe { std::slice::from_raw_parts_mut(out, out_len) };
-        outpaint_core::pad_into(view(&source)?, &e, parse(fill, Fill::Transparent)?, buf)
+        pad_into(view(&source)?, &e, parse(fill, Fill::Transparent)?, buf)
     })
 }
 
@@ -254,7 +252,7 @@ pub unsafe extern "C" fn outpaint_mask_into(
         let kind = parse(kind, MaskKind::Feathered)?;
         // SAFETY: the caller promises `out` points at `out_len` writable bytes.
         let buf = unsafe { std::slice::from_raw_parts_mut(out, out_len) };
-        let seam = outpaint_core::mask_into(&outpaint_core::Layout::of(&e), &opts, kind, buf)?;
+        let seam = mask_into(&Layout::of(&e), &opts, kind, buf)?;
         // SAFETY: optional outputs, written when not NULL.
         unsafe {
             if !effective_feather.is_null() {
@@ -279,11 +277,9 @@ pub(crate) fn expansion_of(x: &outpaint_expansion) -> Result<outpaint_core::Expa
         .checked_sub(x.top)
         .and_then(|v| v.checked_sub(x.bottom));
     match (w, h) {
-        (Some(w), Some(h)) if w > 0 && h > 0 => outpaint_core::Expansion::from_edges(
-            w,
-            h,
-            outpaint_core::Edges::new(x.left, x.right, x.top, x.bottom),
-        ),
+        (Some(w), Some(h)) if w > 0 && h > 0 => {
+            outpaint_core::Expansion::from_edges(w, h, Edges::new(x.left, x.right, x.top, x.bottom))
+        }
         _ => Err(Error::new(
             ErrorCode::InvalidDimensions,
             "the expansion's edges do not fit inside its new size",

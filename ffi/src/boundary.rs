@@ -1,8 +1,84 @@
-//! The panic boundary every exported function runs inside.
+//! The panic boundary every exported function runs inside, and the NULL checks.
+//!
+//! `boundary!` wraps a whole exported body: the body returns `Result<(), Fail>`, so
+//! `?` works on core errors, misuse and NULL checks alike (`not_null`, `live`), and a
+//! panic anywhere inside becomes `OUTPAINT_STATUS_PANIC`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use outpaint_core::engine::Misuse;
+use outpaint_core::Error;
+
 use crate::status::{clear, fail, outpaint_status};
+
+/// Why an exported function failed: a status and its message.
+pub(crate) struct Fail(outpaint_status, String);
+
+impl Fail {
+    /// A failure with this status and message.
+    pub(crate) fn new(status: outpaint_status, message: String) -> Fail {
+        Fail(status, message)
+    }
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail(e.code().into(), e.to_string())
+    }
+}
+
+impl From<Misuse> for Fail {
+    fn from(m: Misuse) -> Fail {
+        let status = outpaint_status::from(&m);
+        let name = match status {
+            outpaint_status::OUTPAINT_STATUS_UNKNOWN_EFFECT => "UNKNOWN_EFFECT",
+            outpaint_status::OUTPAINT_STATUS_ALREADY_ANSWERED => "ALREADY_ANSWERED",
+            _ => "WRONG_ANSWER",
+        };
+        Fail(status, format!("{name}: {m}"))
+    }
+}
+
+/// Runs an exported body inside the panic boundary; see the module docs.
+macro_rules! boundary {
+    ($($body:tt)*) => {
+        $crate::boundary::run(|| -> ::std::result::Result<(), $crate::boundary::Fail> {
+            $($body)*
+        })
+    };
+}
+pub(crate) use boundary;
+
+/// The function behind `boundary!`.
+pub(crate) fn run(f: impl FnOnce() -> Result<(), Fail>) -> outpaint_status {
+    guard(|| match f() {
+        Ok(()) => outpaint_status::OUTPAINT_STATUS_OK,
+        Err(Fail(status, message)) => fail(status, &message),
+    })
+}
+
+/// A pointer the caller must not pass as NULL: `NULL_PARAMETER` naming it otherwise.
+pub(crate) fn not_null<T>(p: *const T, what: &str) -> Result<*const T, Fail> {
+    if p.is_null() {
+        return Err(null_parameter(what));
+    }
+    Ok(p)
+}
+
+/// An output pointer the caller must not pass as NULL.
+pub(crate) fn out_ptr<T>(p: *mut T, what: &str) -> Result<*mut T, Fail> {
+    if p.is_null() {
+        return Err(null_parameter(what));
+    }
+    Ok(p)
+}
+
+fn null_parameter(what: &str) -> Fail {
+    Fail(
+        outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
+        format!("NULL_PARAMETER: {what} must not be NULL"),
+    )
+}
 
 /// Runs `f`; a panic becomes `OUTPAINT_STATUS_PANIC` with a message. Clears the last
 /// error first, so a success leaves "".
@@ -24,18 +100,11 @@ pub(crate) fn guard(f: impl FnOnce() -> outpaint_status) -> outpaint_status {
     }
 }
 
-/// Borrows a library object the caller passed back: `NULL_PARAMETER` naming `what` when
-/// the pointer is NULL. Per each function's contract a non-NULL pointer is a live object
-/// made by this library and used from one thread.
-pub(crate) fn live<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, outpaint_status> {
-    if p.is_null() {
-        return Err(fail(
-            outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
-            &format!("NULL_PARAMETER: {what} must not be NULL"),
-        ));
-    }
-    // SAFETY: non-NULL and, per the contract, a live object used from one thread.
-    Ok(unsafe { &mut *p })
+/// Borrows a shared library object (one that locks inside, like the engine).
+pub(crate) fn shared<'a, T>(p: *const T, what: &str) -> Result<&'a T, Fail> {
+    let p = not_null(p, what)?;
+    // SAFETY: non-NULL and, per the contract, a live object made by this library.
+    Ok(unsafe { &*p })
 }
 
 /// Like [`guard`] for functions without a status (frees): a panic is swallowed.

@@ -1,6 +1,7 @@
 //! Fitting, limits, the context window and session JSON for C hosts.
 
-use outpaint_core::{ContextWindow, Limits, Model, Profile, PromptTemplate, Session};
+use outpaint_core::session::{validate, ContextWindow, Model, PromptTemplate, Session};
+use outpaint_core::{Limits, Profile};
 
 use crate::api::{expansion_of, null, outpaint_expansion, required_target, run};
 use crate::boundary::guard;
@@ -126,7 +127,7 @@ pub unsafe extern "C" fn outpaint_context_prompt(
     }
     run(|| {
         let model: Model = opt_str(model)?.unwrap_or_default().parse()?;
-        let prompt = outpaint_core::validate::prompt(opt_str(prompt)?.unwrap_or_default())?;
+        let prompt = validate::prompt(opt_str(prompt)?.unwrap_or_default())?;
         let t = match opt_str(template)? {
             Some(t) => PromptTemplate {
                 template: t.to_string(),

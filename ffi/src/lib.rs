@@ -1,15 +1,7 @@
-//! `liboutpaint`: the C ABI of `outpaint-core`.
-//!
-//! Conventions (after rustls-ffi), repeated at the top of the generated header:
-//! - every name starts with `outpaint_`; objects are created by `<type>_new` or returned
-//!   by a function and released by `<type>_free`; `_free(NULL)` is a no-op;
-//! - the object comes first, outputs last; every byte buffer is followed by its length;
-//!   strings are `outpaint_str` views (pointer + length, no NUL needed);
-//! - fallible functions return an `outpaint_status`: `OUTPAINT_STATUS_OK` (0) or a value
-//!   mirroring the SPEC's error codes; `outpaint_last_error_message()` (per thread) says
-//!   what went wrong; outputs are written only on success;
-//! - every exported body runs inside a panic boundary: a panic becomes
-//!   `OUTPAINT_STATUS_PANIC`, never an abort or undefined behaviour.
+//! `liboutpaint`: the C ABI of `outpaint-core`. It only translates: strings, buffers,
+//! statuses and callbacks in; the core's rules and types behind them. The conventions
+//! (after rustls-ffi) are written once, at the top of the generated header
+//! (`ffi/cbindgen.toml`).
 #![allow(non_camel_case_types)]
 
 mod api;
@@ -17,7 +9,6 @@ mod boundary;
 mod buffer;
 mod data;
 mod engine;
-mod exchange;
 mod status;
 
 pub use api::*;
@@ -32,7 +23,6 @@ pub const OUTPAINT_VERSION_PATCH: u32 = 0;
 pub use buffer::*;
 pub use data::*;
 pub use engine::*;
-pub use exchange::*;
 pub use status::*;
 
 #[cfg(test)]

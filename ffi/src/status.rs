@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use outpaint_core::ErrorCode;
 
 /// Result of every fallible call. Values 7001..=7018 mirror the SPEC's error codes in
-/// order; 7100.. are C-only conditions.
-#[repr(C)]
+/// order; 7100.. are C-only conditions (NULL pointers, panics, host misuse).
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum outpaint_status {
     /// Success.
@@ -53,6 +53,23 @@ pub enum outpaint_status {
     OUTPAINT_STATUS_NULL_PARAMETER = 7100,
     /// A panic was caught at the boundary (a bug in outpaint; please report it).
     OUTPAINT_STATUS_PANIC = 7101,
+    /// Host misuse: an answer for an effect id this engine never handed out.
+    OUTPAINT_STATUS_UNKNOWN_EFFECT = 7102,
+    /// Host misuse: a second answer for an effect.
+    OUTPAINT_STATUS_ALREADY_ANSWERED = 7103,
+    /// Host misuse: an answer of the wrong kind (a GET answered as a PUT, ...).
+    OUTPAINT_STATUS_WRONG_ANSWER = 7104,
+}
+
+impl From<&outpaint_core::engine::Misuse> for outpaint_status {
+    fn from(m: &outpaint_core::engine::Misuse) -> Self {
+        use outpaint_core::engine::Misuse;
+        match m {
+            Misuse::UnknownEffect(_) => OUTPAINT_STATUS_UNKNOWN_EFFECT,
+            Misuse::AlreadyAnswered(_) => OUTPAINT_STATUS_ALREADY_ANSWERED,
+            Misuse::WrongAnswer { .. } => OUTPAINT_STATUS_WRONG_ANSWER,
+        }
+    }
 }
 
 use outpaint_status::*;
@@ -123,17 +140,20 @@ fn code_names() -> &'static [CString] {
     })
 }
 
-/// The stable name of a status (`"INVALID_TARGET"`, `"OK"`, ...): a static string,
-/// never NULL, never to be freed. Unknown values give `"UNKNOWN"`.
+/// The stable name of a status value (`"INVALID_TARGET"`, `"OK"`, ...): a static
+/// string, never NULL, never to be freed. Any other number gives `"UNKNOWN"`.
 #[no_mangle]
-pub extern "C" fn outpaint_status_name(status: outpaint_status) -> *const c_char {
+pub extern "C" fn outpaint_status_name(status: u32) -> *const c_char {
     match status {
-        OUTPAINT_STATUS_OK => c"OK".as_ptr(),
-        OUTPAINT_STATUS_NULL_PARAMETER => c"NULL_PARAMETER".as_ptr(),
-        OUTPAINT_STATUS_PANIC => c"PANIC".as_ptr(),
+        0 => c"OK".as_ptr(),
+        7100 => c"NULL_PARAMETER".as_ptr(),
+        7101 => c"PANIC".as_ptr(),
+        7102 => c"UNKNOWN_EFFECT".as_ptr(),
+        7103 => c"ALREADY_ANSWERED".as_ptr(),
+        7104 => c"WRONG_ANSWER".as_ptr(),
         s => match ErrorCode::ALL
             .iter()
-            .position(|&c| outpaint_status::from(c) == s)
+            .position(|&c| outpaint_status::from(c) as u32 == s)
         {
             Some(i) => code_names()[i].as_ptr(),
             None => c"UNKNOWN".as_ptr(),
@@ -153,8 +173,16 @@ mod tests {
             let s = outpaint_status::from(c);
             assert_eq!(s as i32, 7001 + i as i32, "{c}");
             assert!(seen.insert(s as i32));
-            let name = unsafe { CStr::from_ptr(outpaint_status_name(s)) };
+            let name = unsafe { CStr::from_ptr(outpaint_status_name(s as u32)) };
             assert_eq!(name.to_str().unwrap(), c.as_str());
+        }
+        for (v, n) in [
+            (12345, "UNKNOWN"),
+            (7102, "UNKNOWN_EFFECT"),
+            (u32::MAX, "UNKNOWN"),
+        ] {
+            let name = unsafe { CStr::from_ptr(outpaint_status_name(v)) };
+            assert_eq!(name.to_str().unwrap(), n);
         }
     }
 }

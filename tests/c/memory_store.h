@@ -1,5 +1,5 @@
-/* An in-memory store for the C engine tests: integer tags, CAS PUTs, prefix LISTs,
- * SLEEP advancing a fake clock. Header-only (static functions); include it once. */
+/* An in-memory store for the C engine tests: integer tags, CAS PUTs, prefix LISTs, and
+ * a fake clock that waits advance. Header-only (static functions); include it once. */
 #ifndef OUTPAINT_TEST_MEMORY_STORE_H
 #define OUTPAINT_TEST_MEMORY_STORE_H
 #include <stdbool.h>
@@ -21,6 +21,7 @@ typedef struct {
   int provider_mode; /* 0 ok, 1 fail, 2 corrupt image, 3 never answer */
   int calls;
   uint64_t now;
+  uint64_t waited; /* ms the engine waited, in total */
 } host_state;
 
 static char *dup_str(outpaint_str s) {
@@ -36,62 +37,77 @@ static long find(host_state *h, outpaint_str key) {
   return -1;
 }
 
-static void storage(void *user_data, outpaint_engine *engine, const outpaint_effect *e) {
+/* The outpaint_host storage callback: answers GET, PUT and LIST at once. */
+static void storage(void *user_data, const outpaint_engine *engine, const outpaint_effect *e) {
   host_state *h = user_data;
+  uint64_t id = e->id;
   if (h->fail_storage) {
-    outpaint_engine_submit_storage_error(engine, outpaint_str_c("disk on fire"));
+    outpaint_engine_handle_storage_error(engine, id, outpaint_str_c("disk on fire"));
     return;
   }
   char tagbuf[32];
-  long i = find(h, e->key);
   switch (e->kind) {
-    case OUTPAINT_EFFECT_GET:
+    case OUTPAINT_EFFECT_GET: {
+      long i = find(h, e->data.get.key);
       if (i < 0) {
-        outpaint_engine_submit_get(engine, false, NULL, 0, (outpaint_str){NULL, 0});
+        outpaint_engine_handle_get(engine, id, false, NULL, 0, (outpaint_str){NULL, 0});
       } else {
         snprintf(tagbuf, sizeof tagbuf, "%u", h->tag[i]);
-        outpaint_engine_submit_get(engine, true, h->val[i], h->len[i], outpaint_str_c(tagbuf));
+        outpaint_engine_handle_get(engine, id, true, h->val[i], h->len[i], outpaint_str_c(tagbuf));
       }
       return;
+    }
     case OUTPAINT_EFFECT_PUT: {
-      bool ok = e->expect == OUTPAINT_EXPECT_ANY ||
-                (e->expect == OUTPAINT_EXPECT_ABSENT && i < 0);
-      if (e->expect == OUTPAINT_EXPECT_TAG && i >= 0) {
+      const outpaint_effect_put *p = &e->data.put;
+      long i = find(h, p->key);
+      bool ok = p->expect == OUTPAINT_EXPECT_ANY || (p->expect == OUTPAINT_EXPECT_ABSENT && i < 0);
+      if (p->expect == OUTPAINT_EXPECT_TAG && i >= 0) {
         snprintf(tagbuf, sizeof tagbuf, "%u", h->tag[i]);
-        ok = strlen(tagbuf) == e->expect_tag.len && memcmp(tagbuf, e->expect_tag.ptr, e->expect_tag.len) == 0;
+        ok = strlen(tagbuf) == p->expect_tag.len && memcmp(tagbuf, p->expect_tag.ptr, p->expect_tag.len) == 0;
       }
       if (!ok) {
-        outpaint_engine_submit_put(engine, false, (outpaint_str){NULL, 0});
+        outpaint_engine_handle_put(engine, id, false, (outpaint_str){NULL, 0});
         return;
       }
       if (i < 0) {
         i = (long)h->n++;
-        h->key[i] = dup_str(e->key);
+        h->key[i] = dup_str(p->key);
         h->val[i] = NULL;
       }
       free(h->val[i]);
-      h->val[i] = malloc(e->body_len ? e->body_len : 1);
-      memcpy(h->val[i], e->body, e->body_len);
-      h->len[i] = e->body_len;
+      h->val[i] = malloc(p->body_len ? p->body_len : 1);
+      memcpy(h->val[i], p->body, p->body_len);
+      h->len[i] = p->body_len;
       h->tag[i] = ++h->next_tag;
       snprintf(tagbuf, sizeof tagbuf, "%u", h->tag[i]);
-      outpaint_engine_submit_put(engine, true, outpaint_str_c(tagbuf));
+      outpaint_engine_handle_put(engine, id, true, outpaint_str_c(tagbuf));
       return;
     }
     case OUTPAINT_EFFECT_LIST: {
       outpaint_str keys[MAX_KEYS];
+      outpaint_str prefix = e->data.list.prefix;
       size_t n = 0;
       for (size_t k = 0; k < h->n; k++)
-        if (strncmp(h->key[k], e->key.ptr, e->key.len) == 0) keys[n++] = outpaint_str_c(h->key[k]);
-      outpaint_engine_submit_list(engine, keys, n);
+        if (strncmp(h->key[k], prefix.ptr, prefix.len) == 0) keys[n++] = outpaint_str_c(h->key[k]);
+      outpaint_engine_handle_list(engine, id, keys, n);
       return;
     }
-    case OUTPAINT_EFFECT_SLEEP:
-      h->now += e->sleep_ms;
-      outpaint_engine_submit_slept(engine);
-      return;
     default:
-      outpaint_engine_submit_storage_error(engine, outpaint_str_c("unexpected effect"));
+      outpaint_engine_handle_storage_error(engine, id, outpaint_str_c("unexpected effect"));
+  }
+}
+
+/* The clock callbacks: now, and a wait that advances it. */
+static uint64_t now_ms(void *user_data) {
+  host_state *h = user_data;
+  return h->now;
+}
+
+static void wait_until(void *user_data, uint64_t deadline_ms) {
+  host_state *h = user_data;
+  if (deadline_ms > h->now) {
+    h->waited += deadline_ms - h->now;
+    h->now = deadline_ms;
   }
 }
 

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use crate::engine::protocol::{
-    Effect, EffectId, EffectKind, Expect, HostError, Job, Misuse, Stats, Stored, Tag,
+    Effect, EffectId, EffectKind, Event, Expect, HostError, Job, Misuse, Stats, Stored, Tag,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::providers::{HttpReply, ProviderFailure, Request};
@@ -57,6 +57,8 @@ pub(crate) struct Shared {
     writing: bool,
     /// Bumped whenever a waiting future may now proceed: the engine polls again.
     pub(crate) progress: u64,
+    /// Progress for people, oldest first.
+    pub(crate) events: VecDeque<Event>,
 }
 
 impl Shared {
@@ -136,6 +138,10 @@ impl Io {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    pub(crate) fn tell(&self, event: Event) {
+        self.lock().events.push_back(event);
     }
 
     pub(crate) fn count(&self, f: impl FnOnce(&mut Stats)) {

@@ -11,7 +11,8 @@
 //!   or repeated answer is a [`Misuse`] at once and changes nothing;
 //! - waits (provider retries, write backoff, polls of an asynchronous provider) are
 //!   deadlines: [`Engine::poll_timeout`] says when to call [`Engine::handle_timeout`];
-//! - [`Engine::poll_outcome`] gives the result once the operation is over.
+//! - [`Engine::poll_outcome`] gives the result once the operation is over;
+//!   [`Engine::poll_event`] gives progress for people (polls, retries) on the way.
 //!
 //! Time comes in with `poll_effect` and `handle_timeout` (ms since the Unix epoch);
 //! randomness (session ids, backoff jitter) from a seed the host gives. Provider calls are
@@ -250,6 +251,12 @@ impl Engine {
     pub fn poll_outcome(&mut self) -> Option<Result<Outcome>> {
         self.advance();
         self.outcome.take()
+    }
+
+    /// The next progress event (a provider being polled, a call about to be retried),
+    /// oldest first; `None` when there is none. Nothing to answer.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.io.lock().events.pop_front()
     }
 
     /// Whether the operation is over (its outcome may already have been taken).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::codec::{decode, encode_mask_png, encode_png, Format, PngCompression};
 use crate::engine::io::{join_all, Io};
 use crate::engine::protocol::{
-    Expect, GalleryItem, Job, JobKind, Operation, Outcome, OutpaintJob, Tag,
+    Event, Expect, GalleryItem, Job, JobKind, Operation, Outcome, OutpaintJob, Tag,
 };
 use crate::engine::EngineConfig;
 use crate::error::{Error, ErrorCode, Result};
@@ -152,10 +152,19 @@ async fn call(
     };
     let mut x = Exchange::new(job.model, job, config);
     let mut reply = None;
+    let mut polls = 0;
     loop {
         match x.step(reply.take()) {
             Next::Send(request) => reply = Some(io.http(job.model, request).await),
-            Next::Wait(ms) => io.sleep(ms).await,
+            Next::Wait(ms) => {
+                polls += 1;
+                io.tell(Event::Polling {
+                    model: job.model,
+                    polls,
+                    ms,
+                });
+                io.sleep(ms).await;
+            }
             Next::Done(out) => return out,
         }
     }
@@ -183,7 +192,13 @@ async fn call_with_retry(io: &Io, cfg: &EngineConfig, job: Arc<Job>) -> Result<V
             return Err(failure.into());
         }
         io.count(|s| s.provider_retries += 1);
-        io.sleep(failure.retry_wait(cfg.retry_backoff_ms)).await;
+        let ms = failure.retry_wait(cfg.retry_backoff_ms);
+        io.tell(Event::Retrying {
+            model: job.model,
+            message: redact(&failure.message, &cfg.all_secrets()),
+            ms,
+        });
+        io.sleep(ms).await;
     }
 }
 

@@ -250,6 +250,30 @@ crate::names::named_enum!(EffectKind, "effect kind", InvalidOption {
     Http => "http",
 });
 
+/// Something worth telling a person while an operation runs (a progress line); nothing
+/// to answer. Read with [`Engine::poll_event`](crate::engine::Engine::poll_event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Waiting `ms` before poll number `polls` of an asynchronous provider result.
+    Polling {
+        /// Whose result.
+        model: Model,
+        /// Polls so far, this one included.
+        polls: u32,
+        /// The wait.
+        ms: u64,
+    },
+    /// A provider call failed and is tried once more after `ms`.
+    Retrying {
+        /// Whose call.
+        model: Model,
+        /// Why it failed (redacted).
+        message: String,
+        /// The wait before the retry.
+        ms: u64,
+    },
+}
+
 /// A host answered wrongly; the answer was ignored and the engine is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Misuse {

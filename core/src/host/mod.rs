@@ -12,7 +12,8 @@ use std::time::Duration;
 pub use memory::MemoryStore;
 
 use crate::engine::{
-    Effect, EffectId, Engine, EngineConfig, Expect, HostError, Job, Operation, Outcome, Stored, Tag,
+    Effect, EffectId, Engine, EngineConfig, Event, Expect, HostError, Job, Operation, Outcome,
+    Stored, Tag,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::providers::{
@@ -93,6 +94,8 @@ pub struct Host<'a> {
     pub transport: Option<&'a dyn Transport>,
     /// Now, and waits until deadlines.
     pub clock: &'a dyn Clock,
+    /// Hears progress events (polls, retries) as they happen; `None` ignores them.
+    pub on_event: Option<&'a (dyn Fn(Event) + Sync)>,
 }
 
 /// Runs `op` to the end over storage, a whole-job provider and a clock.
@@ -109,6 +112,7 @@ pub fn run(
         provider,
         transport: None,
         clock,
+        on_event: None,
     };
     drive(op, config, &host, seed)
 }
@@ -171,7 +175,13 @@ pub fn drive(op: Operation, config: EngineConfig, host: &Host<'_>, seed: u64) ->
                     let _ = tx.send((id, perform(host, effect)));
                 });
             }
-            if let Some(out) = engine.poll_outcome() {
+            let outcome = engine.poll_outcome();
+            while let Some(event) = engine.poll_event() {
+                if let Some(tell) = host.on_event {
+                    tell(event);
+                }
+            }
+            if let Some(out) = outcome {
                 return out;
             }
             let deadline = engine.poll_timeout();

@@ -16,8 +16,8 @@ use outpaint_core::prepare::{OptionNames, Prepared};
 use outpaint_core::providers::ProviderConfig;
 use outpaint_core::session::{validate, Model};
 use outpaint_core::{
-    decode, encode_png, expand, run_local, Anchor, EngineConfig, Error, ErrorCode,
-    PngCompression, PrepareOptions, Target,
+    decode, encode_png, expand, run_local, Anchor, EngineConfig, Error, ErrorCode, PngCompression,
+    PrepareOptions, Target,
 };
 use serde_json::{json, Value};
 
@@ -359,12 +359,7 @@ fn call_provider(model: Model, job: &Job, config: &ProviderConfig) -> Result<Vec
     }
 }
 
-fn plan_json(
-    opts: &PrepareOptions,
-    header: &Probe,
-    p: &Prepared,
-    files: Value,
-) -> Value {
+fn plan_json(opts: &PrepareOptions, header: &Probe, p: &Prepared, files: Value) -> Value {
     json!({
         "source": {
             "width": p.expansion.width(),

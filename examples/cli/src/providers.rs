@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write as _};
 use std::time::Duration;
 
 use clap::Args;
+use outpaint_core::engine::Event;
 use outpaint_core::host::{Progress, Transport};
 use outpaint_core::providers::{
     HttpReply as Reply, Method, ProviderConfig, Request, Response, TransportError,
@@ -151,6 +152,16 @@ impl Transport for Http {
             headers,
             body,
         })
+    }
+}
+
+/// A session's progress on stderr: polls as [`progress`] shows them, retries as a line.
+pub fn event(e: Event) {
+    match e {
+        Event::Polling { model, polls, ms } => progress(Progress::Waiting { model, polls, ms }),
+        Event::Retrying { model, message, ms } => {
+            eprintln!("{model}: {message} (retrying in {ms} ms)")
+        }
     }
 }
 

@@ -202,6 +202,7 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
         },
         transport: Some(&http),
         clock: &SystemClock,
+        on_event: Some(&crate::providers::event),
     };
     let out = drive(op, config, &host, seed())?;
     println!(
