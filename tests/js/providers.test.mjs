@@ -84,10 +84,52 @@ test("failures reject with codes and retry hints; run retries after retry-after"
   const g = await op.run({ op: "generate", prompt: "a lake", models: ["openai"] }, host);
   assert.equal(g.session.models.openai.status, "completed");
   assert.equal(g.stats.providerRetries, 1);
-  assert.ok(slept.includes(3000), JSON.stringify(slept));
+  // The retry waits until 3 s after the 429 (the host sleeps what is left of it).
+  assert.ok(slept.some((ms) => ms > 2900 && ms <= 3000), JSON.stringify(slept));
   // A custom fetch sees every request.
   const urls = [];
   const bytes = await op.callProvider({ model: "gemini", kind: "generate", prompt: "x" }, options("gemini", { fetch: (u, init) => (urls.push([init.method, u]), fetch(u, init)) }));
   assert.equal(op.decode(bytes).width, 1024);
   assert.deepEqual(urls, [["POST", `${mock.url}/v1beta/models/gemini-2.5-flash-image:generateContent`]]);
+});
+
+test("the engine calls the providers itself over host.fetch, all four at once", async () => {
+  const storage = store();
+  const events = [];
+  const seen = [];
+  let inFlight = 0, most = 0;
+  const host = {
+    storage,
+    // No provider function: every model is in config.providers.
+    config: { providers: Object.fromEntries(["flux", "recraft", "gemini", "openai"].map((m) => [m, options(m)])) },
+    fetch: async (url, init) => {
+      seen.push(`${init.method} ${new URL(url).pathname}`);
+      most = Math.max(most, ++inFlight);
+      try {
+        return await fetch(url, init);
+      } finally {
+        inFlight--;
+      }
+    },
+    onEvent: (e) => events.push(e),
+  };
+  const before = mock.requests.length;
+  const g = await op.run({ op: "generate", prompt: "a lake at dawn" }, host);
+  for (const m of ["flux", "recraft", "gemini", "openai"]) assert.equal(g.session.models[m].status, "completed", m);
+  assert.deepEqual(mock.problems, []);
+  // The four submits went out before any answer came back.
+  assert.deepEqual(seen.slice(0, 4).sort(), [
+    "POST /v1/flux-pro-1.1", "POST /v1/images/generations", "POST /v1/images/generations",
+    "POST /v1beta/models/gemini-2.5-flash-image:generateContent",
+  ]);
+  assert.equal(most, 4);
+  assert.equal(mock.requests.length - before, seen.length);
+  // Flux is asynchronous: its polls are reported.
+  assert.ok(events.some((e) => e.kind === "polling" && e.model === "flux" && e.polls === 1 && e.ms === 5), JSON.stringify(events));
+  // The keys never reach the stored session.
+  const doc = new TextDecoder().decode(storage.items.get(`sessions/${g.session.sessionId}/status.json`).bytes);
+  for (const k of Object.values(KEYS)) assert.ok(!doc.includes(k));
+  // A provider config that cannot work is refused before anything runs.
+  await assert.rejects(op.run({ op: "gallery" }, { storage, config: { providers: { flux: { apiKey: "k", timeoutMs: 0 } } } }),
+    { code: "INVALID_OPTION", message: "providers.flux: timeoutMs is 0: every request would time out at once" });
 });

@@ -262,9 +262,12 @@ test("storage failures and bad requests reject with their codes", async () => {
   for (const [operation, code] of cases) {
     await assert.rejects(op.run(operation, host(store)), { code }, JSON.stringify(operation));
   }
+  // Without a provider the built-in offline one answers.
+  assert.equal((await op.run({ op: "generate", prompt: "p", models: ["gemini"] }, { storage: store })).session.status, "completed");
   const badHosts = [
     undefined,
-    { storage: store },
+    { storage: store, provider: 5 },
+    { storage: store, provider: "remote" },
     { provider: "local" },
     { provider: "local", storage: { get() {}, put() {} } },
     { provider: "local", storage: store, now: 5 },
@@ -348,4 +351,23 @@ test("hand-made plans and expansions are refused with codes, never a wasm trap",
   assert.throws(() => op.localProvider(job), { name: "OutpaintError", code: "PROVIDER_ERROR", message: /does not lie inside the 57x32 canvas/ });
   assert.throws(() => op.mask({ left: 10, right: 10, top: 0, bottom: 0, newWidth: 5, newHeight: 5 }), { code: "INVALID_DIMENSIONS" });
   assert.throws(() => op.mask({ left: 0, right: 0, top: 0, bottom: 0, newWidth: 1000000, newHeight: 1000000 }), { code: "IMAGE_TOO_LARGE" });
+});
+
+test("generate runs every model's provider at once", async () => {
+  const store = new MemoryStore();
+  let inFlight = 0, most = 0;
+  const slow = async (job) => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((r) => setTimeout(r, 200));
+    inFlight--;
+    return op.localProvider(job);
+  };
+  const t0 = Date.now();
+  const g = await op.run({ op: "generate", prompt: "a lake" }, { storage: store, provider: slow });
+  const took = Date.now() - t0;
+  assert.equal(g.session.status, "completed");
+  assert.equal(most, 4);
+  assert.ok(took < 600, `four 200 ms calls side by side took ${took} ms`);
+  assert.equal(g.session.version, 4);
+  assert.equal(g.stats.conflicts, 0);
 });

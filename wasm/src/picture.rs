@@ -7,7 +7,8 @@
 //! memory, which detaches every view). `toImage()` is the copy to keep.
 
 use js_sys::{Object, Uint8Array, Uint8ClampedArray};
-use outpaint::{Fill, Image, Limits, Mask, Plan, PngCompression, Seam};
+use outpaint::pixels::Seam;
+use outpaint::{Fill, Image, Limits, Mask, Plan, PngCompression};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -107,7 +108,8 @@ impl Picture {
     ) -> Result<Picture, JsValue> {
         let e = expansion(expansion_)?;
         let f: Fill = fill.parse().map_err(js_error)?;
-        let img = outpaint::pad(self.img.view(), &e, f, &Limits::default()).map_err(js_error)?;
+        let img =
+            outpaint::pixels::pad(self.img.view(), &e, f, &Limits::default()).map_err(js_error)?;
         Ok(Picture { img })
     }
 
@@ -121,7 +123,7 @@ impl Picture {
     ) -> Result<(), JsValue> {
         let e = expansion(expansion_)?;
         let f: Fill = fill.parse().map_err(js_error)?;
-        outpaint::pad_into(self.img.view(), &e, f, out.img.data_mut()).map_err(js_error)
+        outpaint::pixels::pad_into(self.img.view(), &e, f, out.img.data_mut()).map_err(js_error)
     }
 
     /// Maps a provider's `result` (any size) back through `plan` and composites it with
@@ -156,7 +158,7 @@ impl Picture {
     ) -> Result<(), JsValue> {
         let plan: Plan = required(plan, "plan")?;
         let seam = seam_options(options)?;
-        outpaint::composite_into(
+        outpaint::pixels::composite_into(
             self.img.view(),
             result.img.view(),
             &plan,
@@ -245,8 +247,13 @@ impl MaskPicture {
     ) -> Result<(), JsValue> {
         let e = expansion(expansion_)?;
         let (seam, kind) = mask_options(options)?;
-        let seam = outpaint::mask_into(&outpaint::Layout::of(&e), &seam, kind, out.mask.data_mut())
-            .map_err(js_error)?;
+        let seam = outpaint::pixels::mask_into(
+            &outpaint::geometry::Layout::of(&e),
+            &seam,
+            kind,
+            out.mask.data_mut(),
+        )
+        .map_err(js_error)?;
         out.seam = Some(seam);
         Ok(())
     }
@@ -300,6 +307,6 @@ impl MaskPicture {
     /// Encodes the mask as a greyscale PNG (fast compression).
     #[wasm_bindgen(js_name = encodePng)]
     pub fn encode_png(&self) -> Result<Vec<u8>, JsValue> {
-        outpaint::encode_mask_png(&self.mask, PngCompression::Fast).map_err(js_error)
+        outpaint::codec::encode_mask_png(&self.mask, PngCompression::Fast).map_err(js_error)
     }
 }

@@ -1,11 +1,8 @@
 //! The image API: expansion maths, masks, fills, prepare, composite, codecs.
 
 use js_sys::{Object, Uint8Array};
-use outpaint::{
-    Anchor, Curve, Error, Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions, Profile,
-    SeamOptions, Target,
-};
-use serde::Deserialize;
+use outpaint::prepare::OptionNames;
+use outpaint::{Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions, SeamOptions, Target};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
@@ -51,49 +48,10 @@ export interface Seam { featherRequested: number; feather: number; overlapReques
 export interface OutpaintError extends Error { code: string; }
 "#;
 
-/// The options object of `prepare`, `runLocal`, `composite` and `mask`.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct JsOptions {
-    anchor: Option<String>,
-    fill: Option<String>,
-    feather: u32,
-    overlap: u32,
-    curve: Option<String>,
-    mask: Option<String>,
-    profile: Option<String>,
-}
-
-fn parse_or<T: std::str::FromStr<Err = Error>>(s: &Option<String>, d: T) -> Result<T, JsValue> {
-    match s {
-        Some(v) => v.parse().map_err(js_error),
-        None => Ok(d),
-    }
-}
-
-impl JsOptions {
-    fn seam(&self) -> Result<SeamOptions, JsValue> {
-        Ok(SeamOptions {
-            feather: self.feather,
-            overlap: self.overlap,
-            curve: parse_or(&self.curve, Curve::Smoothstep)?,
-        })
-    }
-
-    fn prepare(&self, target: &str) -> Result<PrepareOptions, JsValue> {
-        Ok(PrepareOptions {
-            target: target.parse().map_err(js_error)?,
-            anchor: parse_or(&self.anchor, Anchor::Center)?,
-            fill: parse_or(&self.fill, Fill::Transparent)?,
-            seam: self.seam()?,
-            mask: match &self.mask {
-                Some(m) => Some(m.parse::<MaskKind>().map_err(js_error)?),
-                None => None,
-            },
-            profile: parse_or(&self.profile, Profile::Full)?,
-            limits: Limits::default(),
-        })
-    }
+/// The options object of `prepare`, `runLocal`, `composite` and `mask`: the core's
+/// [`OptionNames`], read as is.
+fn options_in(options: Option<JsValue>) -> Result<OptionNames, JsValue> {
+    from_js::<OptionNames>(options, "options")
 }
 
 /// The expansion of a `width x height` image to `target` (`16:9`, any `A:B`,
@@ -106,9 +64,9 @@ pub fn expand(
     #[wasm_bindgen(unchecked_optional_param_type = "{ anchor?: Anchor }")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let (w, h) = (dimension(width, "width")?, dimension(height, "height")?);
-    let o: JsOptions = from_js(options, "options")?;
+    let o = options_in(options)?;
     let t: Target = target.parse().map_err(js_error)?;
-    let e = outpaint::expand(w, h, &t, parse_or(&o.anchor, Anchor::Center)?).map_err(js_error)?;
+    let e = outpaint::expand(w, h, &t, o.anchor().map_err(js_error)?).map_err(js_error)?;
     to_js(&e)
 }
 
@@ -123,10 +81,13 @@ pub fn fit(
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let (w, h) = (dimension(width, "width")?, dimension(height, "height")?);
-    let o: JsOptions = from_js(options, "options")?;
+    let o = options_in(options)?;
     let t: Target = target.parse().map_err(js_error)?;
-    let e = outpaint::expand(w, h, &t, parse_or(&o.anchor, Anchor::Center)?).map_err(js_error)?;
-    let plan = outpaint::fit(&e, &t, &parse_or(&o.profile, Profile::Full)?).map_err(js_error)?;
+    let e = outpaint::expand(w, h, &t, o.anchor().map_err(js_error)?).map_err(js_error)?;
+    let profile = PrepareOptions::from_names(target, &o)
+        .map_err(js_error)?
+        .profile;
+    let plan = outpaint::fit(&e, &t, &profile).map_err(js_error)?;
     to_js(&plan)
 }
 
@@ -176,7 +137,7 @@ pub fn prepare_png(
     let opts = prepare_options(target, options)?;
     let p = match bytes_of(&image) {
         Some(bytes) => outpaint::prepare_png(&bytes, &opts),
-        None => outpaint::prepare_png_image(image_in(&image)?.view(), &opts),
+        None => outpaint::prepare::prepare_png_image(image_in(&image)?.view(), &opts),
     }
     .map_err(js_error)?;
     let out = Object::new();
@@ -242,12 +203,12 @@ pub fn mask(
 pub(crate) fn build_mask(
     e: &outpaint::Expansion,
     options: Option<JsValue>,
-) -> Result<(outpaint::Mask, outpaint::Seam), JsValue> {
+) -> Result<(outpaint::Mask, outpaint::pixels::Seam), JsValue> {
     Limits::default()
         .check_canvas(e.new_width, e.new_height)
         .map_err(js_error)?;
     let (seam, kind) = mask_options(options)?;
-    outpaint::build_mask(&outpaint::Layout::of(e), &seam, kind).map_err(js_error)
+    outpaint::pixels::build_mask(&outpaint::geometry::Layout::of(e), &seam, kind).map_err(js_error)
 }
 
 /// The `PrepareOptions` of `target` and a JS options object.
@@ -255,12 +216,12 @@ pub(crate) fn prepare_options(
     target: &str,
     options: Option<JsValue>,
 ) -> Result<PrepareOptions, JsValue> {
-    from_js::<JsOptions>(options, "options")?.prepare(target)
+    PrepareOptions::from_names(target, &options_in(options)?).map_err(js_error)
 }
 
 /// The seam of a JS options object (`feather`, `overlap`, `curve`).
 pub(crate) fn seam_options(options: Option<JsValue>) -> Result<SeamOptions, JsValue> {
-    from_js::<JsOptions>(options, "options")?.seam()
+    options_in(options)?.seam().map_err(js_error)
 }
 
 /// The seam and mask kind (`kind`, default `feathered`) of a mask's options object.
@@ -285,7 +246,7 @@ pub fn pad(
     let img = image_in(&image)?;
     let e: outpaint::Expansion = required(expansion, "expansion")?;
     let f: Fill = fill.parse().map_err(js_error)?;
-    let out = outpaint::pad(img.view(), &e, f, &Limits::default()).map_err(js_error)?;
+    let out = outpaint::pixels::pad(img.view(), &e, f, &Limits::default()).map_err(js_error)?;
     Ok(image_out(&out))
 }
 

@@ -3,12 +3,15 @@
 //! `options.fetch`), so a browser or Node app passes it as `run`'s provider.
 
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
-use outpaint::http::{Method, Reply, Request, Response, TransportError};
-use outpaint::{ErrorCode, Exchange, Next, ProviderConfig, ProviderFailure};
+use outpaint::providers::{
+    Exchange, FailureKind, HttpReply as Reply, Method, Next, ProviderConfig, ProviderFailure,
+    Request, Response, TransportError,
+};
+use outpaint::ErrorCode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::convert::{bad, from_js, get, set};
+use crate::convert::{bad, from_js, get, js_error, set};
 use crate::session::{job_in, message_of, timeout};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -44,9 +47,7 @@ pub async fn call_provider(
         let _ = Reflect::delete_property(&fields, &k.into());
     }
     let config: ProviderConfig = from_js(Some(fields.into()), "provider options")?;
-    if config.api_key.trim().is_empty() {
-        return Err(bad(ErrorCode::InvalidOption, "options.apiKey is required"));
-    }
+    config.validate().map_err(js_error)?;
     let fetch = match get(&options, "fetch") {
         f if f.is_undefined() || f.is_null() => get(&js_sys::global(), "fetch"),
         f => f,
@@ -77,10 +78,12 @@ pub async fn call_provider(
 }
 
 fn failure_error(f: ProviderFailure) -> JsValue {
-    let e = bad(f.code(), f.message);
+    let (code, retryable, kind) = (f.code(), f.retryable(), f.kind);
+    let e = bad(code, f.message);
     let o: &Object = e.unchecked_ref();
-    set(o, "retryable", &f.retryable.into());
-    set(o, "timeout", &f.timeout.into());
+    set(o, "kind", &kind.as_str().into());
+    set(o, "retryable", &retryable.into());
+    set(o, "timeout", &(kind == FailureKind::Timeout).into());
     if let Some(ms) = f.retry_after_ms {
         set(o, "retryAfterMs", &(ms as f64).into());
     }
@@ -88,7 +91,7 @@ fn failure_error(f: ProviderFailure) -> JsValue {
 }
 
 /// One request through `fetch`: status, the headers the adapters read, the body.
-async fn send(fetch: &Function, r: &Request) -> Reply {
+pub(crate) async fn send(fetch: &Function, r: &Request) -> Reply {
     let transport = |e: &JsValue| {
         let name = get(e, "name").as_string().unwrap_or_default();
         TransportError {

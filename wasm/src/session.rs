@@ -1,19 +1,27 @@
 //! Sessions from JS: the context window, session helpers, the built-in `local`
 //! provider and the async driver `run(operation, host)`.
 //!
-//! `run` owns its sans-IO `Engine` for the whole operation and awaits only the host's
-//! promises between `poll` and `submit`; no wasm-bindgen object with `&mut self` is
-//! held across an `await`, so concurrent `run` calls cannot trip a borrow.
+//! `run` owns its sans-IO `Engine` for the whole operation. Every effect the engine hands
+//! out starts at once as a promise of its own (a storage call, a provider call, a
+//! `fetch`); the driver waits for whichever settles first (or the next deadline) and
+//! hands that answer back, so a four-model generate calls all four providers side by
+//! side. No wasm-bindgen object with `&mut self` is held across an `await`, so concurrent
+//! `run` calls cannot trip a borrow.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
-use outpaint::{
-    ContextEntry, Effect, Engine, EngineConfig, ErrorCode, Expect, Job, JobKind, Model, Operation,
-    OutpaintJob, PngCompression, PromptTemplate, Provider, ProviderFailure, Reply, Step, Stored,
-};
+use outpaint::engine::{Effect, EffectId, Event, Expect, HostError, Job, Operation, Stored};
+use outpaint::providers::{local_call, FailureKind, HttpReply, ProviderFailure};
+use outpaint::session::{context_key, validate, Model, PromptTemplate};
+use outpaint::{Engine, EngineConfig, ErrorCode, PngCompression};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::convert::{bad, bytes_of, from_js, get, image_in, js_error, required, set, to_js};
+use crate::providers::send;
 
 #[wasm_bindgen(typescript_custom_section)]
 const SESSION_TYPES: &str = r#"
@@ -28,7 +36,7 @@ export interface Iteration {
   isOutpaint: boolean; outpaintPreset?: string; parentIndex?: number;
 }
 export interface ModelColumn { enabled: boolean; status: ModelStatus; iterationCount: number; iterations: Iteration[]; }
-/** A session document as stored at `sessions/{sessionId}/session.json`. */
+/** A session document as stored at `sessions/{sessionId}/status.json`. */
 export interface Session {
   sessionId: string; status: SessionStatus; version: number; prompt: string;
   createdAt: string; updatedAt: string; models: Record<Model, ModelColumn>;
@@ -59,7 +67,21 @@ export interface EngineConfig {
   secrets?: string[];
   seam?: SeamOptions; fill?: string;
   limits?: { maxBytes?: number; maxSide?: number; maxPixels?: number; maxCanvasPixels?: number };
+  /**
+   * Models whose provider the engine calls itself over `host.fetch` (keys are redacted
+   * from every stored message); the other models go to `host.provider`.
+   */
+  providers?: Partial<Record<Model, ProviderSettings>>;
 }
+/** How the engine reaches one provider (every field but `apiKey` optional). */
+export interface ProviderSettings {
+  apiKey: string; baseUrl?: string; model?: string;
+  pollIntervalMs?: number; maxPolls?: number; timeoutMs?: number; maxResponseBytes?: number;
+}
+/** Progress while an operation runs: a provider polled, a call about to be retried. */
+export type EngineEvent =
+  | { kind: "polling"; model: Model; polls: number; ms: number }
+  | { kind: "retrying"; model: Model; message: string; ms: number };
 /** One provider call. Outpaint jobs carry the canvas and mask prepared for the model's profile. */
 export interface Job {
   model: Model; kind: "generate" | "iterate" | "outpaint"; prompt: string;
@@ -69,9 +91,9 @@ export interface Job {
 /** What a provider may answer: encoded bytes (PNG, JPEG, WebP) or pixels. */
 export type ProviderResult = Uint8Array | ArrayBuffer | Blob | RgbaImage;
 /**
- * A provider. Reject (throw) to fail the call: `retryable: false` on the error stops the
- * one retry (default: retried once), `timeout: true` (or `name === "TimeoutError"`)
- * reports PROVIDER_TIMEOUT.
+ * A provider. Reject (throw) to fail the call: `retryable: false` (or `kind: "rejected"`)
+ * on the error stops the one retry (default: retried once), `timeout: true` (or
+ * `name === "TimeoutError"`, or `kind: "timeout"`) reports PROVIDER_TIMEOUT.
  */
 export type ProviderFn = (job: Job) => Promise<ProviderResult> | ProviderResult;
 /** The precondition of a write. */
@@ -87,8 +109,11 @@ export interface Storage {
 }
 /** What `run` needs from its host. */
 export interface Host {
-  /** A provider function, or `"local"` for the built-in offline provider. */
-  provider: ProviderFn | "local";
+  /**
+   * A provider function, or `"local"` (the default) for the built-in offline provider.
+   * Models in `config.providers` do not use it: the engine calls them over `fetch`.
+   */
+  provider?: ProviderFn | "local";
   storage: Storage;
   /** Milliseconds since the Unix epoch (default `Date.now`). */
   now?: () => number;
@@ -96,6 +121,10 @@ export interface Host {
   random?: () => number;
   /** Waits (default `setTimeout`); a test host can advance its clock instead. */
   sleep?: (ms: number) => Promise<void>;
+  /** The HTTP client for `config.providers` (default: the global `fetch`). */
+  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<Response>;
+  /** Hears progress while the operation runs. */
+  onEvent?: (event: EngineEvent) => void;
   config?: EngineConfig;
 }
 "#;
@@ -103,12 +132,12 @@ export interface Host {
 /// The rolling context of one session and model: the last 3 successful steps.
 #[wasm_bindgen]
 pub struct ContextWindow {
-    inner: outpaint::ContextWindow,
+    inner: outpaint::session::ContextWindow,
     warnings: Vec<String>,
 }
 
 fn model_of(name: &str) -> Result<Model, JsValue> {
-    outpaint::validate::model(name).map_err(js_error)
+    name.parse().map_err(js_error)
 }
 
 fn text_or_bytes(v: &JsValue) -> Result<Vec<u8>, JsValue> {
@@ -131,9 +160,9 @@ impl ContextWindow {
         #[wasm_bindgen(js_name = sessionId)] session_id: &str,
         #[wasm_bindgen(unchecked_param_type = "Model")] model: &str,
     ) -> Result<ContextWindow, JsValue> {
-        outpaint::validate::session_id(session_id).map_err(js_error)?;
+        validate::session_id(session_id).map_err(js_error)?;
         Ok(ContextWindow {
-            inner: outpaint::ContextWindow::new(session_id, model_of(model)?),
+            inner: outpaint::session::ContextWindow::new(session_id, model_of(model)?),
             warnings: Vec::new(),
         })
     }
@@ -145,10 +174,10 @@ impl ContextWindow {
         #[wasm_bindgen(js_name = sessionId)] session_id: &str,
         #[wasm_bindgen(unchecked_param_type = "Model")] model: &str,
     ) -> Result<ContextWindow, JsValue> {
-        outpaint::validate::session_id(session_id).map_err(js_error)?;
+        validate::session_id(session_id).map_err(js_error)?;
         let bytes = text_or_bytes(&json)?;
         let (inner, warnings) =
-            outpaint::ContextWindow::from_json(&bytes, session_id, model_of(model)?);
+            outpaint::session::ContextWindow::from_json(&bytes, session_id, model_of(model)?);
         Ok(ContextWindow { inner, warnings })
     }
 
@@ -157,7 +186,7 @@ impl ContextWindow {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "ContextEntry")] entry: JsValue,
     ) -> Result<(), JsValue> {
-        let entry: ContextEntry = required(entry, "context entry")?;
+        let entry: outpaint::session::ContextEntry = required(entry, "context entry")?;
         self.inner.push(entry);
         Ok(())
     }
@@ -188,7 +217,7 @@ impl ContextWindow {
     /// Where the window is stored: `sessions/{sessionId}/context/{model}.json`.
     #[wasm_bindgen(getter)]
     pub fn key(&self) -> String {
-        outpaint::context_key(&self.inner.session_id, self.inner.model)
+        context_key(&self.inner.session_id, self.inner.model)
     }
 
     /// The JSON to store.
@@ -204,7 +233,7 @@ impl ContextWindow {
 pub fn parse_session(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] json: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let s = outpaint::Session::from_json(&text_or_bytes(&json)?).map_err(js_error)?;
+    let s = outpaint::session::Session::from_json(&text_or_bytes(&json)?).map_err(js_error)?;
     to_js(&s)
 }
 
@@ -217,7 +246,7 @@ pub fn new_session_id(random: &[u8]) -> Result<String, JsValue> {
             format!("newSessionId needs 16 random bytes, got {}", random.len()),
         )
     })?;
-    Ok(outpaint::validate::new_session_id(bytes))
+    Ok(validate::new_session_id(bytes))
 }
 
 /// The built-in offline provider: generate returns the job's source (or a procedural
@@ -227,90 +256,25 @@ pub fn local_provider(
     #[wasm_bindgen(unchecked_param_type = "Job")] job: JsValue,
 ) -> Result<Vec<u8>, JsValue> {
     let job = job_in(&job)?;
-    outpaint::LocalProvider
-        .call(&job)
-        .map_err(|f| bad(ErrorCode::ProviderError, f.message))
+    local_call(&job).map_err(|f| bad(ErrorCode::ProviderError, f.message))
 }
 
+/// A job as JS sees it (the core's serde: bytes as `Uint8Array`, camelCase).
 fn job_out(job: &Job) -> Result<JsValue, JsValue> {
-    let o = Object::new();
-    set(&o, "model", &job.model.to_string().into());
-    set(&o, "kind", &to_js(&job.kind)?);
-    set(&o, "prompt", &job.prompt.as_str().into());
-    if let Some(s) = &job.source {
-        set(&o, "source", &Uint8Array::from(s.as_slice()).into());
-    }
-    if let Some(m) = job.source_mime {
-        set(&o, "sourceMime", &m.into());
-    }
-    if let Some(p) = &job.outpaint {
-        let x = Object::new();
-        set(&x, "target", &p.target.as_str().into());
-        set(
-            &x,
-            "canvasPng",
-            &Uint8Array::from(p.canvas_png.as_slice()).into(),
-        );
-        set(
-            &x,
-            "maskPng",
-            &Uint8Array::from(p.mask_png.as_slice()).into(),
-        );
-        set(&x, "expansion", &to_js(&p.expansion)?);
-        set(&x, "plan", &to_js(&p.plan)?);
-        set(&x, "direction", &p.direction.as_str().into());
-        set(&o, "outpaint", &x);
-    }
-    Ok(o.into())
+    to_js(job)
 }
 
-fn string_field(v: &JsValue, key: &str) -> Result<String, JsValue> {
-    get(v, key).as_string().ok_or_else(|| {
-        bad(
-            ErrorCode::InvalidOption,
-            format!("job.{key} must be a string"),
-        )
-    })
-}
-
-fn bytes_field(v: &JsValue, key: &str) -> Result<Option<Vec<u8>>, JsValue> {
-    let x = get(v, key);
-    if x.is_undefined() || x.is_null() {
-        return Ok(None);
-    }
-    bytes_of(&x).map(Some).ok_or_else(|| {
-        bad(
-            ErrorCode::InvalidOption,
-            format!("job.{key} must be a Uint8Array"),
-        )
-    })
-}
-
+/// A job from JS; `sourceMime` is read from the bytes when not given.
 pub(crate) fn job_in(v: &JsValue) -> Result<Job, JsValue> {
-    let kind: JobKind = required(get(v, "kind"), "job.kind")?;
-    let source = bytes_field(v, "source")?;
-    let outpaint = match get(v, "outpaint") {
-        x if x.is_undefined() || x.is_null() => None,
-        x => Some(OutpaintJob {
-            target: string_field(&x, "target")?,
-            canvas_png: bytes_field(&x, "canvasPng")?.unwrap_or_default(),
-            mask_png: bytes_field(&x, "maskPng")?.unwrap_or_default(),
-            expansion: required(get(&x, "expansion"), "job.outpaint.expansion")?,
-            plan: required(get(&x, "plan"), "job.outpaint.plan")?,
-            direction: string_field(&x, "direction")?,
-        }),
-    };
-    Ok(Job {
-        model: model_of(&string_field(v, "model")?)?,
-        kind,
-        prompt: string_field(v, "prompt")?,
-        source_mime: source
+    let mut job: Job = required(v.clone(), "job")?;
+    if job.source_mime.is_none() {
+        job.source_mime = job
+            .source
             .as_deref()
-            .and_then(outpaint::Format::detect)
-            .map(outpaint::Format::mime),
-        source,
-        outpaint,
-    })
+            .and_then(outpaint::codec::Format::detect)
+            .map(|f| f.mime().to_string());
+    }
+    Ok(job)
 }
 
 fn operation_in(v: JsValue) -> Result<Operation, JsValue> {
@@ -319,18 +283,17 @@ fn operation_in(v: JsValue) -> Result<Operation, JsValue> {
     let fields = Object::assign(&Object::new(), &v.clone().unchecked_into());
     let _ = js_sys::Reflect::delete_property(&fields, &"image".into());
     let json: serde_json::Value = required(fields.into(), "operation")?;
-    let mut op = Operation::from_json(json).map_err(js_error)?;
-    if let Operation::Generate { image: slot, .. } = &mut op {
-        if !image.is_undefined() && !image.is_null() {
-            *slot = Some(bytes_of(&image).ok_or_else(|| {
-                bad(
-                    ErrorCode::InvalidOption,
-                    "operation.image must be a Uint8Array or ArrayBuffer of PNG, JPEG or WebP",
-                )
-            })?);
-        }
-    }
-    Ok(op)
+    let image = if image.is_undefined() || image.is_null() {
+        None
+    } else {
+        Some(bytes_of(&image).ok_or_else(|| {
+            bad(
+                ErrorCode::InvalidOption,
+                "operation.image must be a Uint8Array or ArrayBuffer of PNG, JPEG or WebP",
+            )
+        })?)
+    };
+    Operation::from_json(json, image).map_err(js_error)
 }
 
 /// The host's callbacks, read once at the start of `run`.
@@ -343,6 +306,8 @@ struct Host {
     now: Option<Function>,
     random: Option<Function>,
     sleep: Option<Function>,
+    fetch: Option<Function>,
+    on_event: Option<Function>,
 }
 
 fn function(v: &JsValue, key: &str, what: &str) -> Result<Option<Function>, JsValue> {
@@ -376,16 +341,29 @@ async fn settle(v: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
     JsFuture::from(Promise::resolve(&v?)).await
 }
 
+/// An effect's result, carried from its promise back to the driver.
+enum Done {
+    Get(Result<Option<Stored>, HostError>),
+    Put(Result<Option<String>, HostError>),
+    List(Result<Vec<String>, HostError>),
+    Call(Result<Vec<u8>, ProviderFailure>),
+    Http(HttpReply),
+}
+
+fn host_error(e: &JsValue) -> HostError {
+    HostError::new(message_of(e))
+}
+
 impl Host {
     fn read(v: &JsValue) -> Result<Host, JsValue> {
         if !v.is_object() {
             return Err(bad(
                 ErrorCode::InvalidOption,
-                "run needs a host { provider, storage }",
+                "run needs a host { storage, provider? }",
             ));
         }
         let p = get(v, "provider");
-        let provider = if p.as_string().as_deref() == Some("local") {
+        let provider = if p.is_undefined() || p.as_string().as_deref() == Some("local") {
             None
         } else {
             Some(p.dyn_into::<Function>().map_err(|_| {
@@ -405,6 +383,8 @@ impl Host {
             now: function(v, "now", "host.now")?,
             random: function(v, "random", "host.random")?,
             sleep: function(v, "sleep", "host.sleep")?,
+            fetch: function(v, "fetch", "host.fetch")?,
+            on_event: function(v, "onEvent", "host.onEvent")?,
         })
     }
 
@@ -440,63 +420,100 @@ impl Host {
         Ok(draw()? << 32 | draw()?)
     }
 
-    async fn perform(&self, effect: Effect) -> Reply {
+    /// A promise that resolves after `ms` (the host's `sleep`, else `setTimeout`).
+    fn wait(&self, ms: u64) -> Result<Promise, JsValue> {
+        let p = match &self.sleep {
+            Some(f) => f.call1(&JsValue::NULL, &(ms as f64).into())?,
+            None => timeout(ms).into(),
+        };
+        Ok(Promise::resolve(&p))
+    }
+
+    fn tell(&self, event: Event) -> Result<(), JsValue> {
+        let Some(f) = &self.on_event else {
+            return Ok(());
+        };
+        let o = Object::new();
+        match event {
+            Event::Polling { model, polls, ms } => {
+                set(&o, "kind", &"polling".into());
+                set(&o, "model", &model.as_str().into());
+                set(&o, "polls", &polls.into());
+                set(&o, "ms", &(ms as f64).into());
+            }
+            Event::Retrying { model, message, ms } => {
+                set(&o, "kind", &"retrying".into());
+                set(&o, "model", &model.as_str().into());
+                set(&o, "message", &message.into());
+                set(&o, "ms", &(ms as f64).into());
+            }
+        }
+        f.call1(&JsValue::NULL, &o).map(|_| ())
+    }
+
+    async fn perform(&self, effect: Effect) -> Done {
         match effect {
-            Effect::Get { key } => self.storage_get(&key).await,
+            Effect::Get { key } => Done::Get(self.storage_get(&key).await),
             Effect::Put {
                 key,
                 body,
                 expected,
-            } => self.storage_put(&key, &body, &expected).await,
-            Effect::List { prefix } => {
-                match settle(self.list.call1(&self.storage, &prefix.into())).await {
-                    Ok(v) => match v.dyn_into::<Array>() {
-                        Ok(a) => match a.iter().map(|k| k.as_string()).collect() {
-                            Some(keys) => Reply::Listed(keys),
-                            None => Reply::StorageFailed(
-                                "storage.list must answer an array of strings".into(),
-                            ),
-                        },
-                        Err(_) => Reply::StorageFailed("storage.list must answer an array".into()),
-                    },
-                    Err(e) => Reply::StorageFailed(message_of(&e)),
-                }
-            }
-            Effect::Call(job) => Reply::Called(self.call(&job).await),
-            Effect::Sleep { ms } => {
-                let waited = match &self.sleep {
-                    Some(f) => settle(f.call1(&JsValue::NULL, &(ms as f64).into())).await,
-                    None => settle(Ok(timeout(ms).into())).await,
-                };
-                match waited {
-                    Ok(_) => Reply::Slept,
-                    // A sleep that fails is a broken host; storage failure is the one
-                    // host-side failure the engine reports as such.
-                    Err(e) => {
-                        Reply::StorageFailed(format!("host.sleep failed: {}", message_of(&e)))
-                    }
-                }
-            }
+            } => Done::Put(self.storage_put(&key, &body, &expected).await),
+            Effect::List { prefix } => Done::List(self.storage_list(&prefix).await),
+            Effect::Call { job } => Done::Call(self.call(&job).await),
+            Effect::Http { request, .. } => Done::Http(match self.fetch_fn() {
+                Ok(f) => send(&f, &request).await,
+                Err(message) => Err(outpaint::providers::TransportError {
+                    timeout: false,
+                    message,
+                }),
+            }),
         }
     }
 
-    async fn storage_get(&self, key: &str) -> Reply {
-        let v = match settle(self.get.call1(&self.storage, &key.into())).await {
-            Ok(v) => v,
-            Err(e) => return Reply::StorageFailed(message_of(&e)),
-        };
+    fn fetch_fn(&self) -> Result<Function, String> {
+        match &self.fetch {
+            Some(f) => Ok(f.clone()),
+            None => get(&js_sys::global(), "fetch")
+                .dyn_into::<Function>()
+                .map_err(|_| "no fetch here; pass host.fetch".to_string()),
+        }
+    }
+
+    async fn storage_list(&self, prefix: &str) -> Result<Vec<String>, HostError> {
+        let v = settle(self.list.call1(&self.storage, &prefix.into()))
+            .await
+            .map_err(|e| host_error(&e))?;
+        let a = v
+            .dyn_into::<Array>()
+            .map_err(|_| HostError::new("storage.list must answer an array"))?;
+        a.iter()
+            .map(|k| k.as_string())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| HostError::new("storage.list must answer an array of strings"))
+    }
+
+    async fn storage_get(&self, key: &str) -> Result<Option<Stored>, HostError> {
+        let v = settle(self.get.call1(&self.storage, &key.into()))
+            .await
+            .map_err(|e| host_error(&e))?;
         if v.is_null() || v.is_undefined() {
-            return Reply::Got(None);
+            return Ok(None);
         }
         match (bytes_of(&get(&v, "bytes")), get(&v, "tag").as_string()) {
-            (Some(bytes), Some(tag)) => Reply::Got(Some(Stored { bytes, tag })),
-            _ => Reply::StorageFailed(format!(
+            (Some(bytes), Some(tag)) => Ok(Some(Stored { bytes, tag })),
+            _ => Err(HostError::new(format!(
                 "storage.get({key:?}) must answer null or {{ bytes: Uint8Array, tag: string }}"
-            )),
+            ))),
         }
     }
 
-    async fn storage_put(&self, key: &str, body: &[u8], expected: &Expect) -> Reply {
+    async fn storage_put(
+        &self,
+        key: &str,
+        body: &[u8],
+        expected: &Expect,
+    ) -> Result<Option<String>, HostError> {
         let expect = Object::new();
         match expected {
             Expect::Any => set(&expect, "kind", &"any".into()),
@@ -512,68 +529,70 @@ impl Host {
             &Uint8Array::from(body).into(),
             &expect.into(),
         );
-        match settle(call).await {
-            Ok(v) if v.is_null() || v.is_undefined() => Reply::Put(None),
-            Ok(v) => match v.as_string() {
-                Some(tag) => Reply::Put(Some(tag)),
-                None => Reply::StorageFailed(format!(
+        match settle(call).await.map_err(|e| host_error(&e))? {
+            v if v.is_null() || v.is_undefined() => Ok(None),
+            v => v.as_string().map(Some).ok_or_else(|| {
+                HostError::new(format!(
                     "storage.put({key:?}) must answer the new tag (a string) or null"
-                )),
-            },
-            Err(e) => Reply::StorageFailed(message_of(&e)),
+                ))
+            }),
         }
     }
 
     async fn call(&self, job: &Job) -> Result<Vec<u8>, ProviderFailure> {
         let Some(f) = &self.provider else {
-            return outpaint::LocalProvider.call(job);
+            return local_call(job);
         };
-        let js_job = job_out(job).map_err(|e| failure(&e, false))?;
+        let js_job = job_out(job).map_err(|e| failure(&e, FailureKind::Rejected))?;
         let v = settle(f.call1(&JsValue::NULL, &js_job))
             .await
-            .map_err(|e| failure(&e, true))?;
+            .map_err(|e| failure(&e, FailureKind::Transient))?;
         if let Some(b) = bytes_of(&v) {
             return Ok(b);
         }
         if let Some(blob) = v.dyn_ref::<web_sys::Blob>() {
             let buffer = JsFuture::from(blob.array_buffer())
                 .await
-                .map_err(|e| failure(&e, true))?;
+                .map_err(|e| failure(&e, FailureKind::Transient))?;
             return Ok(Uint8Array::new(&buffer).to_vec());
         }
-        let img = image_in(&v).map_err(|_| ProviderFailure {
-            retryable: false,
-            timeout: false,
-            message: "the provider must answer image bytes (Uint8Array, ArrayBuffer, Blob) \
-                      or { width, height, data }"
-                .into(),
-            retry_after_ms: None,
+        let img = image_in(&v).map_err(|_| {
+            ProviderFailure::rejected(
+                "the provider must answer image bytes (Uint8Array, ArrayBuffer, Blob) \
+                 or { width, height, data }",
+            )
         })?;
-        outpaint::encode_png(img.view(), PngCompression::Fast).map_err(|e| ProviderFailure {
-            retryable: false,
-            timeout: false,
-            message: e.to_string(),
-            retry_after_ms: None,
-        })
+        outpaint::encode_png(img.view(), PngCompression::Fast)
+            .map_err(|e| ProviderFailure::rejected(e.to_string()))
     }
 }
 
-/// A provider rejection as a failure: `retryable` unless the error says `false`,
-/// `timeout` when it says so, is a `TimeoutError`, or has code `PROVIDER_TIMEOUT`.
-fn failure(e: &JsValue, retryable_by_default: bool) -> ProviderFailure {
-    let flag = |k: &str| get(e, k).as_bool();
-    let timeout = flag("timeout").unwrap_or(false)
+/// A provider rejection as a failure: its `kind` when it names one (`rejected`,
+/// `transient`, `timeout`); else a timeout when `timeout` is true, its name is
+/// `TimeoutError` or its code `PROVIDER_TIMEOUT`; else not retried when `retryable` is
+/// false; else `default`.
+fn failure(e: &JsValue, default: FailureKind) -> ProviderFailure {
+    let named = get(e, "kind")
+        .as_string()
+        .and_then(|k| k.parse::<FailureKind>().ok());
+    let timeout = get(e, "timeout").as_bool() == Some(true)
         || get(e, "name").as_string().as_deref() == Some("TimeoutError")
         || get(e, "code").as_string().as_deref() == Some(ErrorCode::ProviderTimeout.as_str());
-    ProviderFailure {
-        retryable: flag("retryable").unwrap_or(retryable_by_default),
-        timeout,
-        message: message_of(e),
-        retry_after_ms: get(e, "retryAfterMs")
+    let kind = named.unwrap_or(if timeout {
+        FailureKind::Timeout
+    } else if get(e, "retryable").as_bool() == Some(false) {
+        FailureKind::Rejected
+    } else if get(e, "retryable").as_bool() == Some(true) {
+        FailureKind::Transient
+    } else {
+        default
+    });
+    ProviderFailure::new(kind, message_of(e)).with_retry_after(
+        get(e, "retryAfterMs")
             .as_f64()
             .filter(|ms| ms.is_finite() && *ms >= 0.0)
             .map(|ms| ms as u64),
-    }
+    )
 }
 
 /// A promise resolved after `ms` by the global `setTimeout` (browsers, workers, Node).
@@ -596,9 +615,31 @@ pub(crate) fn timeout(ms: u64) -> Promise {
     })
 }
 
-/// Runs one session operation to the end against the host's storage and provider:
-/// `generate`, `iterate`, `outpaint`, `status` or `gallery`. Resolves to the outcome;
-/// rejects with an `OutpaintError` carrying the SPEC code (`ITERATION_LIMIT`,
+fn answer(engine: &mut Engine, id: EffectId, done: Done) -> Result<(), JsValue> {
+    match done {
+        Done::Get(r) => engine.handle_get(id, r),
+        Done::Put(r) => engine.handle_put(id, r),
+        Done::List(r) => engine.handle_list(id, r),
+        Done::Call(r) => engine.handle_call(id, r),
+        Done::Http(r) => engine.handle_http(id, r),
+    }
+    .map_err(|m| bad(ErrorCode::StorageError, format!("the JS driver: {m}")))
+}
+
+/// Reads `host.config` (every field optional).
+fn config_in(host: &JsValue) -> Result<EngineConfig, JsValue> {
+    let v = get(host, "config");
+    if v.is_undefined() || v.is_null() {
+        return Ok(EngineConfig::default());
+    }
+    let json: serde_json::Value = required(v, "host.config")?;
+    EngineConfig::from_json(json).map_err(js_error)
+}
+
+/// Runs one session operation to the end against the host's storage and providers:
+/// `generate`, `iterate`, `outpaint`, `status` or `gallery`. Every effect starts as soon
+/// as the engine asks for it (a generate calls all its models at once). Resolves to the
+/// outcome; rejects with an `OutpaintError` carrying the SPEC code (`ITERATION_LIMIT`,
 /// `PROVIDER_ERROR`, `STORAGE_ERROR`, ...). Several runs may be in flight at once;
 /// writes to one session are compare-and-swap, so none is lost.
 #[wasm_bindgen(unchecked_return_type = "Outcome")]
@@ -606,17 +647,71 @@ pub async fn run(
     #[wasm_bindgen(unchecked_param_type = "Operation")] operation: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Host")] host: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let config: EngineConfig = from_js(Some(get(&host, "config")), "host.config")?;
-    let host = Host::read(&host)?;
+    let config = config_in(&host)?;
+    let host = Rc::new(Host::read(&host)?);
     let op = operation_in(operation)?;
     let mut engine = Engine::new(op, config, host.now()?, host.seed()?);
+    // Effects in flight: each a promise resolving to its id once its answer is in `done`.
+    let done: Rc<RefCell<BTreeMap<u64, Done>>> = Rc::default();
+    let mut pending: BTreeMap<u64, Promise> = BTreeMap::new();
     loop {
-        match engine.poll(host.now()?) {
-            Step::Done(out) => return out.map_err(js_error).and_then(|o| to_js(&o)),
-            Step::Effect(effect) => {
-                let reply = host.perform(effect).await;
-                engine.submit(reply);
+        while let Some((id, effect)) = engine.poll_effect(host.now()?) {
+            let (h, d) = (Rc::clone(&host), Rc::clone(&done));
+            let p = future_to_promise(async move {
+                let result = h.perform(effect).await;
+                d.borrow_mut().insert(id.0, result);
+                Ok(JsValue::from(id.0 as f64))
+            });
+            pending.insert(id.0, p);
+        }
+        let outcome = engine.poll_outcome();
+        while let Some(event) = engine.poll_event() {
+            host.tell(event)?;
+        }
+        if let Some(out) = outcome {
+            return out.map_err(js_error).and_then(|o| to_js(&o));
+        }
+        let deadline = engine.poll_timeout();
+        let racers = Array::new();
+        for p in pending.values() {
+            racers.push(p);
+        }
+        if let Some(t) = deadline {
+            let ms = t.saturating_sub(host.now()?);
+            racers.push(&host.wait(ms)?.into());
+        }
+        if racers.length() == 0 {
+            return Err(bad(
+                ErrorCode::StorageError,
+                "the engine waits for nothing and has no outcome (a bug in outpaint)",
+            ));
+        }
+        // Effects' promises never reject; only the host's wait can.
+        let first = JsFuture::from(Promise::race(&racers)).await.map_err(|e| {
+            bad(
+                ErrorCode::StorageError,
+                format!("host.sleep failed: {}", message_of(&e)),
+            )
+        })?;
+        match first.as_f64().map(|id| id as u64) {
+            Some(id) if pending.contains_key(&id) => {
+                pending.remove(&id);
+                let result = done.borrow_mut().remove(&id);
+                if let Some(result) = result {
+                    answer(&mut engine, EffectId(id), result)?;
+                }
+                // Others may have settled in the same turn: hand those back too.
+                let ready: Vec<u64> = done.borrow().keys().copied().collect();
+                for id in ready {
+                    pending.remove(&id);
+                    let result = done.borrow_mut().remove(&id);
+                    if let Some(result) = result {
+                        answer(&mut engine, EffectId(id), result)?;
+                    }
+                }
             }
+            // The deadline came first (the wait resolves to anything but an effect id).
+            _ => engine.handle_timeout(host.now()?.max(deadline.unwrap_or(0))),
         }
     }
 }
