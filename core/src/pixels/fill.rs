@@ -115,7 +115,8 @@ impl<'de> Deserialize<'de> for Fill {
 /// Places `src` on a new canvas per `e` and fills the new area.
 ///
 /// ```
-/// use outpaint_core::{expand, pad, Anchor, Fill, Image, Limits};
+/// use outpaint_core::pixels::pad;
+/// use outpaint_core::{expand, Anchor, Fill, Image, Limits};
 /// let src = Image::from_rgba(2, 1, vec![10, 20, 30, 255, 40, 50, 60, 255]).unwrap();
 /// let e = expand(2, 1, &"edges:1,1,0,0".parse().unwrap(), Anchor::Center).unwrap();
 /// let c = pad(src.view(), &e, Fill::Edge, &Limits::default()).unwrap();
