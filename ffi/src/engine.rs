@@ -43,6 +43,9 @@ struct Inner {
     done: Option<(outpaint_status, String)>,
     /// The last event handed out (its message view points here).
     event: Option<Event>,
+    /// Answers taken so far: a driver that saw this many at its last poll knows whether
+    /// one came in since (and polls again instead of waiting).
+    answers: u64,
 }
 
 /// An effect handed out, owning the bytes its C view points at.
@@ -467,10 +470,11 @@ impl outpaint_engine {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Hands out the next effect, keeping it until answered.
-    fn poll(&self, now_ms: u64) -> outpaint_effect {
+    /// Hands out the next effect, keeping it until answered; also the answer count it
+    /// saw.
+    fn poll(&self, now_ms: u64) -> (outpaint_effect, u64) {
         let mut inner = self.lock();
-        match inner.engine.poll_effect(now_ms) {
+        let view = match inner.engine.poll_effect(now_ms) {
             Some((id, effect)) => {
                 let held = Held::new(effect);
                 let view = held.view(id.0);
@@ -478,7 +482,8 @@ impl outpaint_engine {
                 view
             }
             None => nothing(),
-        }
+        };
+        (view, inner.answers)
     }
 
     /// Answers effect `id` with `f` and wakes a waiting driver. The effect's views die
@@ -491,6 +496,7 @@ impl outpaint_engine {
         let mut inner = self.lock();
         f(&mut inner.engine, EffectId(id))?;
         inner.held.remove(&id);
+        inner.answers += 1;
         drop(inner);
         self.answered.notify_all();
         Ok(())
@@ -590,6 +596,7 @@ fn make(
             held: BTreeMap::new(),
             done: None,
             event: None,
+            answers: 0,
         }),
         answered: Condvar::new(),
     }))
@@ -655,7 +662,7 @@ pub unsafe extern "C" fn outpaint_engine_poll_effect(
     boundary! {
         let e = shared(engine, "engine")?;
         let out = out_ptr(effect, "effect")?;
-        let view = e.poll(now_ms);
+        let (view, _) = e.poll(now_ms);
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(view) };
         Ok(())
@@ -1027,8 +1034,10 @@ fn drive(engine: &outpaint_engine, h: &outpaint_host) -> Result<(), Fail> {
             .map_or_else(system_now, |f| unsafe { f(h.user_data) })
     };
     loop {
+        let mut seen;
         loop {
-            let effect = engine.poll(now());
+            let (effect, answers) = engine.poll(now());
+            seen = answers;
             let callback = match effect.kind {
                 outpaint_effect_kind::OUTPAINT_EFFECT_NONE => break,
                 outpaint_effect_kind::OUTPAINT_EFFECT_CALL => h.provider,
@@ -1058,8 +1067,9 @@ fn drive(engine: &outpaint_engine, h: &outpaint_host) -> Result<(), Fail> {
         }
         let inner = engine.lock();
         let deadline = inner.engine.poll_timeout();
-        if inner.engine.in_flight() == 0 && deadline.is_none() {
-            // Not finished, nothing out, nothing to wait for: poll again.
+        if inner.answers != seen || (inner.engine.in_flight() == 0 && deadline.is_none()) {
+            // An answer came in since the last poll (from another thread), or nothing is
+            // out and nothing is awaited: poll again.
             drop(inner);
             continue;
         }

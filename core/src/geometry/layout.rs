@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Result};
-use crate::geometry::Expansion;
+use crate::geometry::{Expansion, Rect};
 
 /// Where the original sits on a canvas, and which of its sides border new area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +34,16 @@ impl Layout {
             y: e.top,
             width: e.width(),
             height: e.height(),
+        }
+    }
+
+    /// The original's rectangle on the canvas.
+    pub fn original(&self) -> Rect {
+        Rect {
+            x: self.x,
+            y: self.y,
+            width: self.width,
+            height: self.height,
         }
     }
 

@@ -168,6 +168,32 @@ impl<'a> ImageRef<'a> {
         ]
     }
 
+    /// The pixels of `rect`, copied: `INVALID_DIMENSIONS` when it is empty or not inside
+    /// the image (a hand-made plan or layout).
+    pub fn crop(&self, rect: crate::geometry::Rect) -> Result<Image> {
+        let inside = |at: u32, len: u32, side: u32| {
+            len > 0 && at.checked_add(len).is_some_and(|end| end <= side)
+        };
+        if !inside(rect.x, rect.width, self.width) || !inside(rect.y, rect.height, self.height) {
+            crate::error::bail!(
+                InvalidDimensions,
+                "{}x{}+{}+{} is not inside the {}x{} image",
+                rect.width,
+                rect.height,
+                rect.x,
+                rect.y,
+                self.width,
+                self.height
+            );
+        }
+        let (x, w) = (rect.x as usize * RGBA, rect.width as usize * RGBA);
+        let mut out = Vec::with_capacity(w * rect.height as usize);
+        for y in rect.y..rect.y + rect.height {
+            out.extend_from_slice(&self.row(y)[x..x + w]);
+        }
+        Image::from_rgba(rect.width, rect.height, out)
+    }
+
     /// Copies into an owned image.
     pub fn to_owned(&self) -> Image {
         Image {
@@ -362,6 +388,62 @@ impl<'a> Rows<'a> {
         match self {
             Rows::Slice { .. } => Vec::new(),
             Rows::Grow { buf, .. } => buf,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Rect;
+
+    #[test]
+    fn crop_copies_exactly_the_rect_and_refuses_one_outside() {
+        // 4x3, pixel (x, y) = [x, y, 7, 255].
+        let data: Vec<u8> = (0..3u8)
+            .flat_map(|y| (0..4u8).flat_map(move |x| [x, y, 7, 255]))
+            .collect();
+        let img = Image::from_rgba(4, 3, data).unwrap();
+        let c = img
+            .view()
+            .crop(Rect {
+                x: 1,
+                y: 1,
+                width: 2,
+                height: 2,
+            })
+            .unwrap();
+        assert_eq!((c.width(), c.height()), (2, 2));
+        assert_eq!(c.pixel(0, 0), [1, 1, 7, 255]);
+        assert_eq!(c.pixel(1, 1), [2, 2, 7, 255]);
+        for bad in [
+            Rect {
+                x: 3,
+                y: 0,
+                width: 2,
+                height: 1,
+            },
+            Rect {
+                x: 0,
+                y: 0,
+                width: 0,
+                height: 1,
+            },
+            Rect {
+                x: u32::MAX,
+                y: 0,
+                width: 2,
+                height: 1,
+            },
+            Rect {
+                x: 0,
+                y: 2,
+                width: 1,
+                height: 2,
+            },
+        ] {
+            let e = img.view().crop(bad).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidDimensions, "{bad:?}");
         }
     }
 }

@@ -30,6 +30,7 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
             layout.canvas_height
         );
     }
+    let src = canvas.view().crop(layout.original())?;
     let (x0, y0, w, h) = (
         layout.x as usize,
         layout.y as usize,
@@ -37,12 +38,6 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
         layout.height as usize,
     );
     let (cw, ch) = (canvas.width() as usize, canvas.height() as usize);
-    let mut src = Vec::with_capacity(w * h * RGBA);
-    for y in 0..h {
-        let start = ((y0 + y) * cw + x0) * RGBA;
-        src.extend_from_slice(&canvas.data()[start..start + w * RGBA]);
-    }
-    let src = Image::from_rgba(layout.width, layout.height, src)?;
     let e = Expansion::from_edges(
         layout.width,
         layout.height,

@@ -464,34 +464,11 @@ fn sent_original(o: &OutpaintJob) -> Result<Vec<u8>, ProviderFailure> {
     let limits = crate::Limits::default();
     let bad = |e: crate::Error| ProviderFailure::rejected(e.to_string());
     let canvas = crate::codec::decode(&o.canvas_png, &limits).map_err(bad)?;
-    let r = o.plan.image;
-    let img = crop(&canvas, r).ok_or_else(|| {
+    let img = canvas.view().crop(o.plan.image).map_err(|e| {
         ProviderFailure::rejected(format!(
-            "the plan puts the image at {}x{}+{}+{}, outside the {}x{} canvas",
-            r.width,
-            r.height,
-            r.x,
-            r.y,
-            canvas.width(),
-            canvas.height()
+            "the plan puts the image outside the canvas: {}",
+            e.message()
         ))
     })?;
     crate::codec::encode_png(img.view(), crate::codec::PngCompression::Fast).map_err(bad)
-}
-
-/// The pixels of `rect`, `None` when it is empty or not inside `img` (a hand-made plan).
-fn crop(img: &crate::pixels::Image, rect: crate::geometry::Rect) -> Option<crate::pixels::Image> {
-    let inside = |at: u32, len: u32, side: u32| {
-        len > 0 && at.checked_add(len).is_some_and(|end| end <= side)
-    };
-    if !inside(rect.x, rect.width, img.width()) || !inside(rect.y, rect.height, img.height()) {
-        return None;
-    }
-    let (x, y, w, h) = (rect.x as usize, rect.y as usize, rect.width, rect.height);
-    let stride = img.width() as usize * 4;
-    let mut out = Vec::with_capacity(w as usize * h as usize * 4);
-    for row in img.data().chunks_exact(stride).skip(y).take(h as usize) {
-        out.extend_from_slice(&row[x * 4..(x + w as usize) * 4]);
-    }
-    crate::pixels::Image::from_rgba(w, h, out).ok()
 }
