@@ -25,6 +25,9 @@ for t in engine_test; do
   gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/$t.c target/debug/liboutpaint.a $libs -o "$out/$t"
   "$out/$t"
 done
+# The engine transcripts, the same files the Rust and npm doors replay.
+gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/transcripts.c target/debug/liboutpaint.a $libs -o "$out/transcripts"
+"$out/transcripts" tests/vectors/engine/*.json
 # The libcurl provider host (examples/c/live.c), linked statically against liboutpaint:
 # tests/js/c-providers.test.mjs runs it against the mock providers.
 pkg-config --exists libcurl || { echo "libcurl's headers are needed (apt-get install libcurl4-openssl-dev)"; exit 1; }
@@ -44,6 +47,10 @@ gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
   -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/vectors.c target/debug/liboutpaint.a $libs \
   -o "$out/vectors_asan"
 ASAN_OPTIONS=detect_leaks=1 "$out/vectors_asan" tests/vectors
+gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+  -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/transcripts.c target/debug/liboutpaint.a $libs \
+  -o "$out/transcripts_asan"
+ASAN_OPTIONS=detect_leaks=1 "$out/transcripts_asan" tests/vectors/engine/*.json
 for t in engine_test; do
   gcc -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
     -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/c/$t.c target/debug/liboutpaint.a $libs \

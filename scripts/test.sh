@@ -39,6 +39,9 @@ OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
 # Side by side (native, wasm, Pillow from PyPI, hand-written JS, Canvas 2D): 64x64, once.
 bench/run.sh --smoke
 
+echo "== engine bench, smoke: a four-model generate on each door (Rust, npm, C), allocations per poll"
+bench/engine.sh --smoke
+
 echo "== the README's main job"
 rm -rf out
 cargo run -q -p outpaint-cli -- run examples/images/lake.jpg --target 16:9 --fill blur --feather 32 --out out

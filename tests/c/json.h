@@ -1,6 +1,6 @@
 /* A small JSON reader for the C tests: enough for tests/vectors (objects, arrays,
- * strings without escapes beyond \" and \\, integers, true/false/null). Not for use
- * outside the tests. */
+ * strings with the JSON escapes, \uXXXX within the BMP, numbers, true/false/null). Not
+ * for use outside the tests. */
 #ifndef OUTPAINT_TEST_JSON_H
 #define OUTPAINT_TEST_JSON_H
 
@@ -25,13 +25,43 @@ static const char *j_ws(const char *p) {
 
 static const char *j_parse(const char *p, jval *v);
 
+static int j_hex(const char *p) {
+  int v = 0;
+  for (int i = 0; i < 4; i++) {
+    char c = p[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
 static const char *j_string(const char *p, char **out) {
   const char *s = ++p;
   size_t n = 0;
-  while (*p && *p != '"') { if (*p == '\\') p++; p++; n++; }
+  while (*p && *p != '"') { if (*p == '\\' && p[1]) p++; p++; n++; }
   if (*p != '"') return NULL;
-  char *d = malloc(n + 1), *w = d;
-  for (const char *q = s; q < p; q++) { if (*q == '\\') q++; *w++ = *q; }
+  char *d = malloc(3 * n + 1), *w = d; /* \uXXXX needs at most 3 bytes of UTF-8 */
+  for (const char *q = s; q < p; q++) {
+    if (*q != '\\') { *w++ = *q; continue; }
+    switch (*++q) {
+      case 'n': *w++ = '\n'; break;
+      case 't': *w++ = '\t'; break;
+      case 'r': *w++ = '\r'; break;
+      case 'b': *w++ = '\b'; break;
+      case 'f': *w++ = '\f'; break;
+      case 'u': {
+        int c = q + 4 < p ? j_hex(q + 1) : -1;
+        if (c < 0) { free(d); return NULL; }
+        q += 4;
+        if (c < 0x80) *w++ = (char)c;
+        else if (c < 0x800) { *w++ = (char)(0xC0 | (c >> 6)); *w++ = (char)(0x80 | (c & 0x3F)); }
+        else { *w++ = (char)(0xE0 | (c >> 12)); *w++ = (char)(0x80 | ((c >> 6) & 0x3F)); *w++ = (char)(0x80 | (c & 0x3F)); }
+        break;
+      }
+      default: *w++ = *q; /* \" \\ \/ */
+    }
+  }
   *w = 0;
   *out = d;
   return p + 1;

@@ -18,6 +18,8 @@ typedef struct {
   size_t n;
   unsigned next_tag;
   int fail_storage; /* answer every storage effect with an error */
+  const char *fail_next[3]; /* GET, PUT, LIST: fail the next one with this message */
+  const char *interfere; /* right after the next GET of a key ending with this, write it again */
   int provider_mode; /* 0 ok, 1 fail, 2 corrupt image, 3 never answer */
   int calls;
   uint64_t now;
@@ -45,6 +47,12 @@ static void storage(void *user_data, const outpaint_engine *engine, const outpai
     outpaint_engine_handle_storage_error(engine, id, outpaint_str_c("disk on fire"));
     return;
   }
+  int slot = e->kind == OUTPAINT_EFFECT_GET ? 0 : e->kind == OUTPAINT_EFFECT_PUT ? 1 : 2;
+  if (e->kind <= OUTPAINT_EFFECT_LIST && h->fail_next[slot]) {
+    outpaint_engine_handle_storage_error(engine, id, outpaint_str_c(h->fail_next[slot]));
+    h->fail_next[slot] = NULL;
+    return;
+  }
   char tagbuf[32];
   switch (e->kind) {
     case OUTPAINT_EFFECT_GET: {
@@ -54,6 +62,12 @@ static void storage(void *user_data, const outpaint_engine *engine, const outpai
       } else {
         snprintf(tagbuf, sizeof tagbuf, "%u", h->tag[i]);
         outpaint_engine_handle_get(engine, id, true, h->val[i], h->len[i], outpaint_str_c(tagbuf));
+        size_t k = h->interfere ? strlen(h->interfere) : 0;
+        size_t n = strlen(h->key[i]);
+        if (h->interfere && n >= k && strcmp(h->key[i] + n - k, h->interfere) == 0) {
+          h->interfere = NULL;
+          h->tag[i] = ++h->next_tag; /* another writer got in */
+        }
       }
       return;
     }

@@ -10,12 +10,14 @@
 mod alloc;
 mod canvas;
 mod convert;
+mod engine;
 mod picture;
 mod pixels;
 mod providers;
 mod session;
 
 pub use canvas::*;
+pub use engine::*;
 pub use picture::*;
 pub use pixels::*;
 pub use providers::*;

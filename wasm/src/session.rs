@@ -277,7 +277,7 @@ pub(crate) fn job_in(v: &JsValue) -> Result<Job, JsValue> {
     Ok(job)
 }
 
-fn operation_in(v: JsValue) -> Result<Operation, JsValue> {
+pub(crate) fn operation_in(v: JsValue) -> Result<Operation, JsValue> {
     let image = get(&v, "image");
     // The JSON part without the image bytes.
     let fields = Object::assign(&Object::new(), &v.clone().unchecked_into());
@@ -430,25 +430,10 @@ impl Host {
     }
 
     fn tell(&self, event: Event) -> Result<(), JsValue> {
-        let Some(f) = &self.on_event else {
-            return Ok(());
-        };
-        let o = Object::new();
-        match event {
-            Event::Polling { model, polls, ms } => {
-                set(&o, "kind", &"polling".into());
-                set(&o, "model", &model.as_str().into());
-                set(&o, "polls", &polls.into());
-                set(&o, "ms", &(ms as f64).into());
-            }
-            Event::Retrying { model, message, ms } => {
-                set(&o, "kind", &"retrying".into());
-                set(&o, "model", &model.as_str().into());
-                set(&o, "message", &message.into());
-                set(&o, "ms", &(ms as f64).into());
-            }
+        match &self.on_event {
+            Some(f) => f.call1(&JsValue::NULL, &event_out(event)).map(|_| ()),
+            None => Ok(()),
         }
-        f.call1(&JsValue::NULL, &o).map(|_| ())
     }
 
     async fn perform(&self, effect: Effect) -> Done {
@@ -565,6 +550,23 @@ impl Host {
         outpaint::encode_png(img.view(), PngCompression::Fast)
             .map_err(|e| ProviderFailure::rejected(e.to_string()))
     }
+}
+
+/// A progress event as JS sees it (`EngineEvent`).
+pub(crate) fn event_out(event: Event) -> Object {
+    let o = Object::new();
+    let (kind, model, ms) = match &event {
+        Event::Polling { model, ms, .. } => ("polling", *model, *ms),
+        Event::Retrying { model, ms, .. } => ("retrying", *model, *ms),
+    };
+    set(&o, "kind", &kind.into());
+    set(&o, "model", &model.as_str().into());
+    set(&o, "ms", &(ms as f64).into());
+    match event {
+        Event::Polling { polls, .. } => set(&o, "polls", &polls.into()),
+        Event::Retrying { message, .. } => set(&o, "message", &message.into()),
+    }
+    o
 }
 
 /// A provider rejection as a failure: its `kind` when it names one (`rejected`,
