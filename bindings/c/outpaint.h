@@ -271,30 +271,14 @@ typedef uint32_t outpaint_failure_kind;
 // threads: answers may come from any thread.
 typedef struct outpaint_engine outpaint_engine;
 
-// A borrowed UTF-8 string: `ptr` to `len` bytes, no NUL needed. `{NULL, 0}` means
-// "not given" (the option's default).
+// Bytes allocated by the library (an encoded image, a mask, JSON). Release with
+// `outpaint_bytes_free`.
 typedef struct {
-  // The bytes (may be NULL when `len` is 0).
-  const char *ptr;
+  // The bytes; NULL when empty or freed.
+  uint8_t *data;
   // Their count.
   size_t len;
-} outpaint_str;
-
-// An expansion: pixels added per side and the new canvas size.
-typedef struct {
-  // Pixels added left.
-  uint32_t left;
-  // Pixels added right.
-  uint32_t right;
-  // Pixels added above.
-  uint32_t top;
-  // Pixels added below.
-  uint32_t bottom;
-  // Canvas width.
-  uint32_t new_width;
-  // Canvas height.
-  uint32_t new_height;
-} outpaint_expansion;
+} outpaint_bytes;
 
 // An RGBA8 image allocated by the library (`len == width * height * 4`). Release with
 // `outpaint_image_free`.
@@ -321,38 +305,6 @@ typedef struct {
   size_t len;
 } outpaint_image_view;
 
-// Bytes allocated by the library (an encoded image, a mask, JSON). Release with
-// `outpaint_bytes_free`.
-typedef struct {
-  // The bytes; NULL when empty or freed.
-  uint8_t *data;
-  // Their count.
-  size_t len;
-} outpaint_bytes;
-
-// Options of `outpaint_prepare` and `outpaint_run_local`. Strings left `{NULL, 0}` take
-// their defaults: anchor `center`, fill `transparent`, curve `smoothstep`, mask kind
-// the profile's own, profile `full`. `target` is required.
-typedef struct {
-  // `16:9`, any `A:B`, `expand_all`, `expand_all:F`, `edges:L,R,T,B`.
-  outpaint_str target;
-  // `center`, `left`, ..., `bottom-right`.
-  outpaint_str anchor;
-  // `transparent`, `color:#rrggbbaa`, `edge`, `mirror`, `blur`.
-  outpaint_str fill;
-  // `linear`, `smoothstep`, `quadratic`.
-  outpaint_str curve;
-  // `feathered`, `binary`, `inverted`, `alpha`.
-  outpaint_str mask;
-  // `full`, `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`, `gemini`,
-  // `custom:...`.
-  outpaint_str profile;
-  // Feather width in pixels.
-  uint32_t feather;
-  // Overlap in pixels.
-  uint32_t overlap;
-} outpaint_prepare_options;
-
 // Decode and allocation limits (see `outpaint_limits_default`).
 typedef struct {
   // Largest encoded input in bytes.
@@ -364,6 +316,15 @@ typedef struct {
   // Largest canvas pixel count.
   uint64_t max_canvas_pixels;
 } outpaint_limits;
+
+// A borrowed UTF-8 string: `ptr` to `len` bytes, no NUL needed. `{NULL, 0}` means
+// "not given" (the option's default).
+typedef struct {
+  // The bytes (may be NULL when `len` is 0).
+  const char *ptr;
+  // Their count.
+  size_t len;
+} outpaint_str;
 
 // GET: the key.
 typedef struct {
@@ -533,6 +494,45 @@ typedef struct {
   void (*on_event)(void *user_data, const outpaint_event *event);
 } outpaint_host;
 
+// An expansion: pixels added per side and the new canvas size.
+typedef struct {
+  // Pixels added left.
+  uint32_t left;
+  // Pixels added right.
+  uint32_t right;
+  // Pixels added above.
+  uint32_t top;
+  // Pixels added below.
+  uint32_t bottom;
+  // Canvas width.
+  uint32_t new_width;
+  // Canvas height.
+  uint32_t new_height;
+} outpaint_expansion;
+
+// Options of `outpaint_prepare` and `outpaint_run_local`. Strings left `{NULL, 0}` take
+// their defaults: anchor `center`, fill `transparent`, curve `smoothstep`, mask kind
+// the profile's own, profile `full`. `target` is required.
+typedef struct {
+  // `16:9`, any `A:B`, `expand_all`, `expand_all:F`, `edges:L,R,T,B`.
+  outpaint_str target;
+  // `center`, `left`, ..., `bottom-right`.
+  outpaint_str anchor;
+  // `transparent`, `color:#rrggbbaa`, `edge`, `mirror`, `blur`.
+  outpaint_str fill;
+  // `linear`, `smoothstep`, `quadratic`.
+  outpaint_str curve;
+  // `feathered`, `binary`, `inverted`, `alpha`.
+  outpaint_str mask;
+  // `full`, `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`, `gemini`,
+  // `custom:...`.
+  outpaint_str profile;
+  // Feather width in pixels.
+  uint32_t feather;
+  // Overlap in pixels.
+  uint32_t overlap;
+} outpaint_prepare_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -540,17 +540,19 @@ extern "C" {
 // The library version, e.g. `"0.1.0"`: a static string, never NULL, never to be freed.
 const char *outpaint_version(void);
 
-// Expands a `width x height` image to `target` with `anchor` (`{NULL, 0}` = center).
-// `out` must not be NULL; it is written only on success.
+// Frees bytes the library returned and resets the struct to `{NULL, 0}`. NULL, or an
+// already freed struct, is a no-op.
 //
 // # Safety
-// The strings must point at their `len` bytes; `out` at a writable
-// `outpaint_expansion`.
-outpaint_status outpaint_expand(uint32_t width,
-                                uint32_t height,
-                                outpaint_str target,
-                                outpaint_str anchor,
-                                outpaint_expansion *out);
+// `bytes` must be NULL or point at an `outpaint_bytes` filled by this library.
+void outpaint_bytes_free(outpaint_bytes *bytes);
+
+// Frees an image the library returned and resets its pointer and length. NULL, or an
+// already freed image, is a no-op.
+//
+// # Safety
+// `image` must be NULL or point at an `outpaint_image` filled by this library.
+void outpaint_image_free(outpaint_image *image);
 
 // Decodes PNG, JPEG or WebP bytes (detected by content; EXIF orientation applied;
 // limits checked before pixels are allocated) into a library-allocated RGBA8 image.
@@ -568,93 +570,6 @@ outpaint_status outpaint_decode(const uint8_t *data, size_t len, outpaint_image 
 // `outpaint_bytes`.
 outpaint_status outpaint_encode_png(outpaint_image_view image, outpaint_bytes *out);
 
-// Places `source` on the canvas of `expansion` and fills the new area with `fill`
-// (`{NULL, 0}` = transparent), writing into the caller's buffer `out` of `out_len ==
-// new_width * new_height * 4` bytes: no allocation proportional to the canvas.
-//
-// # Safety
-// `source.data` must point at `source.len` readable bytes, `out` at `out_len` writable
-// bytes, `expansion` at a valid `outpaint_expansion`.
-outpaint_status outpaint_pad_into(outpaint_image_view source,
-                                  const outpaint_expansion *expansion,
-                                  outpaint_str fill,
-                                  uint8_t *out,
-                                  size_t out_len);
-
-// Writes the mask of `expansion` (255 = generate, 0 = keep) into the caller's buffer
-// `out` of `out_len == new_width * new_height` bytes. `kind` is `feathered` (default),
-// `binary` or `inverted`; `curve` defaults to `smoothstep`. On success, if not NULL,
-// `effective_feather` and `effective_overlap` receive the values used after clamping.
-//
-// # Safety
-// `expansion` must point at a valid `outpaint_expansion`, `out` at `out_len` writable
-// bytes, the strings at their bytes, and the two optional outputs (if not NULL) at
-// writable `uint32_t`s.
-outpaint_status outpaint_mask_into(const outpaint_expansion *expansion,
-                                   uint32_t feather,
-                                   uint32_t overlap,
-                                   outpaint_str curve,
-                                   outpaint_str kind,
-                                   uint8_t *out,
-                                   size_t out_len,
-                                   uint32_t *effective_feather,
-                                   uint32_t *effective_overlap);
-
-// Expands, fits to the profile, pre-fills and masks `source`. On success writes the
-// canvas (RGBA8, the plan's sent size), the mask (`width * height` bytes, 255 =
-// generate) and the plan as JSON (UTF-8, not NUL-terminated); free each with
-// `outpaint_image_free` / `outpaint_bytes_free`. No pointer may be NULL.
-//
-// # Safety
-// `source.data` must point at `source.len` readable bytes; `options` at a valid
-// `outpaint_prepare_options` whose strings point at their bytes; the outputs at
-// writable structs.
-outpaint_status outpaint_prepare(outpaint_image_view source,
-                                 const outpaint_prepare_options *options,
-                                 outpaint_image *canvas,
-                                 outpaint_bytes *mask,
-                                 outpaint_bytes *plan_json);
-
-// Composites a provider's `result` (any size) with `original` at full resolution
-// through the plan JSON `outpaint_prepare` gave, with a feathered seam (`curve`
-// `{NULL, 0}` = smoothstep). `out` must not be NULL; free it with
-// `outpaint_image_free`.
-//
-// # Safety
-// The views must point at their bytes, `plan_json` at its `len` bytes, `out` at a
-// writable `outpaint_image`.
-outpaint_status outpaint_composite(outpaint_image_view original,
-                                   outpaint_image_view result,
-                                   outpaint_str plan_json,
-                                   uint32_t feather,
-                                   uint32_t overlap,
-                                   outpaint_str curve,
-                                   outpaint_image *out);
-
-// Prepares `source`, fills it with the offline `local` provider and composites the
-// result back at full resolution. `out` must not be NULL; free it with
-// `outpaint_image_free`.
-//
-// # Safety
-// As `outpaint_prepare`.
-outpaint_status outpaint_run_local(outpaint_image_view source,
-                                   const outpaint_prepare_options *options,
-                                   outpaint_image *out);
-
-// Frees bytes the library returned and resets the struct to `{NULL, 0}`. NULL, or an
-// already freed struct, is a no-op.
-//
-// # Safety
-// `bytes` must be NULL or point at an `outpaint_bytes` filled by this library.
-void outpaint_bytes_free(outpaint_bytes *bytes);
-
-// Frees an image the library returned and resets its pointer and length. NULL, or an
-// already freed image, is a no-op.
-//
-// # Safety
-// `image` must be NULL or point at an `outpaint_image` filled by this library.
-void outpaint_image_free(outpaint_image *image);
-
 // The default limits: 50 MB, 16384 px per side, 100 MP, 400 MP canvases.
 outpaint_limits outpaint_limits_default(void);
 
@@ -669,42 +584,6 @@ outpaint_status outpaint_decode_limited(const uint8_t *data,
                                         size_t len,
                                         const outpaint_limits *limits,
                                         outpaint_image *out);
-
-// Fits an expansion to a provider profile (`full`, `flux-fill`, `flux-expand`,
-// `recraft-outpaint`, `openai`, `gemini`, `custom:...`); `target` picks the direction
-// sentence. On success `*plan_json` receives the plan as JSON (free with
-// `outpaint_bytes_free`). No pointer may be NULL.
-//
-// # Safety
-// `expansion` must point at a valid expansion, the strings at their bytes, `plan_json`
-// at a writable `outpaint_bytes`.
-outpaint_status outpaint_fit(const outpaint_expansion *expansion,
-                             outpaint_str target,
-                             outpaint_str profile,
-                             outpaint_bytes *plan_json);
-
-// Builds the prompt sent to a provider from a stored context window (JSON as kept at
-// `sessions/{id}/context/{model}.json`; `{NULL, 0}` or damaged JSON = empty window)
-// and the user's `prompt`, with `template` (`{NULL, 0}` = `Previous: {previous}. Now:
-// {prompt}`). On success `*out` receives the prompt (UTF-8, not NUL-terminated; free
-// with `outpaint_bytes_free`). No pointer may be NULL.
-//
-// # Safety
-// The strings must point at their bytes; `out` at a writable `outpaint_bytes`.
-outpaint_status outpaint_context_prompt(outpaint_str window_json,
-                                        outpaint_str model,
-                                        outpaint_str prompt,
-                                        outpaint_str template_,
-                                        outpaint_bytes *out);
-
-// Parses stored session JSON tolerantly (unknown fields ignored, missing columns
-// disabled), recomputes every status and count by the SPEC's rules, and writes the
-// normalised JSON to `*out` (free with `outpaint_bytes_free`). Damaged JSON is
-// `OUTPAINT_STATUS_STORAGE_ERROR`. No pointer may be NULL.
-//
-// # Safety
-// `json` must point at its bytes; `out` at a writable `outpaint_bytes`.
-outpaint_status outpaint_session_normalize(outpaint_str json, outpaint_bytes *out);
 
 // Starts an operation: JSON such as `{"op":"iterate","sessionId":"...","model":"flux",
 // "prompt":"..."}`, `{"op":"generate","prompt":"...","models":["flux"]}`,
@@ -879,6 +758,127 @@ outpaint_status outpaint_engine_run(outpaint_str operation_json,
                                     const outpaint_host *host,
                                     uint64_t seed,
                                     outpaint_bytes *outcome_json);
+
+// Expands a `width x height` image to `target` with `anchor` (`{NULL, 0}` = center).
+// `out` must not be NULL; it is written only on success.
+//
+// # Safety
+// The strings must point at their `len` bytes; `out` at a writable
+// `outpaint_expansion`.
+outpaint_status outpaint_expand(uint32_t width,
+                                uint32_t height,
+                                outpaint_str target,
+                                outpaint_str anchor,
+                                outpaint_expansion *out);
+
+// Places `source` on the canvas of `expansion` and fills the new area with `fill`
+// (`{NULL, 0}` = transparent), writing into the caller's buffer `out` of `out_len ==
+// new_width * new_height * 4` bytes: no allocation proportional to the canvas.
+//
+// # Safety
+// `source.data` must point at `source.len` readable bytes, `out` at `out_len` writable
+// bytes, `expansion` at a valid `outpaint_expansion`.
+outpaint_status outpaint_pad_into(outpaint_image_view source,
+                                  const outpaint_expansion *expansion,
+                                  outpaint_str fill,
+                                  uint8_t *out,
+                                  size_t out_len);
+
+// Writes the mask of `expansion` (255 = generate, 0 = keep) into the caller's buffer
+// `out` of `out_len == new_width * new_height` bytes. `kind` is `feathered` (default),
+// `binary` or `inverted`; `curve` defaults to `smoothstep`. On success, if not NULL,
+// `effective_feather` and `effective_overlap` receive the values used after clamping.
+//
+// # Safety
+// `expansion` must point at a valid `outpaint_expansion`, `out` at `out_len` writable
+// bytes, the strings at their bytes, and the two optional outputs (if not NULL) at
+// writable `uint32_t`s.
+outpaint_status outpaint_mask_into(const outpaint_expansion *expansion,
+                                   uint32_t feather,
+                                   uint32_t overlap,
+                                   outpaint_str curve,
+                                   outpaint_str kind,
+                                   uint8_t *out,
+                                   size_t out_len,
+                                   uint32_t *effective_feather,
+                                   uint32_t *effective_overlap);
+
+// Expands, fits to the profile, pre-fills and masks `source`. On success writes the
+// canvas (RGBA8, the plan's sent size), the mask (`width * height` bytes, 255 =
+// generate) and the plan as JSON (UTF-8, not NUL-terminated); free each with
+// `outpaint_image_free` / `outpaint_bytes_free`. No pointer may be NULL.
+//
+// # Safety
+// `source.data` must point at `source.len` readable bytes; `options` at a valid
+// `outpaint_prepare_options` whose strings point at their bytes; the outputs at
+// writable structs.
+outpaint_status outpaint_prepare(outpaint_image_view source,
+                                 const outpaint_prepare_options *options,
+                                 outpaint_image *canvas,
+                                 outpaint_bytes *mask,
+                                 outpaint_bytes *plan_json);
+
+// Composites a provider's `result` (any size) with `original` at full resolution
+// through the plan JSON `outpaint_prepare` gave, with a feathered seam (`curve`
+// `{NULL, 0}` = smoothstep). `out` must not be NULL; free it with
+// `outpaint_image_free`.
+//
+// # Safety
+// The views must point at their bytes, `plan_json` at its `len` bytes, `out` at a
+// writable `outpaint_image`.
+outpaint_status outpaint_composite(outpaint_image_view original,
+                                   outpaint_image_view result,
+                                   outpaint_str plan_json,
+                                   uint32_t feather,
+                                   uint32_t overlap,
+                                   outpaint_str curve,
+                                   outpaint_image *out);
+
+// Prepares `source`, fills it with the offline `local` provider and composites the
+// result back at full resolution. `out` must not be NULL; free it with
+// `outpaint_image_free`.
+//
+// # Safety
+// As `outpaint_prepare`.
+outpaint_status outpaint_run_local(outpaint_image_view source,
+                                   const outpaint_prepare_options *options,
+                                   outpaint_image *out);
+
+// Fits an expansion to a provider profile (`full`, `flux-fill`, `flux-expand`,
+// `recraft-outpaint`, `openai`, `gemini`, `custom:...`); `target` picks the direction
+// sentence. On success `*plan_json` receives the plan as JSON (free with
+// `outpaint_bytes_free`). No pointer may be NULL.
+//
+// # Safety
+// `expansion` must point at a valid expansion, the strings at their bytes, `plan_json`
+// at a writable `outpaint_bytes`.
+outpaint_status outpaint_fit(const outpaint_expansion *expansion,
+                             outpaint_str target,
+                             outpaint_str profile,
+                             outpaint_bytes *plan_json);
+
+// Builds the prompt sent to a provider from a stored context window (JSON as kept at
+// `sessions/{id}/context/{model}.json`; `{NULL, 0}` or damaged JSON = empty window)
+// and the user's `prompt`, with `template` (`{NULL, 0}` = `Previous: {previous}. Now:
+// {prompt}`). On success `*out` receives the prompt (UTF-8, not NUL-terminated; free
+// with `outpaint_bytes_free`). No pointer may be NULL.
+//
+// # Safety
+// The strings must point at their bytes; `out` at a writable `outpaint_bytes`.
+outpaint_status outpaint_context_prompt(outpaint_str window_json,
+                                        outpaint_str model,
+                                        outpaint_str prompt,
+                                        outpaint_str template_,
+                                        outpaint_bytes *out);
+
+// Parses stored session JSON tolerantly (unknown fields ignored, missing columns
+// disabled), recomputes every status and count by the SPEC's rules, and writes the
+// normalised JSON to `*out` (free with `outpaint_bytes_free`). Damaged JSON is
+// `OUTPAINT_STATUS_STORAGE_ERROR`. No pointer may be NULL.
+//
+// # Safety
+// `json` must point at its bytes; `out` at a writable `outpaint_bytes`.
+outpaint_status outpaint_session_normalize(outpaint_str json, outpaint_bytes *out);
 
 // The message of the last failed call on this thread (`CODE: detail`), or "" after a
 // success. Never NULL; owned by the library and valid until the next outpaint call on

@@ -57,17 +57,27 @@ pub(crate) fn run(f: impl FnOnce() -> Result<(), Fail>) -> outpaint_status {
     })
 }
 
-/// A pointer the caller must not pass as NULL: `NULL_PARAMETER` naming it otherwise.
-pub(crate) fn not_null<T>(p: *const T, what: &str) -> Result<*const T, Fail> {
-    if p.is_null() {
-        return Err(null_parameter(what));
-    }
-    Ok(p)
+/// A raw pointer, const or mut.
+pub(crate) trait Pointer: Copy {
+    /// Whether it is NULL.
+    fn is_null_ptr(self) -> bool;
 }
 
-/// An output pointer the caller must not pass as NULL.
-pub(crate) fn out_ptr<T>(p: *mut T, what: &str) -> Result<*mut T, Fail> {
-    if p.is_null() {
+impl<T> Pointer for *const T {
+    fn is_null_ptr(self) -> bool {
+        self.is_null()
+    }
+}
+
+impl<T> Pointer for *mut T {
+    fn is_null_ptr(self) -> bool {
+        self.is_null()
+    }
+}
+
+/// A pointer the caller must not pass as NULL: `NULL_PARAMETER` naming `what` otherwise.
+pub(crate) fn present<P: Pointer>(p: P, what: &str) -> Result<P, Fail> {
+    if p.is_null_ptr() {
         return Err(null_parameter(what));
     }
     Ok(p)
@@ -102,7 +112,7 @@ pub(crate) fn guard(f: impl FnOnce() -> outpaint_status) -> outpaint_status {
 
 /// Borrows a shared library object (one that locks inside, like the engine).
 pub(crate) fn shared<'a, T>(p: *const T, what: &str) -> Result<&'a T, Fail> {
-    let p = not_null(p, what)?;
+    let p = present(p, what)?;
     // SAFETY: non-NULL and, per the contract, a live object made by this library.
     Ok(unsafe { &*p })
 }

@@ -194,3 +194,14 @@ pub unsafe extern "C" fn outpaint_image_free(image: *mut outpaint_image) {
         i.len = 0;
     })
 }
+
+/// Parses an optional name (`{NULL, 0}` = `default`).
+pub(crate) fn parse<T: std::str::FromStr<Err = Error>>(
+    s: outpaint_str,
+    default: T,
+) -> Result<T, Error> {
+    match opt_str(s)? {
+        Some(v) => v.parse(),
+        None => Ok(default),
+    }
+}

@@ -21,7 +21,7 @@ use outpaint_core::providers::{
 use outpaint_core::session::Model;
 use outpaint_core::{Engine, EngineConfig, Error, ErrorCode, Operation};
 
-use crate::boundary::{boundary, guard_unit, not_null, out_ptr, shared, Fail};
+use crate::boundary::{boundary, guard_unit, present, shared, Fail};
 use crate::buffer::{byte_slice, none, opt_str, outpaint_bytes, outpaint_str, owned, sv};
 use crate::status::outpaint_status;
 
@@ -624,7 +624,7 @@ pub unsafe extern "C" fn outpaint_engine_new(
     out: *mut *mut outpaint_engine,
 ) -> outpaint_status {
     boundary! {
-        let out = out_ptr(out, "out")?;
+        let out = present(out, "out")?;
         let engine = make(operation_json, config_json, image, image_len, now_ms, seed)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { *out = Box::into_raw(engine) };
@@ -661,7 +661,7 @@ pub unsafe extern "C" fn outpaint_engine_poll_effect(
 ) -> outpaint_status {
     boundary! {
         let e = shared(engine, "engine")?;
-        let out = out_ptr(effect, "effect")?;
+        let out = present(effect, "effect")?;
         let (view, _) = e.poll(now_ms);
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(view) };
@@ -683,8 +683,8 @@ pub unsafe extern "C" fn outpaint_engine_poll_timeout(
 ) -> outpaint_status {
     boundary! {
         let e = shared(engine, "engine")?;
-        let has = out_ptr(has_deadline, "has_deadline")?;
-        let at = out_ptr(deadline_ms, "deadline_ms")?;
+        let has = present(has_deadline, "has_deadline")?;
+        let at = present(deadline_ms, "deadline_ms")?;
         let t = e.lock().engine.poll_timeout();
         // SAFETY: checked non-NULL; the caller promises they are writable.
         unsafe {
@@ -722,7 +722,7 @@ pub unsafe extern "C" fn outpaint_engine_poll_outcome(
 ) -> outpaint_status {
     boundary! {
         let e = shared(engine, "engine")?;
-        let out = out_ptr(out, "out")?;
+        let out = present(out, "out")?;
         let o = e.outcome();
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(o) };
@@ -742,7 +742,7 @@ pub unsafe extern "C" fn outpaint_engine_poll_event(
 ) -> outpaint_status {
     boundary! {
         let e = shared(engine, "engine")?;
-        let out = out_ptr(event, "event")?;
+        let out = present(event, "event")?;
         let ev = e.event();
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(ev) };
@@ -812,7 +812,7 @@ pub unsafe extern "C" fn outpaint_engine_handle_list(
         let list = if count == 0 {
             &[][..]
         } else {
-            let keys = not_null(keys, "keys")?;
+            let keys = present(keys, "keys")?;
             // SAFETY: the caller promises `keys` points at `count` views.
             unsafe { std::slice::from_raw_parts(keys, count) }
         };
@@ -943,7 +943,7 @@ pub unsafe extern "C" fn outpaint_engine_handle_response(
         let hs = if header_count == 0 {
             &[][..]
         } else {
-            let headers = not_null(headers, "headers")?;
+            let headers = present(headers, "headers")?;
             // SAFETY: the caller promises `headers` points at `header_count` headers.
             unsafe { std::slice::from_raw_parts(headers, header_count) }
         };
@@ -1136,8 +1136,8 @@ pub unsafe extern "C" fn outpaint_engine_run(
 ) -> outpaint_status {
     boundary! {
         // SAFETY: checked non-NULL; the caller promises it is valid.
-        let h = unsafe { *not_null(host, "host")? };
-        let out = out_ptr(outcome_json, "outcome_json")?;
+        let h = unsafe { *present(host, "host")? };
+        let out = present(outcome_json, "outcome_json")?;
         // SAFETY: the host's clock callback with its user_data.
         let start = h.now_ms.map_or_else(system_now, |f| unsafe { f(h.user_data) });
         let engine = make(operation_json, config_json, image, image_len, start, seed)?;

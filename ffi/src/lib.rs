@@ -4,14 +4,23 @@
 //! (`ffi/cbindgen.toml`).
 #![allow(non_camel_case_types)]
 
-mod api;
+use std::ffi::c_char;
+
 mod boundary;
 mod buffer;
-mod data;
+mod codec;
 mod engine;
+mod geometry;
+mod pixels;
+mod plan;
+mod session;
 mod status;
 
-pub use api::*;
+pub use codec::*;
+pub use geometry::*;
+pub use pixels::*;
+pub use plan::*;
+pub use session::*;
 
 /// Major version of the library (matches Cargo.toml; checked by a test).
 pub const OUTPAINT_VERSION_MAJOR: u32 = 0;
@@ -21,9 +30,14 @@ pub const OUTPAINT_VERSION_MINOR: u32 = 1;
 pub const OUTPAINT_VERSION_PATCH: u32 = 0;
 
 pub use buffer::*;
-pub use data::*;
 pub use engine::*;
 pub use status::*;
+
+/// The library version, e.g. `"0.1.0"`: a static string, never NULL, never to be freed.
+#[no_mangle]
+pub extern "C" fn outpaint_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
 
 #[cfg(test)]
 mod version_tests {

@@ -112,11 +112,6 @@ pub(crate) fn fail(status: outpaint_status, message: &str) -> outpaint_status {
     status
 }
 
-/// Records a core error.
-pub(crate) fn fail_with(e: &outpaint_core::Error) -> outpaint_status {
-    fail(e.code().into(), &e.to_string())
-}
-
 pub(crate) fn clear() {
     LAST_ERROR.with(|e| *e.borrow_mut() = CString::default());
 }

@@ -1,38 +1,17 @@
-//! The exported functions: expansion, decode/encode, prepare, composite, the offline run.
+//! Canvases, masks, the whole preparation, compositing and the offline run for C, into
+//! caller buffers or library-allocated images.
 
-use std::ffi::c_char;
-
-use outpaint_core::geometry::{Edges, Layout};
+use outpaint_core::geometry::Layout;
 use outpaint_core::pixels::{mask_into, pad_into, Curve};
 use outpaint_core::prepare::OptionNames;
-use outpaint_core::{
-    Anchor, Error, ErrorCode, Fill, Limits, MaskKind, Plan, PngCompression, PrepareOptions,
-    SeamOptions, Target,
-};
+use outpaint_core::{Error, ErrorCode, Fill, Limits, MaskKind, Plan, PrepareOptions, SeamOptions};
 
-use crate::boundary::guard;
+use crate::boundary::{boundary, present};
 use crate::buffer::{
-    byte_slice, opt_str, outpaint_bytes, outpaint_image, outpaint_image_view, outpaint_str, view,
+    opt_str, outpaint_bytes, outpaint_image, outpaint_image_view, outpaint_str, parse, view,
 };
-use crate::status::{fail, fail_with, outpaint_status};
-
-/// An expansion: pixels added per side and the new canvas size.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct outpaint_expansion {
-    /// Pixels added left.
-    pub left: u32,
-    /// Pixels added right.
-    pub right: u32,
-    /// Pixels added above.
-    pub top: u32,
-    /// Pixels added below.
-    pub bottom: u32,
-    /// Canvas width.
-    pub new_width: u32,
-    /// Canvas height.
-    pub new_height: u32,
-}
+use crate::geometry::{expansion_of, outpaint_expansion};
+use crate::status::outpaint_status;
 
 /// Options of `outpaint_prepare` and `outpaint_run_local`. Strings left `{NULL, 0}` take
 /// their defaults: anchor `center`, fill `transparent`, curve `smoothstep`, mask kind
@@ -59,20 +38,6 @@ pub struct outpaint_prepare_options {
     pub overlap: u32,
 }
 
-fn parse<T: std::str::FromStr<Err = Error>>(s: outpaint_str, default: T) -> Result<T, Error> {
-    match opt_str(s)? {
-        Some(v) => v.parse(),
-        None => Ok(default),
-    }
-}
-
-/// A required target string (`INVALID_TARGET` when `{NULL, 0}`).
-pub(crate) fn required_target(s: outpaint_str) -> Result<Target, Error> {
-    opt_str(s)?
-        .ok_or_else(|| Error::new(ErrorCode::InvalidTarget, "the target is required"))?
-        .parse()
-}
-
 fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error> {
     let name = |s: outpaint_str| Ok::<_, Error>(opt_str(s)?.map(str::to_string));
     let names = OptionNames {
@@ -85,107 +50,6 @@ fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error
         profile: name(o.profile)?,
     };
     PrepareOptions::from_names(opt_str(o.target)?.unwrap_or_default(), &names)
-}
-
-/// Checks output pointers, then runs `f`, turning its error into a status.
-pub(crate) fn run(f: impl FnOnce() -> Result<(), Error>) -> outpaint_status {
-    guard(|| match f() {
-        Ok(()) => outpaint_status::OUTPAINT_STATUS_OK,
-        Err(e) => fail_with(&e),
-    })
-}
-
-pub(crate) fn null(what: &str) -> outpaint_status {
-    fail(
-        outpaint_status::OUTPAINT_STATUS_NULL_PARAMETER,
-        &format!("NULL_PARAMETER: {what} must not be NULL"),
-    )
-}
-
-/// The library version, e.g. `"0.1.0"`: a static string, never NULL, never to be freed.
-#[no_mangle]
-pub extern "C" fn outpaint_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-}
-
-/// Expands a `width x height` image to `target` with `anchor` (`{NULL, 0}` = center).
-/// `out` must not be NULL; it is written only on success.
-///
-/// # Safety
-/// The strings must point at their `len` bytes; `out` at a writable
-/// `outpaint_expansion`.
-#[no_mangle]
-pub unsafe extern "C" fn outpaint_expand(
-    width: u32,
-    height: u32,
-    target: outpaint_str,
-    anchor: outpaint_str,
-    out: *mut outpaint_expansion,
-) -> outpaint_status {
-    if out.is_null() {
-        return guard(|| null("out"));
-    }
-    run(|| {
-        let t = required_target(target)?;
-        let e = outpaint_core::expand(width, height, &t, parse(anchor, Anchor::Center)?)?;
-        // SAFETY: checked non-NULL; the caller promises it is writable.
-        unsafe {
-            *out = outpaint_expansion {
-                left: e.left,
-                right: e.right,
-                top: e.top,
-                bottom: e.bottom,
-                new_width: e.new_width,
-                new_height: e.new_height,
-            }
-        };
-        Ok(())
-    })
-}
-
-/// Decodes PNG, JPEG or WebP bytes (detected by content; EXIF orientation applied;
-/// limits checked before pixels are allocated) into a library-allocated RGBA8 image.
-/// `out` must not be NULL; on success free it with `outpaint_image_free`.
-///
-/// # Safety
-/// `data` must point at `len` readable bytes; `out` at a writable `outpaint_image`.
-#[no_mangle]
-pub unsafe extern "C" fn outpaint_decode(
-    data: *const u8,
-    len: usize,
-    out: *mut outpaint_image,
-) -> outpaint_status {
-    if out.is_null() || data.is_null() {
-        return guard(|| null(if out.is_null() { "out" } else { "data" }));
-    }
-    run(|| {
-        let img = outpaint_core::decode(byte_slice(data, len)?, &Limits::default())?;
-        // SAFETY: checked non-NULL; the caller promises it is writable.
-        unsafe { out.write(outpaint_image::from_image(img)) };
-        Ok(())
-    })
-}
-
-/// Encodes an RGBA8 image as PNG (fast compression) into library-allocated bytes.
-/// `out` must not be NULL; on success free it with `outpaint_bytes_free`.
-///
-/// # Safety
-/// `image.data` must point at `image.len` readable bytes; `out` at a writable
-/// `outpaint_bytes`.
-#[no_mangle]
-pub unsafe extern "C" fn outpaint_encode_png(
-    image: outpaint_image_view,
-    out: *mut outpaint_bytes,
-) -> outpaint_status {
-    if out.is_null() {
-        return guard(|| null("out"));
-    }
-    run(|| {
-        let png = outpaint_core::encode_png(view(&image)?, PngCompression::Fast)?;
-        // SAFETY: checked non-NULL; the caller promises it is writable.
-        unsafe { out.write(outpaint_bytes::from_vec(png)) };
-        Ok(())
-    })
 }
 
 /// Places `source` on the canvas of `expansion` and fills the new area with `fill`
@@ -203,16 +67,16 @@ pub unsafe extern "C" fn outpaint_pad_into(
     out: *mut u8,
     out_len: usize,
 ) -> outpaint_status {
-    if out.is_null() || expansion.is_null() {
-        return guard(|| null(if out.is_null() { "out" } else { "expansion" }));
-    }
-    run(|| {
+    boundary! {
+        let out = present(out, "out")?;
+        let expansion = present(expansion, "expansion")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
         let e = expansion_of(unsafe { &*expansion })?;
         // SAFETY: the caller promises `out` points at `out_len` writable bytes.
         let buf = unsafe { std::slice::from_raw_parts_mut(out, out_len) };
-        pad_into(view(&source)?, &e, parse(fill, Fill::Transparent)?, buf)
-    })
+        pad_into(view(&source)?, &e, parse(fill, Fill::Transparent)?, buf)?;
+        Ok(())
+    }
 }
 
 /// Writes the mask of `expansion` (255 = generate, 0 = keep) into the caller's buffer
@@ -237,10 +101,9 @@ pub unsafe extern "C" fn outpaint_mask_into(
     effective_feather: *mut u32,
     effective_overlap: *mut u32,
 ) -> outpaint_status {
-    if out.is_null() || expansion.is_null() {
-        return guard(|| null(if out.is_null() { "out" } else { "expansion" }));
-    }
-    run(|| {
+    boundary! {
+        let out = present(out, "out")?;
+        let expansion = present(expansion, "expansion")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
         let x = unsafe { *expansion };
         let e = expansion_of(&x)?;
@@ -263,27 +126,6 @@ pub unsafe extern "C" fn outpaint_mask_into(
             }
         }
         Ok(())
-    })
-}
-
-/// Checks a C expansion and turns it into the core's.
-pub(crate) fn expansion_of(x: &outpaint_expansion) -> Result<outpaint_core::Expansion, Error> {
-    let w = x
-        .new_width
-        .checked_sub(x.left)
-        .and_then(|v| v.checked_sub(x.right));
-    let h = x
-        .new_height
-        .checked_sub(x.top)
-        .and_then(|v| v.checked_sub(x.bottom));
-    match (w, h) {
-        (Some(w), Some(h)) if w > 0 && h > 0 => {
-            outpaint_core::Expansion::from_edges(w, h, Edges::new(x.left, x.right, x.top, x.bottom))
-        }
-        _ => Err(Error::new(
-            ErrorCode::InvalidDimensions,
-            "the expansion's edges do not fit inside its new size",
-        )),
     }
 }
 
@@ -304,10 +146,11 @@ pub unsafe extern "C" fn outpaint_prepare(
     mask: *mut outpaint_bytes,
     plan_json: *mut outpaint_bytes,
 ) -> outpaint_status {
-    if options.is_null() || canvas.is_null() || mask.is_null() || plan_json.is_null() {
-        return guard(|| null("options, canvas, mask and plan_json"));
-    }
-    run(|| {
+    boundary! {
+        let options = present(options, "options")?;
+        let canvas = present(canvas, "canvas")?;
+        let mask = present(mask, "mask")?;
+        let plan_json = present(plan_json, "plan_json")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
         let opts = prepare_options(unsafe { &*options })?;
         let p = outpaint_core::prepare(view(&source)?, &opts)?;
@@ -319,7 +162,7 @@ pub unsafe extern "C" fn outpaint_prepare(
             plan_json.write(outpaint_bytes::from_vec(json));
         }
         Ok(())
-    })
+    }
 }
 
 /// Composites a provider's `result` (any size) with `original` at full resolution
@@ -340,10 +183,8 @@ pub unsafe extern "C" fn outpaint_composite(
     curve: outpaint_str,
     out: *mut outpaint_image,
 ) -> outpaint_status {
-    if out.is_null() {
-        return guard(|| null("out"));
-    }
-    run(|| {
+    boundary! {
+        let out = present(out, "out")?;
         let text = opt_str(plan_json)?
             .ok_or_else(|| Error::new(ErrorCode::InvalidOption, "the plan JSON is required"))?;
         let plan: Plan = serde_json::from_str(text).map_err(|e| {
@@ -367,7 +208,7 @@ pub unsafe extern "C" fn outpaint_composite(
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(outpaint_image::from_image(img)) };
         Ok(())
-    })
+    }
 }
 
 /// Prepares `source`, fills it with the offline `local` provider and composites the
@@ -382,23 +223,23 @@ pub unsafe extern "C" fn outpaint_run_local(
     options: *const outpaint_prepare_options,
     out: *mut outpaint_image,
 ) -> outpaint_status {
-    if options.is_null() || out.is_null() {
-        return guard(|| null("options and out"));
-    }
-    run(|| {
+    boundary! {
+        let options = present(options, "options")?;
+        let out = present(out, "out")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
         let opts = prepare_options(unsafe { &*options })?;
         let (_, img) = outpaint_core::run_local(view(&source)?, &opts)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(outpaint_image::from_image(img)) };
         Ok(())
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::buffer::{outpaint_bytes_free, outpaint_image_free};
+    use crate::geometry::outpaint_expand;
 
     fn s(v: &str) -> outpaint_str {
         outpaint_str {
