@@ -17,26 +17,6 @@ use wasm_bindgen::prelude::*;
 use crate::convert::{bad, bytes_of, get, js_error, required, set, to_js};
 use crate::session::{event_out, message_of, operation_in};
 
-#[wasm_bindgen(typescript_custom_section)]
-const ENGINE_TYPES: &str = r#"
-/** An effect handed out by `Engine.pollEffect`: answer it by `id`. */
-export type Effect =
-  | { id: number; kind: "get"; key: string }
-  | { id: number; kind: "put"; key: string; body: Uint8Array; expected: Expect }
-  | { id: number; kind: "list"; prefix: string }
-  | { id: number; kind: "call"; job: Job; /** outpaint: the plan as the core writes it */ planJson?: string }
-  | { id: number; kind: "http"; model: Model; request: HttpRequest };
-/** One HTTP request of a provider exchange the engine runs itself. */
-export interface HttpRequest {
-  method: "GET" | "POST"; url: string; headers: [string, string][]; body: Uint8Array;
-  timeoutMs: number; maxResponseBytes: number;
-}
-/** What a provider call failed with (`kind` decides the retry and the code). */
-export interface Failure { kind: "rejected" | "transient" | "timeout"; message: string; retryAfterMs?: number; }
-/** An HTTP response for `handleResponse`. */
-export interface HttpResponse { status: number; headers?: [string, string][]; body: Uint8Array | string; }
-"#;
-
 /// A running operation (see the module docs).
 #[wasm_bindgen]
 pub struct Engine {

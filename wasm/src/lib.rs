@@ -15,6 +15,7 @@ mod picture;
 mod pixels;
 mod providers;
 mod session;
+mod types;
 
 pub use canvas::*;
 pub use engine::*;

@@ -17,12 +17,6 @@ use crate::convert::{
 };
 use crate::pixels::{build_mask, mask_options, prepare_options, seam_options};
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = r#"
-/** `Picture.prepare`'s answer: canvas and mask stay in wasm memory. */
-export interface PreparedPictures { canvas: Picture; mask: MaskPicture; plan: Plan; seam: Seam; }
-"#;
-
 /// Wasm memory's buffer and where `data` lies in it, for a view without a copy.
 fn in_memory(data: &[u8]) -> (JsValue, u32, u32) {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();

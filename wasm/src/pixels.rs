@@ -10,44 +10,6 @@ use crate::convert::{
     required, set, to_js,
 };
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = r#"
-/** An RGBA8 image: `data.length === width * height * 4`. `ImageData` fits. */
-export interface RgbaImage { width: number; height: number; data: Uint8ClampedArray | Uint8Array; }
-/** A single-channel mask: 255 = generate, 0 = keep. */
-export interface MaskImage { width: number; height: number; data: Uint8Array; }
-/** Pixels added per side and the new canvas size. */
-export interface Expansion { left: number; right: number; top: number; bottom: number; newWidth: number; newHeight: number; }
-export interface Size { width: number; height: number; }
-export interface Rect { x: number; y: number; width: number; height: number; }
-export interface Edges { left: number; right: number; top: number; bottom: number; }
-/** How a canvas is sent to a provider and mapped back. */
-export interface Plan {
-  profile: string; send: "canvas" | "imageAndEdges"; expansion: Expansion; scale: number;
-  size: Size; content: Rect; padding: Edges; image: Rect; edges: Edges;
-  aspectRatio?: string; direction: string;
-}
-export type Anchor = "center" | "left" | "right" | "top" | "bottom" | "top-left" | "top-right" | "bottom-left" | "bottom-right";
-export type Curve = "linear" | "smoothstep" | "quadratic";
-export type MaskKind = "feathered" | "binary" | "inverted" | "alpha";
-/** Options of `prepare`, `runLocal` (and the seam of `composite`). */
-export interface PrepareOptions {
-  anchor?: Anchor;
-  /** "transparent" | "edge" | "mirror" | "blur" | "color" | "color:#rrggbbaa" */
-  fill?: string;
-  feather?: number; overlap?: number; curve?: Curve; mask?: MaskKind;
-  /** "full" | "flux-fill" | "flux-expand" | "recraft-outpaint" | "openai" | "gemini" | "custom:..." */
-  profile?: string;
-}
-export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; }
-export interface Prepared { canvas: RgbaImage; mask: MaskImage; plan: Plan; seam: Seam; }
-/** `preparePng`'s answer: the canvas and mask as PNG files, ready to upload. */
-export interface PreparedPng { canvasPng: Uint8Array; maskPng: Uint8Array; plan: Plan; seam: Seam; }
-export interface Seam { featherRequested: number; feather: number; overlapRequested: number; overlap: number; curve: Curve; }
-/** Errors thrown by outpaint carry a stable code. */
-export interface OutpaintError extends Error { code: string; }
-"#;
-
 /// The options object of `prepare`, `runLocal`, `composite` and `mask`: the core's
 /// [`OptionNames`], read as is.
 fn options_in(options: Option<JsValue>) -> Result<OptionNames, JsValue> {

@@ -14,24 +14,6 @@ use wasm_bindgen_futures::JsFuture;
 use crate::convert::{bad, from_js, get, js_error, set};
 use crate::session::{job_in, message_of, timeout};
 
-#[wasm_bindgen(typescript_custom_section)]
-const PROVIDER_TYPES: &str = r#"
-/** How `callProvider` reaches a provider. */
-export interface ProviderOptions {
-  /** The API key (sent as the provider wants it, redacted from every message). */
-  apiKey: string;
-  /** Base URL of the API (default: the provider's own). */
-  baseUrl?: string;
-  /** The provider's model id for generation (default: the provider's own). */
-  model?: string;
-  pollIntervalMs?: number; maxPolls?: number; timeoutMs?: number; maxResponseBytes?: number;
-  /** The HTTP client (default: the global `fetch`). */
-  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<Response>;
-  /** Waits between polls (default `setTimeout`). */
-  sleep?: (ms: number) => Promise<void>;
-}
-"#;
-
 /// Calls the job's provider (Black Forest Labs for `flux`, Recraft, Gemini, OpenAI) and
 /// resolves to the image bytes. Rejects with an `OutpaintError` (`PROVIDER_ERROR` or
 /// `PROVIDER_TIMEOUT`) carrying `retryable`, `timeout` and `retryAfterMs`, which `run`

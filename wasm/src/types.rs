@@ -1,0 +1,199 @@
+//! Every TypeScript declaration the package adds to what wasm-bindgen generates, in one
+//! place (the data shapes the core serialises, the host interfaces, the unions).
+//! `tests/js/types.test.mjs` checks each declared interface against the objects the
+//! package really hands out, key by key, so they cannot drift from the core.
+
+use wasm_bindgen::prelude::*;
+
+/// Declared for `pixels.rs`.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** An RGBA8 image: `data.length === width * height * 4`. `ImageData` fits. */
+export interface RgbaImage { width: number; height: number; data: Uint8ClampedArray | Uint8Array; }
+/** A single-channel mask: 255 = generate, 0 = keep. */
+export interface MaskImage { width: number; height: number; data: Uint8Array; }
+/** Pixels added per side and the new canvas size. */
+export interface Expansion { left: number; right: number; top: number; bottom: number; newWidth: number; newHeight: number; }
+export interface Size { width: number; height: number; }
+export interface Rect { x: number; y: number; width: number; height: number; }
+export interface Edges { left: number; right: number; top: number; bottom: number; }
+/** How a canvas is sent to a provider and mapped back. */
+export interface Plan {
+  profile: string; send: "canvas" | "imageAndEdges"; expansion: Expansion; scale: number;
+  size: Size; content: Rect; padding: Edges; image: Rect; edges: Edges;
+  aspectRatio?: string; direction: string;
+}
+export type Anchor = "center" | "left" | "right" | "top" | "bottom" | "top-left" | "top-right" | "bottom-left" | "bottom-right";
+export type Curve = "linear" | "smoothstep" | "quadratic";
+export type MaskKind = "feathered" | "binary" | "inverted" | "alpha";
+/** Options of `prepare`, `runLocal` (and the seam of `composite`). */
+export interface PrepareOptions {
+  anchor?: Anchor;
+  /** "transparent" | "edge" | "mirror" | "blur" | "color" | "color:#rrggbbaa" */
+  fill?: string;
+  feather?: number; overlap?: number; curve?: Curve; mask?: MaskKind;
+  /** "full" | "flux-fill" | "flux-expand" | "recraft-outpaint" | "openai" | "gemini" | "custom:..." */
+  profile?: string;
+}
+export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; }
+export interface Prepared { canvas: RgbaImage; mask: MaskImage; plan: Plan; seam: Seam; }
+/** `preparePng`'s answer: the canvas and mask as PNG files, ready to upload. */
+export interface PreparedPng { canvasPng: Uint8Array; maskPng: Uint8Array; plan: Plan; seam: Seam; }
+export interface Seam { featherRequested: number; feather: number; overlapRequested: number; overlap: number; curve: Curve; }
+/** Errors thrown by outpaint carry a stable code. */
+export interface OutpaintError extends Error { code: string; }
+"#;
+
+/// Declared for `picture.rs`.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** `Picture.prepare`'s answer: canvas and mask stay in wasm memory. */
+export interface PreparedPictures { canvas: Picture; mask: MaskPicture; plan: Plan; seam: Seam; }
+"#;
+
+/// Declared for `session.rs`.
+#[wasm_bindgen(typescript_custom_section)]
+const SESSION_TYPES: &str = r#"
+export type Model = "flux" | "recraft" | "gemini" | "openai";
+export type IterationStatus = "in_progress" | "completed" | "error";
+export type ModelStatus = "disabled" | "pending" | "in_progress" | "error" | "partial" | "completed";
+export type SessionStatus = "failed" | "in_progress" | "pending" | "partial" | "completed";
+/** One step of a model column; index 0 is the generated original. */
+export interface Iteration {
+  index: number; status: IterationStatus; prompt: string; startedAt: string;
+  completedAt?: string; imageKey?: string; error?: string;
+  isOutpaint: boolean; outpaintPreset?: string; parentIndex?: number;
+}
+export interface ModelColumn { enabled: boolean; status: ModelStatus; iterationCount: number; iterations: Iteration[]; }
+/** A session document as stored at `sessions/{sessionId}/status.json`. */
+export interface Session {
+  sessionId: string; status: SessionStatus; version: number; prompt: string;
+  createdAt: string; updatedAt: string; models: Record<Model, ModelColumn>;
+}
+/** One remembered step of a context window. */
+export interface ContextEntry { iteration: number; prompt: string; imageKey: string; timestamp: string; outpaintPreset?: string; }
+/** How the prompt sent to a provider is built (`{previous}` and `{prompt}` placeholders). */
+export interface PromptTemplate { template?: string; separator?: string; }
+export interface GalleryItem { sessionId: string; prompt: string; createdAt: string; modelCount: number; totalIterations: number; thumbnail?: string; }
+/** What an operation produced. */
+export interface Outcome {
+  session?: Session; iterationIndex?: number; warnings: string[]; gallery?: GalleryItem[];
+  stats: { conflicts: number; providerRetries: number };
+}
+/** What to run. `image` (generate) is handed to the provider as the job's source. */
+export type Operation =
+  | { op: "generate"; prompt: string; models?: Model[]; image?: Uint8Array | ArrayBuffer }
+  | { op: "iterate"; sessionId: string; model: Model; prompt: string }
+  | { op: "outpaint"; sessionId: string; model: Model; preset: string; prompt?: string; iterationIndex?: number }
+  | { op: "status"; sessionId: string }
+  | { op: "gallery" };
+/** Engine settings; every field optional. */
+export interface EngineConfig {
+  budget?: { maxIterations?: number; warnFrom?: number };
+  template?: PromptTemplate;
+  retryBackoffMs?: number; maxWriteAttempts?: number; writeBackoffMs?: number; staleAfterMs?: number;
+  /** API keys and other secrets, redacted from stored errors. */
+  secrets?: string[];
+  seam?: SeamOptions; fill?: string;
+  limits?: { maxBytes?: number; maxSide?: number; maxPixels?: number; maxCanvasPixels?: number };
+  /**
+   * Models whose provider the engine calls itself over `host.fetch` (keys are redacted
+   * from every stored message); the other models go to `host.provider`.
+   */
+  providers?: Partial<Record<Model, ProviderSettings>>;
+}
+/** How the engine reaches one provider (every field but `apiKey` optional). */
+export interface ProviderSettings {
+  apiKey: string; baseUrl?: string; model?: string;
+  pollIntervalMs?: number; maxPolls?: number; timeoutMs?: number; maxResponseBytes?: number;
+}
+/** Progress while an operation runs: a provider polled, a call about to be retried. */
+export type EngineEvent =
+  | { kind: "polling"; model: Model; polls: number; ms: number }
+  | { kind: "retrying"; model: Model; message: string; ms: number };
+/** One provider call. Outpaint jobs carry the canvas and mask prepared for the model's profile. */
+export interface Job {
+  model: Model; kind: "generate" | "iterate" | "outpaint"; prompt: string;
+  source?: Uint8Array; sourceMime?: string;
+  outpaint?: { target: string; canvasPng: Uint8Array; maskPng: Uint8Array; expansion: Expansion; plan: Plan; direction: string };
+}
+/** What a provider may answer: encoded bytes (PNG, JPEG, WebP) or pixels. */
+export type ProviderResult = Uint8Array | ArrayBuffer | Blob | RgbaImage;
+/**
+ * A provider. Reject (throw) to fail the call: `retryable: false` (or `kind: "rejected"`)
+ * on the error stops the one retry (default: retried once), `timeout: true` (or
+ * `name === "TimeoutError"`, or `kind: "timeout"`) reports PROVIDER_TIMEOUT.
+ */
+export type ProviderFn = (job: Job) => Promise<ProviderResult> | ProviderResult;
+/** The precondition of a write. */
+export type Expect = { kind: "any" } | { kind: "absent" } | { kind: "tag"; tag: string };
+/** A value and its version tag. */
+export interface Stored { bytes: Uint8Array | ArrayBuffer; tag: string; }
+/** A key-value store with version tags (compare-and-swap). Reject to report a storage failure. */
+export interface Storage {
+  get(key: string): Promise<Stored | null | undefined> | Stored | null | undefined;
+  /** Writes if `expected` holds: the new tag, or `null` when it did not hold. */
+  put(key: string, bytes: Uint8Array, expected: Expect): Promise<string | null> | string | null;
+  list(prefix: string): Promise<string[]> | string[];
+}
+/** What `run` needs from its host. */
+export interface Host {
+  /**
+   * A provider function, or `"local"` (the default) for the built-in offline provider.
+   * Models in `config.providers` do not use it: the engine calls them over `fetch`.
+   */
+  provider?: ProviderFn | "local";
+  storage: Storage;
+  /** Milliseconds since the Unix epoch (default `Date.now`). */
+  now?: () => number;
+  /** Uniform in [0, 1) (default `Math.random`): session ids and backoff jitter. */
+  random?: () => number;
+  /** Waits (default `setTimeout`); a test host can advance its clock instead. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The HTTP client for `config.providers` (default: the global `fetch`). */
+  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<Response>;
+  /** Hears progress while the operation runs. */
+  onEvent?: (event: EngineEvent) => void;
+  config?: EngineConfig;
+}
+"#;
+
+/// Declared for `providers.rs`.
+#[wasm_bindgen(typescript_custom_section)]
+const PROVIDER_TYPES: &str = r#"
+/** How `callProvider` reaches a provider. */
+export interface ProviderOptions {
+  /** The API key (sent as the provider wants it, redacted from every message). */
+  apiKey: string;
+  /** Base URL of the API (default: the provider's own). */
+  baseUrl?: string;
+  /** The provider's model id for generation (default: the provider's own). */
+  model?: string;
+  pollIntervalMs?: number; maxPolls?: number; timeoutMs?: number; maxResponseBytes?: number;
+  /** The HTTP client (default: the global `fetch`). */
+  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<Response>;
+  /** Waits between polls (default `setTimeout`). */
+  sleep?: (ms: number) => Promise<void>;
+}
+"#;
+
+/// Declared for `engine.rs`.
+#[wasm_bindgen(typescript_custom_section)]
+const ENGINE_TYPES: &str = r#"
+/** An effect handed out by `Engine.pollEffect`: answer it by `id`. */
+export type Effect =
+  | { id: number; kind: "get"; key: string }
+  | { id: number; kind: "put"; key: string; body: Uint8Array; expected: Expect }
+  | { id: number; kind: "list"; prefix: string }
+  | { id: number; kind: "call"; job: Job; /** outpaint: the plan as the core writes it */ planJson?: string }
+  | { id: number; kind: "http"; model: Model; request: HttpRequest };
+/** One HTTP request of a provider exchange the engine runs itself. */
+export interface HttpRequest {
+  method: "GET" | "POST"; url: string; headers: [string, string][]; body: Uint8Array;
+  timeoutMs: number; maxResponseBytes: number;
+}
+/** What a provider call failed with (`kind` decides the retry and the code). */
+export interface Failure { kind: "rejected" | "transient" | "timeout"; message: string; retryAfterMs?: number; }
+/** An HTTP response for `handleResponse`. */
+export interface HttpResponse { status: number; headers?: [string, string][]; body: Uint8Array | string; }
+"#;
