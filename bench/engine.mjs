@@ -3,6 +3,8 @@
 // Prints one JSON object. Never asserts timings.
 import { createRequire } from "node:module";
 
+import { MemoryStore } from "../tests/js/store.mjs";
+
 const require = createRequire(import.meta.url);
 const op = require("../bindings/npm/node/outpaint_wasm.js");
 const arg = (name, d) => {
@@ -11,19 +13,7 @@ const arg = (name, d) => {
 };
 const delay = arg("--delay-ms", 1000);
 
-const items = new Map();
-let next = 0;
-const storage = {
-  async get(key) { return items.get(key) ?? null; },
-  async put(key, bytes, expected) {
-    const cur = items.get(key)?.tag ?? null;
-    const ok = expected.kind === "any" || (expected.kind === "absent" && cur === null) || (expected.kind === "tag" && cur === expected.tag);
-    if (!ok) return null;
-    items.set(key, { bytes, tag: String(++next) });
-    return String(next);
-  },
-  async list(prefix) { return [...items.keys()].filter((k) => k.startsWith(prefix)); },
-};
+const storage = new MemoryStore();
 const provider = async (job) => {
   await new Promise((r) => setTimeout(r, delay));
   return op.localProvider(job);

@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { startMock, KEYS } from "../mock/providers.mjs";
+import { MemoryStore } from "./store.mjs";
 
 const require = createRequire(import.meta.url);
 const op = require("../../bindings/npm/node/outpaint_wasm.js");
@@ -14,25 +15,9 @@ after(() => mock.close());
 
 const options = (model, extra = {}) => ({ apiKey: KEYS[model], baseUrl: mock.url, pollIntervalMs: 5, ...extra });
 
-function store() {
-  const items = new Map();
-  let next = 0;
-  return {
-    items,
-    async get(key) { return items.get(key) ?? null; },
-    async put(key, bytes, expected) {
-      const cur = items.get(key)?.tag ?? null;
-      const ok = expected.kind === "any" || (expected.kind === "absent" && cur === null) || (expected.kind === "tag" && cur === expected.tag);
-      if (!ok) return null;
-      items.set(key, { bytes, tag: String(++next) });
-      return String(next);
-    },
-    async list(prefix) { return [...items.keys()].filter((k) => k.startsWith(prefix)); },
-  };
-}
 
 test("a session on the four real providers through fetch", async () => {
-  const storage = store();
+  const storage = new MemoryStore();
   const slept = [];
   const host = {
     storage,
@@ -77,7 +62,7 @@ test("failures reject with codes and retry hints; run retries after retry-after"
   await assert.rejects(op.callProvider(job, { apiKey: "k", baseUrl: "http://127.0.0.1:9" }), { code: "PROVIDER_ERROR", retryable: true });
 
   // Through run: the 429's retry-after (3 s) is waited instead of 2 s, then it succeeds.
-  const storage = store();
+  const storage = new MemoryStore();
   const slept = [];
   const host = { storage, provider: (j) => op.callProvider(j, options(j.model)), sleep: async (ms) => slept.push(ms) };
   mock.script("429");
@@ -94,7 +79,7 @@ test("failures reject with codes and retry hints; run retries after retry-after"
 });
 
 test("the engine calls the providers itself over host.fetch, all four at once", async () => {
-  const storage = store();
+  const storage = new MemoryStore();
   const events = [];
   const seen = [];
   let inFlight = 0, most = 0;

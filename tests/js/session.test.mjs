@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
+import { MemoryStore } from "./store.mjs";
 
 const require = createRequire(import.meta.url);
 const op = require("../../bindings/npm/node/outpaint_wasm.js");
@@ -10,40 +11,6 @@ const op = require("../../bindings/npm/node/outpaint_wasm.js");
 const T0 = Date.UTC(2026, 0, 1);
 
 /** A compare-and-swap store that answers asynchronously, like a real one. */
-class MemoryStore {
-  constructor() {
-    this.items = new Map();
-    this.next = 0;
-    this.refused = 0;
-  }
-  async get(key) {
-    await new Promise((r) => setImmediate(r));
-    const v = this.items.get(key);
-    return v ? { bytes: v.bytes, tag: v.tag } : null;
-  }
-  async put(key, bytes, expected) {
-    await new Promise((r) => setImmediate(r));
-    const cur = this.items.get(key)?.tag ?? null;
-    const holds =
-      expected.kind === "any" ||
-      (expected.kind === "absent" && cur === null) ||
-      (expected.kind === "tag" && cur === expected.tag);
-    if (!holds) {
-      this.refused++;
-      return null;
-    }
-    const tag = `t${++this.next}`;
-    this.items.set(key, { bytes: bytes.slice(), tag });
-    return tag;
-  }
-  async list(prefix) {
-    return [...this.items.keys()].filter((k) => k.startsWith(prefix)).sort();
-  }
-  json(key) {
-    return JSON.parse(new TextDecoder().decode(this.items.get(key).bytes));
-  }
-}
-
 /** A host whose clock only moves when the engine reads it or sleeps. */
 function host(store, provider = "local", extra = {}) {
   let now = T0;
@@ -66,7 +33,7 @@ const generate = (h, models = ["flux", "openai"]) =>
   op.run({ op: "generate", prompt: "  a lake at dawn ", models }, h);
 
 test("generate, iterate, outpaint with the local provider", async () => {
-  const store = new MemoryStore();
+  const store = new MemoryStore({ yieldEach: true });
   const h = host(store);
   const g = await generate(h);
   const s = g.session;
@@ -140,7 +107,7 @@ test("a JS provider gets the job and may answer bytes, ArrayBuffer, Blob or pixe
     (job) => op.decode(op.localProvider(job)), // pixels
   ];
   for (const answer of answers) {
-    const store = new MemoryStore();
+    const store = new MemoryStore({ yieldEach: true });
     const h = host(store, async (job) => {
       seen.push(job);
       return answer(job);
@@ -168,7 +135,7 @@ test("a JS provider gets the job and may answer bytes, ArrayBuffer, Blob or pixe
 });
 
 test("a failing provider is retried once after 2 s; twice is an iteration error", async () => {
-  const store = new MemoryStore();
+  const store = new MemoryStore({ yieldEach: true });
   let calls = 0;
   const flaky = async (job) => {
     calls++;
@@ -213,7 +180,7 @@ test("a failing provider is retried once after 2 s; twice is an iteration error"
 });
 
 test("concurrent runs on one session lose no write", async () => {
-  const store = new MemoryStore();
+  const store = new MemoryStore({ yieldEach: true });
   const g = await generate(host(store), ["flux", "recraft", "gemini", "openai"]);
   const id = g.session.sessionId;
   const models = ["flux", "recraft", "gemini", "openai"];
@@ -236,7 +203,7 @@ test("concurrent runs on one session lose no write", async () => {
 });
 
 test("storage failures and bad requests reject with their codes", async () => {
-  const store = new MemoryStore();
+  const store = new MemoryStore({ yieldEach: true });
   const g = await generate(host(store), ["flux"]);
   const id = g.session.sessionId;
   const broken = { ...store, get: async () => { throw new Error("disk on fire"); }, put: store.put.bind(store), list: store.list.bind(store) };
@@ -281,7 +248,7 @@ test("storage failures and bad requests reject with their codes", async () => {
 });
 
 test("the budget: warnings from 5 used, ITERATION_LIMIT on the 8th", async () => {
-  const store = new MemoryStore();
+  const store = new MemoryStore({ yieldEach: true });
   const h = host(store);
   const id = (await generate(h, ["openai"])).session.sessionId;
   const warnings = [];
@@ -354,7 +321,7 @@ test("hand-made plans and expansions are refused with codes, never a wasm trap",
 });
 
 test("generate runs every model's provider at once", async () => {
-  const store = new MemoryStore();
+  const store = new MemoryStore({ yieldEach: true });
   let inFlight = 0, most = 0;
   const slow = async (job) => {
     most = Math.max(most, ++inFlight);

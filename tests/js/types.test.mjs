@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { MemoryStore } from "./store.mjs";
 
 const require = createRequire(import.meta.url);
 const op = require("../../bindings/npm/node/outpaint_wasm.js");
@@ -76,25 +77,9 @@ function conforms(obj, name) {
   return decl;
 }
 
-function memoryStore() {
-  const items = new Map();
-  let next = 0;
-  return {
-    items,
-    async get(key) { return items.get(key) ?? null; },
-    async put(key, bytes, expected) {
-      const cur = items.get(key)?.tag ?? null;
-      const ok = expected.kind === "any" || (expected.kind === "absent" && cur === null) || (expected.kind === "tag" && cur === expected.tag);
-      if (!ok) return null;
-      items.set(key, { bytes, tag: String(++next) });
-      return String(next);
-    },
-    async list(prefix) { return [...items.keys()].filter((k) => k.startsWith(prefix)); },
-  };
-}
 
 test("sessions, iterations, columns, outcomes and gallery rows are as declared", async () => {
-  const storage = memoryStore();
+  const storage = new MemoryStore();
   const g = await op.run({ op: "generate", prompt: "a lake", models: ["flux"] }, { storage });
   const o = await op.run({ op: "outpaint", sessionId: g.session.sessionId, model: "flux", preset: "16:9" }, { storage });
   conforms(o, "Outcome");
@@ -133,7 +118,7 @@ test("expansions, plans, seams and prepared canvases are as declared", () => {
 });
 
 test("jobs, effects and events are as declared", async () => {
-  const storage = memoryStore();
+  const storage = new MemoryStore();
   const g = await op.run({ op: "generate", prompt: "a lake", models: ["gemini"] }, { storage });
   const engine = new op.Engine({ op: "outpaint", sessionId: g.session.sessionId, model: "gemini", preset: "16:9" }, undefined, Date.now(), 5);
   let call;

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use js_sys::{Array, Object, Uint8Array};
-use outpaint::engine::{Effect, EffectId, EffectKind, Expect, HostError, Job, Misuse, Stored};
+use outpaint::engine::{Effect, EffectId, EffectKind, HostError, Job, Misuse, Stored};
 use outpaint::providers::{local_call, FailureKind, ProviderFailure, Response, TransportError};
 use outpaint::{Engine as Core, EngineConfig, Error, ErrorCode};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{bad, bytes_of, get, js_error, required, set, to_js};
-use crate::session::{event_out, message_of, operation_in};
+use crate::session::{event_out, expect_out, message_of, operation_in};
 
 /// A running operation (see the module docs).
 #[wasm_bindgen]
@@ -71,16 +71,7 @@ fn effect_out(id: EffectId, e: &Effect) -> Result<JsValue, JsValue> {
         } => {
             set(&o, "key", &key.as_str().into());
             set(&o, "body", &Uint8Array::from(&body[..]).into());
-            let x = Object::new();
-            match expected {
-                Expect::Any => set(&x, "kind", &"any".into()),
-                Expect::Absent => set(&x, "kind", &"absent".into()),
-                Expect::Tag(t) => {
-                    set(&x, "kind", &"tag".into());
-                    set(&x, "tag", &t.as_str().into());
-                }
-            }
-            set(&o, "expected", &x);
+            set(&o, "expected", &expect_out(expected));
         }
         Effect::Call { job } => {
             set(&o, "job", &to_js(&**job)?);

@@ -13,8 +13,10 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
-use outpaint::engine::{Effect, EffectId, Event, Expect, HostError, Job, Operation, Stored};
-use outpaint::providers::{local_call, FailureKind, HttpReply, ProviderFailure};
+use outpaint::engine::{
+    Answer, Effect, EffectId, Event, Expect, HostError, Job, Operation, Stored,
+};
+use outpaint::providers::{local_call, FailureKind, ProviderFailure};
 use outpaint::session::{context_key, validate, Model, PromptTemplate};
 use outpaint::{Engine, EngineConfig, ErrorCode, PngCompression};
 use wasm_bindgen::prelude::*;
@@ -235,15 +237,6 @@ async fn settle(v: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
     JsFuture::from(Promise::resolve(&v?)).await
 }
 
-/// An effect's result, carried from its promise back to the driver.
-enum Done {
-    Get(Result<Option<Stored>, HostError>),
-    Put(Result<Option<String>, HostError>),
-    List(Result<Vec<String>, HostError>),
-    Call(Result<Vec<u8>, ProviderFailure>),
-    Http(HttpReply),
-}
-
 fn host_error(e: &JsValue) -> HostError {
     HostError::new(message_of(e))
 }
@@ -330,17 +323,17 @@ impl Host {
         }
     }
 
-    async fn perform(&self, effect: Effect) -> Done {
+    async fn perform(&self, effect: Effect) -> Answer {
         match effect {
-            Effect::Get { key } => Done::Get(self.storage_get(&key).await),
+            Effect::Get { key } => Answer::Get(self.storage_get(&key).await),
             Effect::Put {
                 key,
                 body,
                 expected,
-            } => Done::Put(self.storage_put(&key, &body, &expected).await),
-            Effect::List { prefix } => Done::List(self.storage_list(&prefix).await),
-            Effect::Call { job } => Done::Call(self.call(&job).await),
-            Effect::Http { request, .. } => Done::Http(match self.fetch_fn() {
+            } => Answer::Put(self.storage_put(&key, &body, &expected).await),
+            Effect::List { prefix } => Answer::List(self.storage_list(&prefix).await),
+            Effect::Call { job } => Answer::Call(self.call(&job).await),
+            Effect::Http { request, .. } => Answer::Http(match self.fetch_fn() {
                 Ok(f) => send(&f, &request).await,
                 Err(message) => Err(outpaint::providers::TransportError {
                     timeout: false,
@@ -393,15 +386,7 @@ impl Host {
         body: &[u8],
         expected: &Expect,
     ) -> Result<Option<String>, HostError> {
-        let expect = Object::new();
-        match expected {
-            Expect::Any => set(&expect, "kind", &"any".into()),
-            Expect::Absent => set(&expect, "kind", &"absent".into()),
-            Expect::Tag(t) => {
-                set(&expect, "kind", &"tag".into());
-                set(&expect, "tag", &t.as_str().into());
-            }
-        }
+        let expect = expect_out(expected);
         let call = self.put.call3(
             &self.storage,
             &key.into(),
@@ -444,6 +429,20 @@ impl Host {
         outpaint::encode_png(img.view(), PngCompression::Fast)
             .map_err(|e| ProviderFailure::rejected(e.to_string()))
     }
+}
+
+/// A write's precondition as JS sees it (`Expect`).
+pub(crate) fn expect_out(expected: &Expect) -> Object {
+    let o = Object::new();
+    match expected {
+        Expect::Any => set(&o, "kind", &"any".into()),
+        Expect::Absent => set(&o, "kind", &"absent".into()),
+        Expect::Tag(t) => {
+            set(&o, "kind", &"tag".into());
+            set(&o, "tag", &t.as_str().into());
+        }
+    }
+    o
 }
 
 /// A progress event as JS sees it (`EngineEvent`).
@@ -511,15 +510,10 @@ pub(crate) fn timeout(ms: u64) -> Promise {
     })
 }
 
-fn answer(engine: &mut Engine, id: EffectId, done: Done) -> Result<(), JsValue> {
-    match done {
-        Done::Get(r) => engine.handle_get(id, r),
-        Done::Put(r) => engine.handle_put(id, r),
-        Done::List(r) => engine.handle_list(id, r),
-        Done::Call(r) => engine.handle_call(id, r),
-        Done::Http(r) => engine.handle_http(id, r),
-    }
-    .map_err(|m| bad(ErrorCode::StorageError, format!("the JS driver: {m}")))
+fn answer(engine: &mut Engine, id: EffectId, done: Answer) -> Result<(), JsValue> {
+    engine
+        .handle(id, done)
+        .map_err(|m| bad(ErrorCode::StorageError, format!("the JS driver: {m}")))
 }
 
 /// Reads `host.config` (every field optional).
@@ -548,7 +542,7 @@ pub async fn run(
     let op = operation_in(operation)?;
     let mut engine = Engine::new(op, config, host.now()?, host.seed()?);
     // Effects in flight: each a promise resolving to its id once its answer is in `done`.
-    let done: Rc<RefCell<BTreeMap<u64, Done>>> = Rc::default();
+    let done: Rc<RefCell<BTreeMap<u64, Answer>>> = Rc::default();
     let mut pending: BTreeMap<u64, Promise> = BTreeMap::new();
     loop {
         while let Some((id, effect)) = engine.poll_effect(host.now()?) {

@@ -16,17 +16,24 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::providers::{HttpReply, ProviderFailure, Request};
 use crate::session::{iso8601, Model};
 
-/// A host's answer, kept until the future that asked takes it.
-pub(crate) enum Answer {
+/// A host's answer to an effect, of the effect's kind ([`Engine::handle`](crate::engine::Engine::handle)).
+#[derive(Debug)]
+pub enum Answer {
+    /// For a get: the value and its tag, `None` when the key is absent.
     Get(std::result::Result<Option<Stored>, HostError>),
+    /// For a put: the new tag, `None` when the precondition did not hold.
     Put(std::result::Result<Option<Tag>, HostError>),
+    /// For a list: the keys.
     List(std::result::Result<Vec<String>, HostError>),
+    /// For a call: the image bytes or the failure.
     Call(std::result::Result<Vec<u8>, ProviderFailure>),
+    /// For an HTTP request: the response or why there was none.
     Http(HttpReply),
 }
 
 impl Answer {
-    fn kind(&self) -> EffectKind {
+    /// The kind of effect it answers.
+    pub fn kind(&self) -> EffectKind {
         match self {
             Answer::Get(_) => EffectKind::Get,
             Answer::Put(_) => EffectKind::Put,

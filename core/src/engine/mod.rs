@@ -68,7 +68,8 @@ use crate::limits::Limits;
 use crate::pixels::{Curve, Fill, SeamOptions};
 use crate::providers::{HttpReply, ProviderConfig, ProviderFailure};
 use crate::session::{Budget, Model, PromptTemplate};
-use io::{Answer, Io};
+pub use io::Answer;
+use io::Io;
 
 /// Engine settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,13 +193,19 @@ impl Engine {
         Some((id, effect))
     }
 
+    /// Answers effect `id` with `answer` (of the effect's kind): the one entry the typed
+    /// `handle_*` below share, for hosts that carry answers as values.
+    pub fn handle(&mut self, id: EffectId, answer: Answer) -> std::result::Result<(), Misuse> {
+        self.io.lock().answer(id, answer)
+    }
+
     /// Answers a [`Effect::Get`]: the value and its tag, `None` when the key is absent.
     pub fn handle_get(
         &mut self,
         id: EffectId,
         r: std::result::Result<Option<Stored>, HostError>,
     ) -> std::result::Result<(), Misuse> {
-        self.io.lock().answer(id, Answer::Get(r))
+        self.handle(id, Answer::Get(r))
     }
 
     /// Answers a [`Effect::Put`]: the new tag, or `None` when the precondition did not
@@ -208,7 +215,7 @@ impl Engine {
         id: EffectId,
         r: std::result::Result<Option<Tag>, HostError>,
     ) -> std::result::Result<(), Misuse> {
-        self.io.lock().answer(id, Answer::Put(r))
+        self.handle(id, Answer::Put(r))
     }
 
     /// Answers a [`Effect::List`]: the keys under the prefix.
@@ -217,7 +224,7 @@ impl Engine {
         id: EffectId,
         r: std::result::Result<Vec<String>, HostError>,
     ) -> std::result::Result<(), Misuse> {
-        self.io.lock().answer(id, Answer::List(r))
+        self.handle(id, Answer::List(r))
     }
 
     /// Answers a [`Effect::Call`]: the image bytes (PNG, JPEG or WebP) or the failure.
@@ -226,12 +233,12 @@ impl Engine {
         id: EffectId,
         r: std::result::Result<Vec<u8>, ProviderFailure>,
     ) -> std::result::Result<(), Misuse> {
-        self.io.lock().answer(id, Answer::Call(r))
+        self.handle(id, Answer::Call(r))
     }
 
     /// Answers a [`Effect::Http`]: the response, or why there was none.
     pub fn handle_http(&mut self, id: EffectId, r: HttpReply) -> std::result::Result<(), Misuse> {
-        self.io.lock().answer(id, Answer::Http(r))
+        self.handle(id, Answer::Http(r))
     }
 
     /// The next deadline (ms since the Unix epoch) at which [`Engine::handle_timeout`]

@@ -12,8 +12,8 @@ use std::time::Duration;
 pub use memory::MemoryStore;
 
 use crate::engine::{
-    Effect, EffectId, Engine, EngineConfig, Event, Expect, HostError, Job, Operation, Outcome,
-    Stored, Tag,
+    Answer, Effect, EffectId, Engine, EngineConfig, Event, Expect, HostError, Job, Operation,
+    Outcome, Stored, Tag,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::providers::{
@@ -117,26 +117,17 @@ pub fn run(
     drive(op, config, &host, seed)
 }
 
-/// An effect's result, carried back from the thread that performed it.
-enum Done {
-    Get(std::result::Result<Option<Stored>, HostError>),
-    Put(std::result::Result<Option<Tag>, HostError>),
-    List(std::result::Result<Vec<String>, HostError>),
-    Call(std::result::Result<Vec<u8>, ProviderFailure>),
-    Http(HttpReply),
-}
-
-fn perform(host: &Host<'_>, effect: Effect) -> Done {
+fn perform(host: &Host<'_>, effect: Effect) -> Answer {
     match effect {
-        Effect::Get { key } => Done::Get(host.storage.get(&key)),
+        Effect::Get { key } => Answer::Get(host.storage.get(&key)),
         Effect::Put {
             key,
             body,
             expected,
-        } => Done::Put(host.storage.put(&key, &body, &expected)),
-        Effect::List { prefix } => Done::List(host.storage.list(&prefix)),
-        Effect::Call { job } => Done::Call(host.provider.call(&job)),
-        Effect::Http { request, .. } => Done::Http(match host.transport {
+        } => Answer::Put(host.storage.put(&key, &body, &expected)),
+        Effect::List { prefix } => Answer::List(host.storage.list(&prefix)),
+        Effect::Call { job } => Answer::Call(host.provider.call(&job)),
+        Effect::Http { request, .. } => Answer::Http(match host.transport {
             Some(t) => t.send(&request),
             None => Err(TransportError {
                 timeout: false,
@@ -146,15 +137,10 @@ fn perform(host: &Host<'_>, effect: Effect) -> Done {
     }
 }
 
-fn answer(engine: &mut Engine, id: EffectId, done: Done) -> Result<()> {
-    match done {
-        Done::Get(r) => engine.handle_get(id, r),
-        Done::Put(r) => engine.handle_put(id, r),
-        Done::List(r) => engine.handle_list(id, r),
-        Done::Call(r) => engine.handle_call(id, r),
-        Done::Http(r) => engine.handle_http(id, r),
-    }
-    .map_err(|m| Error::new(ErrorCode::StorageError, format!("host driver: {m}")))
+fn answer(engine: &mut Engine, id: EffectId, done: Answer) -> Result<()> {
+    engine
+        .handle(id, done)
+        .map_err(|m| Error::new(ErrorCode::StorageError, format!("host driver: {m}")))
 }
 
 /// Runs `op` to the end with `host`: every effect the engine hands out is performed on a
@@ -164,7 +150,7 @@ pub fn drive(op: Operation, config: EngineConfig, host: &Host<'_>, seed: u64) ->
     let clock = host.clock;
     let mut engine = Engine::new(op, config, clock.now_ms(), seed);
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<(EffectId, Done)>();
+        let (tx, rx) = mpsc::channel::<(EffectId, Answer)>();
         let mut in_flight = 0usize;
         loop {
             while let Some((id, effect)) = engine.poll_effect(clock.now_ms()) {
