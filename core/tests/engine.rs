@@ -1,10 +1,10 @@
 //! The session engine end to end through the blocking driver: the full flow, provider
 //! faults, concurrency through a compare-and-swap store, storage faults.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::Arc;
 
-use outpaint_core::engine::{Expect, HostError, Job, JobKind, Stored};
+use outpaint_core::engine::{EffectKind, Job, JobKind};
 use outpaint_core::host::{run, Clock, LocalProvider, MemoryStore, Provider, Storage};
 use outpaint_core::providers::{FailureKind, ProviderFailure};
 use outpaint_core::session::{
@@ -13,36 +13,12 @@ use outpaint_core::session::{
 use outpaint_core::{decode, EngineConfig, ErrorCode, Limits, Operation, Outcome};
 use serde_json::Value;
 
-const T0: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-
-/// A clock that advances 1 ms per read and jumps on sleep; records sleeps.
-struct TestClock {
-    now: AtomicU64,
-    slept: Mutex<Vec<u64>>,
-}
-
-impl TestClock {
-    fn new() -> Self {
-        TestClock {
-            now: AtomicU64::new(T0),
-            slept: Mutex::new(Vec::new()),
-        }
-    }
-}
-
-impl Clock for TestClock {
-    fn now_ms(&self) -> u64 {
-        self.now.fetch_add(1, Ordering::SeqCst)
-    }
-    fn sleep(&self, ms: u64) {
-        self.slept.lock().unwrap().push(ms);
-        self.now.fetch_add(ms, Ordering::SeqCst);
-    }
-}
+mod support;
+use support::{TestClock, TestStore, T0};
 
 fn go(op: Operation, store: &dyn Storage, provider: &dyn Provider, clock: &TestClock) -> Outcome {
     // A fresh seed per operation, as a host's randomness would be.
-    let seed = clock.now.load(Ordering::SeqCst);
+    let seed = clock.peek();
     run(op, EngineConfig::default(), store, provider, clock, seed).unwrap()
 }
 
@@ -64,7 +40,7 @@ fn generate(store: &MemoryStore, clock: &TestClock, models: &[Model]) -> Session
 #[test]
 fn full_flow_to_the_limit_then_status_and_gallery() {
     let store = MemoryStore::new();
-    let clock = TestClock::new();
+    let clock = TestClock::ticking();
     let s = generate(&store, &clock, &[]);
     let id = s.session_id.clone();
     assert_eq!(s.status, SessionStatus::Completed);
@@ -284,7 +260,7 @@ fn iterate_with(
 #[test]
 fn provider_faults() {
     let store = MemoryStore::new();
-    let clock = TestClock::new();
+    let clock = TestClock::ticking();
     let id = generate(&store, &clock, &[Model::Flux, Model::Openai]).session_id;
 
     // Fails once: retried after 2 s and succeeds.
@@ -294,7 +270,7 @@ fn provider_faults() {
     assert_eq!(out.stats.provider_retries, 1);
     // The retry waits until 2 s after the failure (this clock ticks 1 ms per read, so
     // the host sleeps what is left of the 2 s when it gets there).
-    let slept = clock.slept.lock().unwrap().clone();
+    let slept = clock.waits();
     assert!(
         slept.iter().any(|ms| (1990..=2000).contains(ms)),
         "{slept:?}"
@@ -386,7 +362,7 @@ fn a_model_that_fails_generate_makes_the_session_partial() {
         }
     }
     let store = MemoryStore::new();
-    let clock = TestClock::new();
+    let clock = TestClock::ticking();
     let out = go(
         Operation::Generate {
             prompt: "x".into(),
@@ -419,48 +395,10 @@ fn a_model_that_fails_generate_makes_the_session_partial() {
     assert_eq!(err.code(), ErrorCode::IterationNotFound);
 }
 
-/// A store whose writes fail with a stale tag whenever another writer got in between
-/// (the MemoryStore already does), plus counters.
-struct Counting {
-    inner: MemoryStore,
-    refused: AtomicUsize,
-}
-
-impl Storage for Counting {
-    fn get(&self, key: &str) -> Result<Option<Stored>, HostError> {
-        std::thread::yield_now();
-        self.inner.get(key)
-    }
-    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, HostError> {
-        std::thread::yield_now();
-        let r = self.inner.put(key, body, expected)?;
-        if r.is_none() {
-            self.refused.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(r)
-    }
-    fn list(&self, prefix: &str) -> Result<Vec<String>, HostError> {
-        self.inner.list(prefix)
-    }
-}
-
-struct NoSleep;
-impl Clock for NoSleep {
-    fn now_ms(&self) -> u64 {
-        T0
-    }
-    fn sleep(&self, _: u64) {
-        std::thread::yield_now();
-    }
-}
-
 #[test]
 fn concurrent_writers_lose_nothing() {
-    let store = Arc::new(Counting {
-        inner: MemoryStore::new(),
-        refused: AtomicUsize::new(0),
-    });
-    let clock = TestClock::new();
+    let store = Arc::new(TestStore::yielding());
+    let clock = TestClock::ticking();
     let id = run(
         Operation::Generate {
             prompt: "busy".into(),
@@ -506,7 +444,7 @@ fn concurrent_writers_lose_nothing() {
                         EngineConfig::default(),
                         &*store,
                         &LocalProvider,
-                        &NoSleep,
+                        &TestClock::still(),
                         (t * 10 + k) as u64,
                     )
                     .unwrap();
@@ -522,13 +460,8 @@ fn concurrent_writers_lose_nothing() {
         .flat_map(|t| t.join().unwrap())
         .collect();
     assert_eq!(done.len(), 24);
-    let s = Session::from_json(
-        &store
-            .inner
-            .bytes(&format!("sessions/{id}/status.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let s =
+        Session::from_json(&store.bytes(&format!("sessions/{id}/status.json")).unwrap()).unwrap();
     for (model, index, prompt) in &done {
         let it = s.models.get(*model).get(*index).unwrap();
         assert_eq!(it.status, IterationStatus::Completed, "{model} {index}");
@@ -543,7 +476,7 @@ fn concurrent_writers_lose_nothing() {
     }
     // 4 generate completions + 1 create + 24 x 2 writes, each exactly once.
     assert_eq!(s.version, 4 + 24 * 2);
-    let refused = store.refused.load(Ordering::SeqCst);
+    let refused = store.refused();
     println!(
         "concurrency: 8 threads, 24 steps, {} write conflicts (engine count {}), all retried",
         refused,
@@ -552,59 +485,10 @@ fn concurrent_writers_lose_nothing() {
     assert!(refused >= conflicts.load(Ordering::SeqCst));
 }
 
-/// A store that fails on demand.
-struct Broken {
-    inner: MemoryStore,
-    fail_get: Cell<bool>,
-    fail_put_on: Cell<Option<&'static str>>,
-}
-
-/// A value the driver's threads can read while the test changes it.
-struct Cell<T>(Mutex<T>);
-
-impl<T: Copy> Cell<T> {
-    fn new(v: T) -> Self {
-        Cell(Mutex::new(v))
-    }
-    fn get(&self) -> T {
-        *self.0.lock().unwrap()
-    }
-    fn set(&self, v: T) {
-        *self.0.lock().unwrap() = v;
-    }
-}
-
-impl Storage for Broken {
-    fn get(&self, key: &str) -> Result<Option<Stored>, HostError> {
-        if self.fail_get.get() {
-            return Err(HostError::new("disk on fire"));
-        }
-        self.inner.get(key)
-    }
-    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<String>, HostError> {
-        if let Some(part) = self.fail_put_on.get() {
-            if key.contains(part) {
-                return Err(HostError::new("quota exceeded"));
-            }
-        }
-        self.inner.put(key, body, expected)
-    }
-    fn list(&self, prefix: &str) -> Result<Vec<String>, HostError> {
-        if self.fail_get.get() {
-            return Err(HostError::new("disk on fire"));
-        }
-        self.inner.list(prefix)
-    }
-}
-
 #[test]
 fn storage_faults_and_the_stuck_iteration_rule() {
-    let store = Broken {
-        inner: MemoryStore::new(),
-        fail_get: Cell::new(false),
-        fail_put_on: Cell::new(None),
-    };
-    let clock = TestClock::new();
+    let store = TestStore::new();
+    let clock = TestClock::ticking();
     let id = go(
         Operation::Generate {
             prompt: "p".into(),
@@ -623,7 +507,8 @@ fn storage_faults_and_the_stuck_iteration_rule() {
         model: Model::Flux,
         prompt: "again".into(),
     };
-    store.fail_get.set(true);
+    store.fail_always(EffectKind::Get, "", "disk on fire");
+    store.fail_always(EffectKind::List, "", "disk on fire");
     for op in [
         iterate(),
         Operation::Status {
@@ -643,10 +528,10 @@ fn storage_faults_and_the_stuck_iteration_rule() {
         assert_eq!(e.code(), ErrorCode::StorageError);
         assert!(e.message().contains("disk on fire"));
     }
-    store.fail_get.set(false);
+    store.heal();
     // The image write fails after the iteration was started: the operation fails with
     // STORAGE_ERROR and the iteration is left in_progress ...
-    store.fail_put_on.set(Some("/images/"));
+    store.fail_always(EffectKind::Put, "/images/", "quota exceeded");
     let e = run(
         iterate(),
         EngineConfig::default(),
@@ -657,14 +542,9 @@ fn storage_faults_and_the_stuck_iteration_rule() {
     )
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::StorageError);
-    store.fail_put_on.set(None);
-    let s = Session::from_json(
-        &store
-            .inner
-            .bytes(&format!("sessions/{id}/status.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    store.heal();
+    let s =
+        Session::from_json(&store.bytes(&format!("sessions/{id}/status.json")).unwrap()).unwrap();
     assert_eq!(
         s.models.flux.iterations[1].status,
         IterationStatus::InProgress
@@ -741,7 +621,7 @@ fn operations_parse_from_json_with_codes() {
 #[test]
 fn bad_requests_have_codes() {
     let store = MemoryStore::new();
-    let clock = TestClock::new();
+    let clock = TestClock::ticking();
     let err = |op| {
         run(
             op,

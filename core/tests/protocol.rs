@@ -1,64 +1,22 @@
 //! The engine's interface, driven by hand: several effects in flight, answers in any
 //! order, misuse refused at once, deadlines instead of sleeps, effects moved out.
 
-use std::collections::BTreeMap;
-
-use outpaint_core::engine::{Effect, EffectId, EffectKind, Engine, Misuse, Stored};
+use outpaint_core::engine::{Effect, EffectId, EffectKind, Engine, Expect, Misuse};
+use outpaint_core::host::Storage;
 use outpaint_core::providers::{local_call, ProviderConfig, ProviderFailure, Response};
 use outpaint_core::session::{Model, Session, SessionStatus};
 use outpaint_core::{EngineConfig, ErrorCode, Operation};
 
 const T0: u64 = 1_767_225_600_000;
 
-/// A tiny store for hand-driven engines: tags count writes.
-#[derive(Default)]
-struct Store {
-    data: BTreeMap<String, (Vec<u8>, u64)>,
-    writes: u64,
-}
+mod support;
+use support::TestStore;
 
-impl Store {
-    /// Performs a storage effect and answers it; returns false for other kinds.
-    fn answer(&mut self, engine: &mut Engine, id: EffectId, effect: &Effect) -> bool {
-        match effect {
-            Effect::Get { key } => {
-                let v = self.data.get(key).map(|(b, t)| Stored {
-                    bytes: b.clone(),
-                    tag: t.to_string(),
-                });
-                engine.handle_get(id, Ok(v)).unwrap();
-            }
-            Effect::Put {
-                key,
-                body,
-                expected,
-            } => {
-                let current = self.data.get(key).map(|(_, t)| t.to_string());
-                let tag = expected.holds(current.as_deref()).then(|| {
-                    self.writes += 1;
-                    self.data.insert(key.clone(), (body.clone(), self.writes));
-                    self.writes.to_string()
-                });
-                engine.handle_put(id, Ok(tag)).unwrap();
-            }
-            Effect::List { prefix } => {
-                let keys = self.data.keys().filter(|k| k.starts_with(prefix.as_str()));
-                engine.handle_list(id, Ok(keys.cloned().collect())).unwrap();
-            }
-            Effect::Call { .. } | Effect::Http { .. } => return false,
-        }
-        true
-    }
-
-    fn session(&self) -> Session {
-        let (key, (bytes, _)) = self
-            .data
-            .iter()
-            .find(|(k, _)| k.ends_with("/status.json"))
-            .unwrap();
-        assert!(key.starts_with("sessions/"));
-        Session::from_json(bytes).unwrap()
-    }
+/// The session document the store holds.
+fn session(store: &TestStore) -> Session {
+    let keys = store.list("sessions/").unwrap();
+    let key = keys.iter().find(|k| k.ends_with("/status.json")).unwrap();
+    Session::from_json(&store.bytes(key).unwrap()).unwrap()
 }
 
 fn generate(models: &[Model]) -> Operation {
@@ -70,7 +28,7 @@ fn generate(models: &[Model]) -> Operation {
 }
 
 /// Answers storage effects until only provider calls are outstanding; returns those.
-fn calls(engine: &mut Engine, store: &mut Store, now: u64) -> Vec<(EffectId, Effect)> {
+fn calls(engine: &mut Engine, store: &TestStore, now: u64) -> Vec<(EffectId, Effect)> {
     let mut out = Vec::new();
     while let Some((id, e)) = engine.poll_effect(now) {
         if !store.answer(engine, id, &e) {
@@ -88,9 +46,9 @@ fn the_engine_is_send() {
 
 #[test]
 fn generate_calls_every_model_at_once_and_takes_answers_in_any_order() {
-    let mut store = Store::default();
+    let store = TestStore::new();
     let mut engine = Engine::new(generate(&[]), EngineConfig::default(), T0, 1);
-    let pending = calls(&mut engine, &mut store, T0);
+    let pending = calls(&mut engine, &store, T0);
     let models: Vec<Model> = pending
         .iter()
         .map(|(_, e)| match e {
@@ -107,12 +65,12 @@ fn generate_calls_every_model_at_once_and_takes_answers_in_any_order() {
             unreachable!()
         };
         engine.handle_call(id, local_call(&job)).unwrap();
-        calls(&mut engine, &mut store, T0 + 5);
+        calls(&mut engine, &store, T0 + 5);
     }
     let out = engine.poll_outcome().unwrap().unwrap();
     let s = out.session.unwrap();
     assert_eq!(s.status, SessionStatus::Completed);
-    assert_eq!(s, store.session());
+    assert_eq!(s, session(&store));
     // Four completions after the create, each a compare-and-swap that never conflicted:
     // session writes take turns inside one engine.
     assert_eq!(s.version, 4);
@@ -130,13 +88,13 @@ fn generate_calls_every_model_at_once_and_takes_answers_in_any_order() {
 
 #[test]
 fn one_provider_failing_leaves_the_others_completed() {
-    let mut store = Store::default();
+    let store = TestStore::new();
     let cfg = EngineConfig {
         retry_backoff_ms: 500,
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(generate(&[Model::Flux, Model::Openai]), cfg, T0, 2);
-    let pending = calls(&mut engine, &mut store, T0);
+    let pending = calls(&mut engine, &store, T0);
     let (flux, openai) = (&pending[0], &pending[1]);
     engine
         .handle_call(flux.0, Err(ProviderFailure::transient("503 busy")))
@@ -146,17 +104,17 @@ fn one_provider_failing_leaves_the_others_completed() {
     };
     engine.handle_call(openai.0, local_call(job)).unwrap();
     // Flux waits for its retry: a deadline, not a sleep effect.
-    assert!(calls(&mut engine, &mut store, T0 + 10).is_empty());
+    assert!(calls(&mut engine, &store, T0 + 10).is_empty());
     assert_eq!(engine.poll_timeout(), Some(T0 + 10 + 500));
     engine.handle_timeout(T0 + 300);
     assert!(engine.poll_effect(T0 + 300).is_none());
     engine.handle_timeout(T0 + 510);
-    let retry = calls(&mut engine, &mut store, T0 + 510);
+    let retry = calls(&mut engine, &store, T0 + 510);
     assert_eq!(retry.len(), 1);
     engine
         .handle_call(retry[0].0, Err(ProviderFailure::rejected("no credit")))
         .unwrap();
-    calls(&mut engine, &mut store, T0 + 600);
+    calls(&mut engine, &store, T0 + 600);
     let out = engine.poll_outcome().unwrap().unwrap();
     let s = out.session.unwrap();
     assert_eq!(out.stats.provider_retries, 1);
@@ -170,10 +128,10 @@ fn one_provider_failing_leaves_the_others_completed() {
 
 #[test]
 fn a_conflict_in_the_middle_of_a_fan_out_is_re_applied() {
-    let mut store = Store::default();
+    let store = TestStore::new();
     let models = [Model::Flux, Model::Gemini];
     let mut engine = Engine::new(generate(&models), EngineConfig::default(), T0, 3);
-    for (id, e) in calls(&mut engine, &mut store, T0) {
+    for (id, e) in calls(&mut engine, &store, T0) {
         let Effect::Call { job } = e else {
             unreachable!()
         };
@@ -187,9 +145,8 @@ fn a_conflict_in_the_middle_of_a_fan_out_is_re_applied() {
             if let Effect::Put { key, .. } = &e {
                 if key.ends_with("/status.json") && !interfered {
                     interfered = true;
-                    let (bytes, _) = store.data[key].clone();
-                    store.writes += 1;
-                    store.data.insert(key.clone(), (bytes, store.writes));
+                    let bytes = store.bytes(key).unwrap();
+                    store.put(key, &bytes, &Expect::Any).unwrap();
                 }
             }
             assert!(store.answer(&mut engine, id, &e));
@@ -206,12 +163,12 @@ fn a_conflict_in_the_middle_of_a_fan_out_is_re_applied() {
     assert_eq!(out.stats.conflicts, 1);
     let s = out.session.unwrap();
     assert_eq!(s.status, SessionStatus::Completed);
-    assert_eq!(s, store.session());
+    assert_eq!(s, session(&store));
 }
 
 #[test]
 fn misuse_is_refused_at_once_and_changes_nothing() {
-    let mut store = Store::default();
+    let store = TestStore::new();
     let mut engine = Engine::new(generate(&[Model::Flux]), EngineConfig::default(), T0, 4);
     let (put, effect) = engine.poll_effect(T0).unwrap();
     assert_eq!(effect.kind(), EffectKind::Put);
@@ -245,7 +202,7 @@ fn misuse_is_refused_at_once_and_changes_nothing() {
         Err(Misuse::AlreadyAnswered(put))
     );
     // The engine went on as if nothing happened.
-    let pending = calls(&mut engine, &mut store, T0);
+    let pending = calls(&mut engine, &store, T0);
     assert_eq!(pending.len(), 1);
     let (id, Effect::Call { job }) = &pending[0] else {
         unreachable!()
@@ -259,7 +216,7 @@ fn misuse_is_refused_at_once_and_changes_nothing() {
         })
     );
     engine.handle_call(*id, local_call(job)).unwrap();
-    calls(&mut engine, &mut store, T0);
+    calls(&mut engine, &store, T0);
     assert!(engine.poll_outcome().unwrap().is_ok());
     assert_eq!(
         engine.handle_call(*id, local_call(job)),
@@ -269,7 +226,7 @@ fn misuse_is_refused_at_once_and_changes_nothing() {
 
 #[test]
 fn a_provider_config_makes_the_engine_send_http_itself() {
-    let mut store = Store::default();
+    let store = TestStore::new();
     let config = ProviderConfig {
         api_key: "sk-test-0123456789abcdefXYZ".into(),
         ..ProviderConfig::default()
@@ -279,7 +236,7 @@ fn a_provider_config_makes_the_engine_send_http_itself() {
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(generate(&[Model::Openai, Model::Flux]), cfg, T0, 5);
-    let pending = calls(&mut engine, &mut store, T0);
+    let pending = calls(&mut engine, &store, T0);
     assert_eq!(pending.len(), 2);
     assert!(matches!(&pending[0].1, Effect::Call { job } if job.model == Model::Flux));
     let Effect::Http { model, request } = &pending[1].1 else {
@@ -307,7 +264,7 @@ fn a_provider_config_makes_the_engine_send_http_itself() {
         unreachable!()
     };
     engine.handle_call(pending[0].0, local_call(job)).unwrap();
-    calls(&mut engine, &mut store, T0);
+    calls(&mut engine, &store, T0);
     let s = engine.poll_outcome().unwrap().unwrap().session.unwrap();
     let err = s.models.openai.iterations[0].error.clone().unwrap();
     assert!(

@@ -7,9 +7,7 @@ use std::sync::Mutex;
 use base64::Engine as _;
 use outpaint_core::codec::encode_mask_png;
 use outpaint_core::engine::{Event, Job, JobKind, OutpaintJob};
-use outpaint_core::host::{
-    drive, exchange, run, Clock, Host, LocalProvider, MemoryStore, Transport,
-};
+use outpaint_core::host::{drive, exchange, run, Host, LocalProvider, MemoryStore};
 use outpaint_core::providers::{
     Exchange, FailureKind, HttpReply as Reply, Method, Next, ProviderConfig, ProviderFailure,
     Request, Response, TransportError,
@@ -20,6 +18,9 @@ use outpaint_core::{
     PrepareOptions, Profile,
 };
 use serde_json::{json, Value};
+
+mod support;
+use support::{ScriptedTransport, TestClock};
 
 const KEY: &str = "sk-test-0123456789abcdefXYZ";
 
@@ -770,55 +771,18 @@ fn a_step_out_of_turn_ends_the_exchange() {
     );
 }
 
-/// Replays scripted replies in order, recording requests (for the blocking driver).
-struct Scripted {
-    replies: Mutex<Vec<Reply>>,
-    sent: Mutex<Vec<Request>>,
-}
-
-impl Transport for Scripted {
-    fn send(&self, r: &Request) -> Reply {
-        self.sent.lock().unwrap().push(r.clone());
-        self.replies.lock().unwrap().remove(0)
-    }
-}
-
-/// Records every wait; now is the start plus all waits so far.
-struct Clockwork(Mutex<Vec<u64>>);
-
-impl Clockwork {
-    fn new() -> Self {
-        Clockwork(Mutex::new(vec![]))
-    }
-    fn waits(&self) -> Vec<u64> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Clock for Clockwork {
-    fn now_ms(&self) -> u64 {
-        1_767_225_600_000 + self.0.lock().unwrap().iter().sum::<u64>()
-    }
-    fn sleep(&self, ms: u64) {
-        self.0.lock().unwrap().push(ms);
-    }
-}
-
 #[test]
 fn the_engine_runs_the_exchange_and_honours_retry_after() {
     let answer = base64::engine::general_purpose::STANDARD.encode(result_png());
-    let t = Scripted {
-        replies: Mutex::new(vec![
-            Ok(Response {
-                status: 429,
-                headers: vec![("retry-after".into(), "7".into())],
-                body: b"{}".to_vec(),
-            }),
-            json_reply(json!({ "data": [{ "b64_json": answer }] })),
-        ]),
-        sent: Mutex::new(vec![]),
-    };
-    let clock = Clockwork::new();
+    let t = ScriptedTransport::new(vec![
+        Ok(Response {
+            status: 429,
+            headers: vec![("retry-after".into(), "7".into())],
+            body: b"{}".to_vec(),
+        }),
+        json_reply(json!({ "data": [{ "b64_json": answer }] })),
+    ]);
+    let clock = TestClock::still();
     let store = MemoryStore::new();
     let events = Mutex::new(vec![]);
     let host = Host {
@@ -857,7 +821,7 @@ fn the_engine_runs_the_exchange_and_honours_retry_after() {
         out.session.unwrap().models.openai.iterations[0].status,
         IterationStatus::Completed
     );
-    let sent = t.sent.lock().unwrap();
+    let sent = t.sent();
     assert_eq!(sent.len(), 2);
     assert!(sent
         .iter()
@@ -880,7 +844,7 @@ fn an_unusable_provider_config_ends_the_operation_with_invalid_option() {
         },
         &store,
         &LocalProvider,
-        &Clockwork::new(),
+        &TestClock::still(),
         1,
     )
     .unwrap_err();
@@ -901,16 +865,13 @@ fn an_unusable_provider_config_ends_the_operation_with_invalid_option() {
 
 #[test]
 fn exchange_reports_polls() {
-    let t = Scripted {
-        replies: Mutex::new(vec![
-            json_reply(json!({ "id": "t" })),
-            json_reply(json!({ "status": "Pending" })),
-            json_reply(json!({ "status": "Ready", "result": { "sample": "http://cdn/s" } })),
-            ok(200, result_png()),
-        ]),
-        sent: Mutex::new(vec![]),
-    };
-    let clock = Clockwork::new();
+    let t = ScriptedTransport::new(vec![
+        json_reply(json!({ "id": "t" })),
+        json_reply(json!({ "status": "Pending" })),
+        json_reply(json!({ "status": "Ready", "result": { "sample": "http://cdn/s" } })),
+        ok(200, result_png()),
+    ]);
+    let clock = TestClock::still();
     let seen = RefCell::new(vec![]);
     let out = exchange(
         Model::Flux,

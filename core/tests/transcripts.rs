@@ -23,89 +23,22 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use outpaint_core::engine::{Effect, EffectId, EffectKind, Engine, Expect, HostError, Job, Stored};
+use outpaint_core::engine::{Effect, EffectId, EffectKind, Engine, Expect, Job};
 use outpaint_core::providers::{
     local_call, FailureKind, ProviderFailure, Response, TransportError,
 };
 use outpaint_core::{EngineConfig, Operation};
 use serde_json::{json, Value};
 
-/// The shared store: tags count writes; faults fail the next storage effects of a kind.
+mod support;
+use support::TestStore;
+
+/// What the runs of one transcript share: the store, and the last session id an
+/// operation produced (`{session}` in later operations).
 #[derive(Default)]
-struct Store {
-    data: BTreeMap<String, (Vec<u8>, u64)>,
-    writes: u64,
-    faults: Vec<(EffectKind, String)>,
-    /// An outside writer armed on keys ending with this: right after the next read of
-    /// one, it writes the key again (new tag), so the engine's compare-and-swap fails.
-    interfere: Option<String>,
-    /// The last session id an operation produced (`{session}` in later operations).
+struct Shared {
+    store: TestStore,
     session: String,
-}
-
-impl Store {
-    fn fault(&mut self, kind: EffectKind) -> Option<HostError> {
-        let i = self.faults.iter().position(|(k, _)| *k == kind)?;
-        Some(HostError::new(self.faults.remove(i).1))
-    }
-
-    fn answer(&mut self, engine: &mut Engine, id: EffectId, e: &Effect) {
-        let r = match e {
-            Effect::Get { key } => {
-                let r = match self.fault(EffectKind::Get) {
-                    Some(f) => Err(f),
-                    None => Ok(self.data.get(key).map(|(b, t)| Stored {
-                        bytes: b.clone(),
-                        tag: t.to_string(),
-                    })),
-                };
-                if self
-                    .interfere
-                    .as_ref()
-                    .is_some_and(|s| key.ends_with(s.as_str()))
-                {
-                    self.interfere = None;
-                    self.writes += 1;
-                    if let Some(entry) = self.data.get_mut(key) {
-                        entry.1 = self.writes;
-                    }
-                }
-                engine.handle_get(id, r)
-            }
-            Effect::Put {
-                key,
-                body,
-                expected,
-            } => {
-                let r = match self.fault(EffectKind::Put) {
-                    Some(f) => Err(f),
-                    None => {
-                        let current = self.data.get(key).map(|(_, t)| t.to_string());
-                        Ok(expected.holds(current.as_deref()).then(|| {
-                            self.writes += 1;
-                            self.data.insert(key.clone(), (body.clone(), self.writes));
-                            self.writes.to_string()
-                        }))
-                    }
-                };
-                engine.handle_put(id, r)
-            }
-            Effect::List { prefix } => {
-                let r = match self.fault(EffectKind::List) {
-                    Some(f) => Err(f),
-                    None => Ok(self
-                        .data
-                        .keys()
-                        .filter(|k| k.starts_with(prefix.as_str()))
-                        .cloned()
-                        .collect()),
-                };
-                engine.handle_list(id, r)
-            }
-            _ => unreachable!("only storage effects"),
-        };
-        r.expect("the store answers well");
-    }
 }
 
 /// A body as the digest shows it: JSON text as is, anything else by its size.
@@ -169,8 +102,9 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// Replays one operation's steps; with `record`, writes the expectations instead of
 /// checking them.
-fn replay_run(run: &mut Value, store: &mut Store, record: bool, name: &str) {
-    let text = str_of(run, "operation").replace("{session}", &store.session);
+fn replay_run(run: &mut Value, shared: &mut Shared, record: bool, name: &str) {
+    let store = &shared.store;
+    let text = str_of(run, "operation").replace("{session}", &shared.session);
     let op = Operation::parse(&text, None).expect("an operation");
     let config = match run.get("config").and_then(Value::as_str) {
         Some(c) => {
@@ -192,7 +126,9 @@ fn replay_run(run: &mut Value, store: &mut Store, record: bool, name: &str) {
                         jobs.insert(id.0, job);
                     }
                     Effect::Http { .. } => {}
-                    e => store.answer(&mut engine, id, &e),
+                    e => {
+                        store.answer(&mut engine, id, &e);
+                    }
                 }
             }
             if record {
@@ -262,10 +198,10 @@ fn replay_run(run: &mut Value, store: &mut Store, record: bool, name: &str) {
             }
             engine.handle_timeout(t);
         } else if let Some(suffix) = step.get("interfere").and_then(Value::as_str) {
-            store.interfere = Some(suffix.to_string());
+            store.interfere_after_get(suffix);
         } else if let Some(kind) = step.get("failStorage").and_then(Value::as_str) {
             let kind: EffectKind = kind.parse().expect("get, put or list");
-            store.faults.push((kind, str_of(step, "message").into()));
+            store.fail_once(kind, str_of(step, "message"));
         } else if let Some(kind) = step.get("misuse").and_then(Value::as_str) {
             let id = EffectId(u64_of(step, "id"));
             let r = match kind {
@@ -293,7 +229,7 @@ fn replay_run(run: &mut Value, store: &mut Store, record: bool, name: &str) {
     let (key, value) = match outcome {
         Ok(o) => {
             if let Some(s) = &o.session {
-                store.session = s.session_id.clone();
+                shared.session = s.session_id.clone();
             }
             (
                 "outcome",
@@ -339,9 +275,9 @@ fn every_transcript_replays_exactly() {
         let text = std::fs::read_to_string(&path).expect("reads");
         let mut t: Value = serde_json::from_str(&text).expect("JSON");
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let mut store = Store::default();
+        let mut shared = Shared::default();
         for run in t["runs"].as_array_mut().expect("runs") {
-            replay_run(run, &mut store, record, &name);
+            replay_run(run, &mut shared, record, &name);
         }
         if record {
             let out = serde_json::to_string_pretty(&t).expect("serialises") + "\n";
