@@ -9,18 +9,26 @@
 #[cfg(any(target_arch = "wasm32", test))]
 mod alloc;
 mod canvas;
+mod codec;
 mod convert;
 mod engine;
+mod geometry;
 mod picture;
 mod pixels;
+mod plan;
+mod prepare;
 mod providers;
 mod session;
 mod types;
 
 pub use canvas::*;
+pub use codec::*;
 pub use engine::*;
+pub use geometry::*;
 pub use picture::*;
 pub use pixels::*;
+pub use plan::*;
+pub use prepare::*;
 pub use providers::*;
 pub use session::*;
 
@@ -28,3 +36,9 @@ pub use session::*;
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: alloc::PageAligned = alloc::PageAligned;
+
+/// The library version.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

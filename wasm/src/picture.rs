@@ -15,7 +15,8 @@ use wasm_bindgen::JsCast;
 use crate::convert::{
     bad, bytes_of, image_in, image_out, js_error, mask_in, mask_out, required, set, to_js,
 };
-use crate::pixels::{build_mask, mask_options, prepare_options, seam_options};
+use crate::pixels::build_mask;
+use crate::prepare::{mask_options, prepare_options, seam_options};
 
 /// Wasm memory's buffer and where `data` lies in it, for a view without a copy.
 fn in_memory(data: &[u8]) -> (JsValue, u32, u32) {

@@ -1,0 +1,23 @@
+//! Decoding (with limits) and PNG encoding from JS.
+
+use outpaint::{Limits, PngCompression};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{image_in, image_out, js_error};
+
+/// Decodes PNG, JPEG or WebP bytes (by content; EXIF orientation applied; limits checked
+/// before pixels are allocated).
+#[wasm_bindgen(unchecked_return_type = "RgbaImage")]
+pub fn decode(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let img = outpaint::decode(bytes, &Limits::default()).map_err(js_error)?;
+    Ok(image_out(&img))
+}
+
+/// Encodes an RGBA image as PNG (fast compression).
+#[wasm_bindgen(js_name = encodePng)]
+pub fn encode_png(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage")] image: JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    let img = image_in(&image)?;
+    outpaint::encode_png(img.view(), PngCompression::Fast).map_err(js_error)
+}
