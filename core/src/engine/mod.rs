@@ -60,7 +60,7 @@ use std::task::{Context, Poll, Waker};
 
 use serde::{Deserialize, Serialize};
 
-pub use ops::{profile_of, GALLERY_SIZE};
+pub use ops::GALLERY_SIZE;
 pub use protocol::*;
 
 use crate::error::{Error, ErrorCode, Result};

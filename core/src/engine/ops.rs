@@ -13,9 +13,9 @@ use crate::engine::EngineConfig;
 use crate::error::{Error, ErrorCode, Result};
 use crate::geometry::Target;
 use crate::pixels::composite;
-use crate::plan::{Plan, Profile};
+use crate::plan::Plan;
 use crate::prepare::{prepare, PrepareOptions};
-use crate::providers::{Exchange, Next, ProviderFailure};
+use crate::providers::{profile_of, Exchange, Next, ProviderFailure};
 use crate::session::{
     context_key, image_key, is_session_key, parse_iso8601, redact, session_key, validate,
     ContextEntry, ContextWindow, IterationStatus, Model, Session, SESSIONS_PREFIX,
@@ -482,16 +482,6 @@ async fn run_job(io: &Io, cfg: &EngineConfig, job: Job) -> Result<Vec<u8>> {
     match (&job.outpaint, &job.source) {
         (Some(o), Some(original)) => composite_result(cfg, original, &bytes, &o.plan),
         _ => Ok(bytes),
-    }
-}
-
-/// The provider profile of each model column.
-pub fn profile_of(model: Model) -> Profile {
-    match model {
-        Model::Flux => Profile::FluxFill,
-        Model::Recraft => Profile::RecraftOutpaint,
-        Model::Gemini => Profile::Gemini,
-        Model::Openai => Profile::OpenAi,
     }
 }
 

@@ -38,8 +38,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::engine::{Job, OutpaintJob};
+use crate::plan::Profile;
 use crate::session::redact;
 use crate::session::Model;
+
+/// The provider profile of each model column.
+pub fn profile_of(model: Model) -> Profile {
+    match model {
+        Model::Flux => Profile::FluxFill,
+        Model::Recraft => Profile::RecraftOutpaint,
+        Model::Gemini => Profile::Gemini,
+        Model::Openai => Profile::OpenAi,
+    }
+}
 
 /// How to reach one provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use outpaint_core::codec::{encode, encode_mask_png, probe, Format, Probe};
-use outpaint_core::engine::{profile_of, Job, JobKind, OutpaintJob};
+use outpaint_core::engine::{Job, JobKind, OutpaintJob};
 use outpaint_core::host::{exchange, SystemClock};
 use outpaint_core::prepare::{OptionNames, Prepared};
-use outpaint_core::providers::ProviderConfig;
+use outpaint_core::providers::{profile_of, ProviderConfig};
 use outpaint_core::session::{validate, Model};
 use outpaint_core::{
     decode, encode_png, expand, run_local, Anchor, EngineConfig, Error, ErrorCode, PngCompression,
