@@ -8,7 +8,7 @@ use outpaint_core::engine::{EffectKind, Job, JobKind};
 use outpaint_core::host::{run, Clock, LocalProvider, MemoryStore, Provider, Storage};
 use outpaint_core::providers::{FailureKind, ProviderFailure};
 use outpaint_core::session::{
-    iso8601, IterationStatus, Model, ModelStatus, Session, SessionStatus,
+    iso8601, IterationStatus, Model, ModelStatus, Session, SessionId, SessionStatus,
 };
 use outpaint_core::{decode, EngineConfig, ErrorCode, Limits, Operation, Outcome};
 use serde_json::Value;
@@ -238,13 +238,13 @@ fn failing(msg: &str, kind: FailureKind) -> ProviderFailure {
 fn iterate_with(
     store: &MemoryStore,
     clock: &TestClock,
-    id: &str,
+    id: &SessionId,
     p: &dyn Provider,
     cfg: EngineConfig,
 ) -> Outcome {
     run(
         Operation::Iterate {
-            session_id: id.into(),
+            session_id: id.clone(),
             model: Model::Flux,
             prompt: "brighter".into(),
         },
@@ -582,10 +582,10 @@ fn operations_parse_from_json_with_codes() {
         }
     );
     assert_eq!(
-        parse(r#"{"op":"outpaint","sessionId":"s","model":"gemini","preset":"16:9","iterationIndex":2}"#)
+        parse(r#"{"op":"outpaint","sessionId":"6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b","model":"gemini","preset":"16:9","iterationIndex":2}"#)
             .unwrap(),
         Operation::Outpaint {
-            session_id: "s".into(),
+            session_id: SessionId::parse("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap(),
             model: Model::Gemini,
             preset: "16:9".into(),
             prompt: None,
@@ -604,7 +604,11 @@ fn operations_parse_from_json_with_codes() {
     assert_eq!(code(r#"{"op":"teleport"}"#), ErrorCode::InvalidOption);
     assert_eq!(code(r#"{"op":"status"}"#), ErrorCode::InvalidOption);
     assert_eq!(
-        code(r#"{"op":"iterate","sessionId":"s","model":7}"#),
+        code(r#"{"op":"status","sessionId":"s"}"#),
+        ErrorCode::InvalidSessionId
+    );
+    assert_eq!(
+        code(r#"{"op":"iterate","sessionId":"6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b","model":7}"#),
         ErrorCode::InvalidOption
     );
     // A missing prompt reads as empty, which running refuses with PROMPT_REQUIRED.
@@ -650,13 +654,14 @@ fn bad_requests_have_codes() {
         }),
         ErrorCode::PromptTooLong
     );
+    // A malformed id cannot make an operation: it is refused where it comes in.
     assert_eq!(
-        err(Operation::Status {
-            session_id: "nope".into()
-        }),
+        Operation::parse(r#"{"op":"status","sessionId":"nope"}"#, None)
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidSessionId
     );
-    let missing = "6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b".to_string();
+    let missing = SessionId::parse("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap();
     assert_eq!(
         err(Operation::Status {
             session_id: missing.clone()

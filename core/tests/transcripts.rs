@@ -229,7 +229,7 @@ fn replay_run(run: &mut Value, shared: &mut Shared, record: bool, name: &str) {
     let (key, value) = match outcome {
         Ok(o) => {
             if let Some(s) = &o.session {
-                shared.session = s.session_id.clone();
+                shared.session = s.session_id.to_string();
             }
             (
                 "outcome",

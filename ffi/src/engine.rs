@@ -910,10 +910,12 @@ pub unsafe extern "C" fn outpaint_engine_handle_local(
 ) -> outpaint_status {
     boundary! {
         let e = shared(engine, "engine")?;
-        let answer = match e.lock().held.get(&id).map(|h| &h.effect) {
-            Some(Effect::Call { job }) => Some(local_call(job)),
+        // The job out of the lock first: other threads answer while this one paints.
+        let job = match e.lock().held.get(&id).map(|h| &h.effect) {
+            Some(Effect::Call { job }) => Some(std::sync::Arc::clone(job)),
             _ => None,
         };
+        let answer = job.map(|job| local_call(&job));
         match answer {
             Some(r) => e.answer(id, |en, id| en.handle_call(id, r)),
             // Not a CALL in flight: let the engine say which misuse it is.

@@ -1,6 +1,6 @@
 //! The context window and session documents for C hosts.
 
-use outpaint_core::session::{validate, ContextWindow, Model, PromptTemplate, Session};
+use outpaint_core::session::{validate, ContextWindow, Model, PromptTemplate, Session, SessionId};
 
 use crate::boundary::{boundary, present};
 use crate::buffer::{opt_str, outpaint_bytes, outpaint_str};
@@ -34,7 +34,9 @@ pub unsafe extern "C" fn outpaint_context_prompt(
             None => PromptTemplate::default(),
         };
         let bytes = opt_str(window_json)?.unwrap_or_default().as_bytes();
-        let (w, _) = ContextWindow::from_json(bytes, "", model);
+        // Only the prompt is read: whose window it is does not matter here.
+        let anyone = SessionId::from_random([0; 16]);
+        let (w, _) = ContextWindow::from_json(bytes, &anyone, model);
         let text = w.prompt(&prompt, &t);
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(outpaint_bytes::from_vec(text.into_bytes())) };

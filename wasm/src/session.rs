@@ -17,7 +17,7 @@ use outpaint::engine::{
     Answer, Effect, EffectId, Event, Expect, HostError, Job, Operation, Stored,
 };
 use outpaint::providers::{local_call, FailureKind, ProviderFailure};
-use outpaint::session::{context_key, validate, Model, PromptTemplate};
+use outpaint::session::{context_key, Model, PromptTemplate, SessionId};
 use outpaint::{Engine, EngineConfig, ErrorCode, PngCompression};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -56,9 +56,9 @@ impl ContextWindow {
         #[wasm_bindgen(js_name = sessionId)] session_id: &str,
         #[wasm_bindgen(unchecked_param_type = "Model")] model: &str,
     ) -> Result<ContextWindow, JsValue> {
-        validate::session_id(session_id).map_err(js_error)?;
+        let id = SessionId::parse(session_id).map_err(js_error)?;
         Ok(ContextWindow {
-            inner: outpaint::session::ContextWindow::new(session_id, model_of(model)?),
+            inner: outpaint::session::ContextWindow::new(&id, model_of(model)?),
             warnings: Vec::new(),
         })
     }
@@ -70,10 +70,10 @@ impl ContextWindow {
         #[wasm_bindgen(js_name = sessionId)] session_id: &str,
         #[wasm_bindgen(unchecked_param_type = "Model")] model: &str,
     ) -> Result<ContextWindow, JsValue> {
-        validate::session_id(session_id).map_err(js_error)?;
+        let id = SessionId::parse(session_id).map_err(js_error)?;
         let bytes = text_or_bytes(&json)?;
         let (inner, warnings) =
-            outpaint::session::ContextWindow::from_json(&bytes, session_id, model_of(model)?);
+            outpaint::session::ContextWindow::from_json(&bytes, &id, model_of(model)?);
         Ok(ContextWindow { inner, warnings })
     }
 
@@ -142,7 +142,7 @@ pub fn new_session_id(random: &[u8]) -> Result<String, JsValue> {
             format!("newSessionId needs 16 random bytes, got {}", random.len()),
         )
     })?;
-    Ok(validate::new_session_id(bytes))
+    Ok(SessionId::from_random(bytes).to_string())
 }
 
 /// The built-in offline provider: generate returns the job's source (or a procedural

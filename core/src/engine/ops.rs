@@ -18,7 +18,7 @@ use crate::prepare::{prepare, PrepareOptions};
 use crate::providers::{profile_of, Exchange, Next, ProviderFailure};
 use crate::session::{
     context_key, image_key, is_session_key, parse_iso8601, redact, session_key, validate,
-    ContextEntry, ContextWindow, IterationStatus, Model, Session, SESSIONS_PREFIX,
+    ContextEntry, ContextWindow, IterationStatus, Model, Session, SessionId, SESSIONS_PREFIX,
 };
 
 /// Most sessions a gallery lists (SPEC 6).
@@ -58,7 +58,6 @@ pub(crate) async fn run(io: &Io, cfg: &EngineConfig, op: Operation) -> Result<Ou
             step(io, cfg, &session_id, model, &p, kind).await
         }
         Operation::Status { session_id } => {
-            validate::session_id(&session_id)?;
             let (s, _) = load(io, &session_id).await?;
             Ok(Outcome::of(Some(s), None, Vec::new()))
         }
@@ -66,7 +65,7 @@ pub(crate) async fn run(io: &Io, cfg: &EngineConfig, op: Operation) -> Result<Ou
     }
 }
 
-async fn load(io: &Io, id: &str) -> Result<(Session, Tag)> {
+async fn load(io: &Io, id: &SessionId) -> Result<(Session, Tag)> {
     match io.get(&session_key(id)).await? {
         Some(stored) => Ok((Session::from_json(&stored.bytes)?, stored.tag)),
         None => Err(Error::new(
@@ -81,7 +80,7 @@ async fn load(io: &Io, id: &str) -> Result<(Session, Tag)> {
 async fn update<T>(
     io: &Io,
     cfg: &EngineConfig,
-    id: &str,
+    id: &SessionId,
     mut change: impl FnMut(&mut Session, &str) -> Result<T>,
 ) -> Result<(Session, T)> {
     let _guard = io.write_lock().await;
@@ -220,7 +219,7 @@ async fn generate(
     let mut random = [0u8; 16];
     random[..8].copy_from_slice(&io.random().to_le_bytes());
     random[8..].copy_from_slice(&io.random().to_le_bytes());
-    let id = validate::new_session_id(random);
+    let id = SessionId::from_random(random);
     let now = io.now();
     let mut s = Session::new(id.clone(), prompt.clone(), &enabled, &now);
     for &m in &enabled {
@@ -271,7 +270,7 @@ async fn generate(
 /// The iteration a provider call was for.
 #[derive(Clone, Copy)]
 struct StepRef<'a> {
-    id: &'a str,
+    id: &'a SessionId,
     model: Model,
     index: u32,
     prompt: &'a str,
@@ -378,12 +377,11 @@ enum StepKind {
 async fn step(
     io: &Io,
     cfg: &EngineConfig,
-    id: &str,
+    id: &SessionId,
     model: Model,
     prompt: &str,
     kind: StepKind,
 ) -> Result<Outcome> {
-    validate::session_id(id)?;
     let prompt = validate::prompt(prompt)?;
     let (pick, preset) = match &kind {
         StepKind::Iterate => (None, None),
@@ -431,7 +429,7 @@ async fn step(
 async fn build_job(
     io: &Io,
     cfg: &EngineConfig,
-    id: &str,
+    id: &SessionId,
     model: Model,
     prompt: &str,
     kind: &StepKind,

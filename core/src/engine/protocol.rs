@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::geometry::Expansion;
 use crate::plan::Plan;
 use crate::providers::Request;
-use crate::session::{Model, Session};
+use crate::session::{Model, Session, SessionId};
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +32,8 @@ pub enum Operation {
     },
     /// Refine the newest completed iteration of a model.
     Iterate {
-        /// The session (a UUID).
-        session_id: String,
+        /// The session.
+        session_id: SessionId,
         /// The model column to refine.
         model: Model,
         /// What to change (missing = empty: `PROMPT_REQUIRED`).
@@ -42,8 +42,8 @@ pub enum Operation {
     },
     /// Expand an iteration of a model to a target.
     Outpaint {
-        /// The session (a UUID).
-        session_id: String,
+        /// The session.
+        session_id: SessionId,
         /// The model column to expand.
         model: Model,
         /// Target (`16:9`, `expand_all`, ...).
@@ -57,8 +57,8 @@ pub enum Operation {
     },
     /// Read a session.
     Status {
-        /// The session (a UUID).
-        session_id: String,
+        /// The session.
+        session_id: SessionId,
     },
     /// List sessions, newest first.
     Gallery,
@@ -69,7 +69,8 @@ impl Operation {
     /// "prompt":...}`), with generate's optional starting `image` (encoded bytes) given
     /// beside it: every door reads operations this way. An unknown model name is
     /// `MODEL_NOT_FOUND`; an image for another operation, or anything else that does not
-    /// fit, `INVALID_OPTION`. Session ids and prompts are checked when it runs.
+    /// fit, `INVALID_OPTION`; a malformed session id `INVALID_SESSION_ID`. Prompts are
+    /// checked when it runs.
     pub fn from_json(v: serde_json::Value, image: Option<Vec<u8>>) -> Result<Operation> {
         let names = v.get("model").into_iter().chain(
             v.get("models")
@@ -79,6 +80,10 @@ impl Operation {
         );
         for name in names.filter_map(serde_json::Value::as_str) {
             name.parse::<Model>()?;
+        }
+        // A malformed id is INVALID_SESSION_ID, not just JSON that does not fit.
+        if let Some(id) = v.get("sessionId").and_then(serde_json::Value::as_str) {
+            SessionId::parse(id)?;
         }
         let mut op: Operation = serde_json::from_value(v)
             .map_err(|e| Error::new(ErrorCode::InvalidOption, format!("not an operation: {e}")))?;
@@ -360,7 +365,7 @@ pub struct OutpaintJob {
 #[serde(rename_all = "camelCase")]
 pub struct GalleryItem {
     /// The session.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// The generating prompt.
     pub prompt: String,
     /// When it was created, ISO 8601 UTC.

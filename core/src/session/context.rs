@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::session::Model;
+use crate::session::{Model, SessionId};
 
 /// How many steps a window keeps.
 pub const CONTEXT_CAPACITY: usize = 3;
@@ -36,7 +36,7 @@ pub struct ContextWindow {
     /// The model column.
     pub model: Model,
     /// The session.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Oldest first, at most [`CONTEXT_CAPACITY`].
     pub window: Vec<ContextEntry>,
 }
@@ -62,10 +62,10 @@ impl Default for PromptTemplate {
 
 impl ContextWindow {
     /// An empty window.
-    pub fn new(session_id: &str, model: Model) -> Self {
+    pub fn new(session_id: &SessionId, model: Model) -> Self {
         ContextWindow {
             model,
-            session_id: session_id.to_string(),
+            session_id: session_id.clone(),
             window: Vec::new(),
         }
     }
@@ -82,7 +82,7 @@ impl ContextWindow {
     /// Parses a stored window. Never fails: damaged JSON gives an empty window and a
     /// warning; malformed entries are skipped, each with a warning; only the newest
     /// [`CONTEXT_CAPACITY`] entries are kept.
-    pub fn from_json(bytes: &[u8], session_id: &str, model: Model) -> (Self, Vec<String>) {
+    pub fn from_json(bytes: &[u8], session_id: &SessionId, model: Model) -> (Self, Vec<String>) {
         let mut w = ContextWindow::new(session_id, model);
         let mut warnings = Vec::new();
         let v: Value = match serde_json::from_slice(bytes) {
@@ -139,6 +139,10 @@ impl ContextWindow {
 mod tests {
     use super::*;
 
+    fn sid() -> SessionId {
+        SessionId::parse("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap()
+    }
+
     fn entry(i: u32, p: &str) -> ContextEntry {
         ContextEntry {
             iteration: i,
@@ -151,7 +155,7 @@ mod tests {
 
     #[test]
     fn fifo_of_three_and_prompt() {
-        let mut w = ContextWindow::new("s", Model::Flux);
+        let mut w = ContextWindow::new(&sid(), Model::Flux);
         let t = PromptTemplate::default();
         assert_eq!(w.prompt("now", &t), "now");
         for (i, p) in ["a", "b", "c", "d"].iter().enumerate() {
@@ -182,29 +186,29 @@ mod tests {
 
     #[test]
     fn exact_json_and_round_trip() {
-        let mut w = ContextWindow::new("abc", Model::Gemini);
+        let mut w = ContextWindow::new(&sid(), Model::Gemini);
         w.push(entry(0, "a lake"));
         assert_eq!(
             String::from_utf8(w.to_json()).unwrap(),
-            r#"{"model":"gemini","sessionId":"abc","window":[{"iteration":0,"prompt":"a lake","imageKey":"k0","timestamp":"2026-01-01T00:00:00Z"}]}"#
+            r#"{"model":"gemini","sessionId":"6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b","window":[{"iteration":0,"prompt":"a lake","imageKey":"k0","timestamp":"2026-01-01T00:00:00Z"}]}"#
         );
-        let (back, warnings) = ContextWindow::from_json(&w.to_json(), "abc", Model::Gemini);
+        let (back, warnings) = ContextWindow::from_json(&w.to_json(), &sid(), Model::Gemini);
         assert_eq!(back, w);
         assert!(warnings.is_empty());
     }
 
     #[test]
     fn damage_gives_empty_or_partial_windows_with_warnings() {
-        let (w, warn) = ContextWindow::from_json(b"{not json", "s", Model::Flux);
+        let (w, warn) = ContextWindow::from_json(b"{not json", &sid(), Model::Flux);
         assert!(w.window.is_empty());
         assert_eq!(warn.len(), 1);
-        let (w, warn) = ContextWindow::from_json(br#"{"window": 5}"#, "s", Model::Flux);
+        let (w, warn) = ContextWindow::from_json(br#"{"window": 5}"#, &sid(), Model::Flux);
         assert!(w.window.is_empty() && warn.len() == 1);
         let partial = br#"{"window":[
             {"iteration":0,"prompt":"a","imageKey":"k","timestamp":"t"},
             {"iteration":"one","prompt":"b"},
             {"iteration":2,"prompt":"c","imageKey":"k2","timestamp":"t"}]}"#;
-        let (w, warn) = ContextWindow::from_json(partial, "s", Model::Flux);
+        let (w, warn) = ContextWindow::from_json(partial, &sid(), Model::Flux);
         assert_eq!(
             w.window
                 .iter()
@@ -216,8 +220,8 @@ mod tests {
         assert!(warn[0].contains("entry 1"));
         // More than three stored: the newest three are kept.
         let many: Vec<ContextEntry> = (0..5).map(|i| entry(i, "p")).collect();
-        let json = serde_json::json!({"model":"flux","sessionId":"s","window": many});
-        let (w, _) = ContextWindow::from_json(json.to_string().as_bytes(), "s", Model::Flux);
+        let json = serde_json::json!({"model":"flux","sessionId":"6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b","window": many});
+        let (w, _) = ContextWindow::from_json(json.to_string().as_bytes(), &sid(), Model::Flux);
         assert_eq!(
             w.window.iter().map(|e| e.iteration).collect::<Vec<_>>(),
             [2, 3, 4]

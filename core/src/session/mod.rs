@@ -6,12 +6,14 @@
 //! refuses illegal moves with an error, never a panic.
 
 mod context;
+mod id;
 mod keys;
 mod redact;
 mod time;
 pub mod validate;
 
 pub use context::*;
+pub use id::*;
 pub use keys::*;
 pub use redact::*;
 pub use time::*;
@@ -330,7 +332,7 @@ impl Models {
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     /// UUID v4.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Stored status (recomputed on every change).
     #[serde(default = "pending")]
     pub status: SessionStatus,
@@ -362,7 +364,7 @@ pub struct Started {
 
 impl Session {
     /// A new session with `enabled` models (pending), version 0.
-    pub fn new(session_id: String, prompt: String, enabled: &[Model], now: &str) -> Self {
+    pub fn new(session_id: SessionId, prompt: String, enabled: &[Model], now: &str) -> Self {
         let mut models = Models::default();
         for &m in enabled {
             *models.get_mut(m) = ModelColumn::enabled();
@@ -605,7 +607,7 @@ mod tests {
     fn session(cols: [ModelColumn; 4]) -> Session {
         let [flux, recraft, gemini, openai] = cols;
         Session {
-            session_id: "s".into(),
+            session_id: SessionId::parse("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap(),
             status: SessionStatus::Pending,
             version: 0,
             prompt: "p".into(),
@@ -675,7 +677,12 @@ mod tests {
 
     #[test]
     fn budget_counts_successes_and_warns() {
-        let mut s = Session::new("id".into(), "p".into(), &[Model::Flux], T0);
+        let mut s = Session::new(
+            SessionId::parse("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap(),
+            "p".into(),
+            &[Model::Flux],
+            T0,
+        );
         let b = Budget::default();
         let mut warnings = Vec::new();
         for n in 0..7 {
@@ -718,7 +725,12 @@ mod tests {
 
     #[test]
     fn source_rules() {
-        let mut s = Session::new("id".into(), "p".into(), &[Model::Gemini], T0);
+        let mut s = Session::new(
+            SessionId::parse("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap(),
+            "p".into(),
+            &[Model::Gemini],
+            T0,
+        );
         let b = Budget::default();
         assert_eq!(
             s.source(Model::Gemini, None).unwrap_err().code(),
@@ -747,7 +759,7 @@ mod tests {
     #[test]
     fn json_is_camel_case_exact_and_tolerant() {
         let mut s = Session::new(
-            "6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b".into(),
+            SessionId::parse("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap(),
             "a lake".into(),
             &[Model::Flux],
             T0,
@@ -778,14 +790,22 @@ mod tests {
             })
         );
         // Unknown fields ignored, missing columns disabled, stale statuses recomputed.
-        let loose = br#"{"sessionId":"x","status":"pending","extra":1,
+        let loose = br#"{"sessionId":"6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b","status":"pending","extra":1,
             "models":{"flux":{"enabled":true,"status":"pending","iterations":[
               {"index":0,"status":"completed","prompt":"p","startedAt":"t","imageKey":"k","future":true}]}}}"#;
         let s = Session::from_json(loose).unwrap();
         assert_eq!(s.status, SessionStatus::Completed);
         assert_eq!(s.models.flux.iteration_count, 1);
         assert!(!s.models.openai.enabled);
-        for bad in [&b"{"[..], b"[]", b"{\"sessionId\":1}", b"", b"\xff"] {
+        // A damaged id is a damaged document.
+        for bad in [
+            &b"{"[..],
+            b"[]",
+            b"{\"sessionId\":1}",
+            b"{\"sessionId\":\"x\"}",
+            b"",
+            b"\xff",
+        ] {
             assert_eq!(
                 Session::from_json(bad).unwrap_err().code(),
                 ErrorCode::StorageError

@@ -10,28 +10,6 @@ pub const MAX_PROMPT_CHARS: usize = 1000;
 /// The outpaint prompt used when none is given.
 pub const DEFAULT_OUTPAINT_PROMPT: &str = "continue the scene naturally";
 
-/// Checks a session id: a UUID in its canonical hyphenated form (so it is safe in
-/// storage keys). `INVALID_SESSION_ID` otherwise.
-pub fn session_id(id: &str) -> Result<()> {
-    if id.len() != 36 || uuid::Uuid::try_parse(id).is_err() {
-        bail!(
-            InvalidSessionId,
-            "session id {:?} is not a UUID like 6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b",
-            id.chars().take(64).collect::<String>()
-        );
-    }
-    Ok(())
-}
-
-/// A new UUID v4 session id from 16 random bytes the host supplies (the core has no
-/// randomness of its own).
-pub fn new_session_id(random: [u8; 16]) -> String {
-    uuid::Builder::from_random_bytes(random)
-        .into_uuid()
-        .hyphenated()
-        .to_string()
-}
-
 /// Trims a prompt and checks its length: `PROMPT_REQUIRED` when empty, `PROMPT_TOO_LONG`
 /// over [`MAX_PROMPT_CHARS`] characters.
 pub fn prompt(p: &str) -> Result<String> {
@@ -71,30 +49,6 @@ pub fn preset(p: &str) -> Result<Target> {
 mod tests {
     use super::*;
     use crate::ErrorCode;
-
-    #[test]
-    fn session_ids() {
-        session_id("6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b").unwrap();
-        session_id("6F1C2B8E-3A4D-4F5E-8A9B-0C1D2E3F4A5B").unwrap();
-        for bad in [
-            "",
-            "abc",
-            "6f1c2b8e3a4d4f5e8a9b0c1d2e3f4a5b",
-            "{6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b}",
-            "6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5g",
-            "../../etc/passwd-aaaaaaaaaaaaaaaaaaaa",
-        ] {
-            assert_eq!(
-                session_id(bad).unwrap_err().code(),
-                ErrorCode::InvalidSessionId,
-                "{bad}"
-            );
-        }
-        let id = new_session_id([7; 16]);
-        session_id(&id).unwrap();
-        assert_eq!(&id[14..15], "4", "version 4: {id}");
-        assert_eq!(id, "07070707-0707-4707-8707-070707070707");
-    }
 
     #[test]
     fn prompts() {

@@ -8,7 +8,7 @@ use clap::Subcommand;
 use outpaint_core::engine::Job;
 use outpaint_core::host::{drive, Host, LocalProvider, Provider, SystemClock};
 use outpaint_core::providers::ProviderFailure;
-use outpaint_core::session::Model;
+use outpaint_core::session::{Model, SessionId};
 use outpaint_core::{EngineConfig, Error, ErrorCode, Operation};
 
 use crate::providers::{Http, ProviderArgs};
@@ -145,7 +145,7 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
             store,
         } => (
             Operation::Iterate {
-                session_id: id,
+                session_id: SessionId::parse(&id)?,
                 model: model(&m)?,
                 prompt,
             },
@@ -160,7 +160,7 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
             store,
         } => (
             Operation::Outpaint {
-                session_id: id,
+                session_id: SessionId::parse(&id)?,
                 model: model(&m)?,
                 preset,
                 prompt,
@@ -168,7 +168,12 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
             },
             store,
         ),
-        SessionCommand::Status { id, store } => (Operation::Status { session_id: id }, store),
+        SessionCommand::Status { id, store } => (
+            Operation::Status {
+                session_id: SessionId::parse(&id)?,
+            },
+            store,
+        ),
         SessionCommand::Gallery { store } => (Operation::Gallery, store),
     };
     let store = FolderStore::new(&store).map_err(|e| Error::new(ErrorCode::StorageError, e))?;
