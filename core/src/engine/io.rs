@@ -14,7 +14,7 @@ use crate::engine::protocol::{
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::providers::{HttpReply, ProviderFailure, Request};
-use crate::session::{iso8601, Model};
+use crate::session::{Model, Timestamp};
 
 /// A host's answer to an effect, of the effect's kind ([`Engine::handle`](crate::engine::Engine::handle)).
 #[derive(Debug)]
@@ -132,9 +132,9 @@ impl Io {
         self.lock().now_ms
     }
 
-    /// The host's time as stored in documents.
-    pub(crate) fn now(&self) -> String {
-        iso8601(self.now_ms())
+    /// The host's time now.
+    pub(crate) fn now(&self) -> Timestamp {
+        Timestamp::from_ms(self.now_ms())
     }
 
     /// SplitMix64 over the host's seed.

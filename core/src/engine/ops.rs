@@ -17,8 +17,8 @@ use crate::plan::Plan;
 use crate::prepare::{prepare, PrepareOptions};
 use crate::providers::{profile_of, Exchange, Next, ProviderFailure};
 use crate::session::{
-    context_key, image_key, is_session_key, parse_iso8601, redact, session_key, validate,
-    ContextEntry, ContextWindow, IterationStatus, Model, Session, SessionId, SESSIONS_PREFIX,
+    context_key, image_key, is_session_key, redact, session_key, validate, ContextEntry,
+    ContextWindow, IterationStatus, Model, Session, SessionId, Timestamp, SESSIONS_PREFIX,
 };
 
 /// Most sessions a gallery lists (SPEC 6).
@@ -81,17 +81,17 @@ async fn update<T>(
     io: &Io,
     cfg: &EngineConfig,
     id: &SessionId,
-    mut change: impl FnMut(&mut Session, &str) -> Result<T>,
+    mut change: impl FnMut(&mut Session, Timestamp) -> Result<T>,
 ) -> Result<(Session, T)> {
     let _guard = io.write_lock().await;
     let key = session_key(id);
     for attempt in 0..cfg.max_write_attempts {
         let (mut s, tag) = load(io, id).await?;
         let now = io.now();
-        expire_stale(&mut s, cfg, io.now_ms(), &now);
-        let value = change(&mut s, &now)?;
+        expire_stale(&mut s, cfg, now);
+        let value = change(&mut s, now)?;
         s.version += 1;
-        s.refresh(&now);
+        s.refresh(now);
         if io.put(&key, s.to_json(), Expect::Tag(tag)).await?.is_some() {
             return Ok((s, value));
         }
@@ -114,7 +114,7 @@ async fn update<T>(
     ))
 }
 
-fn expire_stale(s: &mut Session, cfg: &EngineConfig, now_ms: u64, now: &str) {
+fn expire_stale(s: &mut Session, cfg: &EngineConfig, now: Timestamp) {
     for m in Model::ALL {
         let stale: Vec<u32> = s
             .models
@@ -123,8 +123,8 @@ fn expire_stale(s: &mut Session, cfg: &EngineConfig, now_ms: u64, now: &str) {
             .iter()
             .filter(|i| i.status == IterationStatus::InProgress)
             .filter(|i| {
-                parse_iso8601(&i.started_at)
-                    .is_some_and(|t| now_ms.saturating_sub(t) > cfg.stale_after_ms)
+                Timestamp::parse(&i.started_at)
+                    .is_some_and(|t| now.ms().saturating_sub(t.ms()) > cfg.stale_after_ms)
             })
             .map(|i| i.index)
             .collect();
@@ -221,11 +221,11 @@ async fn generate(
     random[8..].copy_from_slice(&io.random().to_le_bytes());
     let id = SessionId::from_random(random);
     let now = io.now();
-    let mut s = Session::new(id.clone(), prompt.clone(), &enabled, &now);
+    let mut s = Session::new(id.clone(), prompt.clone(), &enabled, now);
     for &m in &enabled {
-        s.begin(m, &prompt, None, None, &cfg.budget, &now)?;
+        s.begin(m, &prompt, None, None, &cfg.budget, now)?;
     }
-    s.refresh(&now);
+    s.refresh(now);
     if io
         .put(&session_key(&id), s.to_json(), Expect::Absent)
         .await?
@@ -342,7 +342,7 @@ async fn push_context(
             iteration: index,
             prompt: prompt.to_string(),
             image_key: image_key.to_string(),
-            timestamp: io.now(),
+            timestamp: io.now().to_string(),
             outpaint_preset: preset.map(str::to_string),
         });
         match io.put(&key, w.to_json(), expect).await {

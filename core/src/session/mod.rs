@@ -136,7 +136,7 @@ impl Iteration {
     }
 
     /// `in_progress` -> `completed` with its image.
-    pub fn complete(&mut self, image_key: String, now: &str) -> Result<()> {
+    pub fn complete(&mut self, image_key: String, now: Timestamp) -> Result<()> {
         self.check_in_progress("completed")?;
         self.status = IterationStatus::Completed;
         self.image_key = Some(image_key);
@@ -145,7 +145,7 @@ impl Iteration {
     }
 
     /// `in_progress` -> `error` with a (redacted) message.
-    pub fn fail(&mut self, error: String, now: &str) -> Result<()> {
+    pub fn fail(&mut self, error: String, now: Timestamp) -> Result<()> {
         self.check_in_progress("error")?;
         self.status = IterationStatus::Error;
         self.error = Some(error);
@@ -364,7 +364,7 @@ pub struct Started {
 
 impl Session {
     /// A new session with `enabled` models (pending), version 0.
-    pub fn new(session_id: SessionId, prompt: String, enabled: &[Model], now: &str) -> Self {
+    pub fn new(session_id: SessionId, prompt: String, enabled: &[Model], now: Timestamp) -> Self {
         let mut models = Models::default();
         for &m in enabled {
             *models.get_mut(m) = ModelColumn::enabled();
@@ -391,8 +391,7 @@ impl Session {
                 format!("stored session JSON is damaged: {e}"),
             )
         })?;
-        let now = s.updated_at.clone();
-        s.refresh(&now);
+        s.recompute();
         Ok(s)
     }
 
@@ -430,12 +429,17 @@ impl Session {
     }
 
     /// Recomputes every stored status and count and stamps `updatedAt`.
-    pub fn refresh(&mut self, now: &str) {
+    pub fn refresh(&mut self, now: Timestamp) {
+        self.recompute();
+        self.updated_at = now.to_string();
+    }
+
+    /// Recomputes every stored status and count from the iterations.
+    fn recompute(&mut self) {
         for m in Model::ALL {
             self.models.get_mut(m).refresh();
         }
         self.status = self.derived_status();
-        self.updated_at = now.to_string();
     }
 
     /// The column of an enabled model (`MODEL_DISABLED` otherwise).
@@ -483,7 +487,7 @@ impl Session {
         parent: Option<u32>,
         outpaint_preset: Option<String>,
         budget: &Budget,
-        now: &str,
+        now: Timestamp,
     ) -> Result<Started> {
         let used = self.column(model)?.used();
         if used >= budget.max_iterations {
@@ -529,7 +533,7 @@ impl Session {
         model: Model,
         index: u32,
         image_key: String,
-        now: &str,
+        now: Timestamp,
     ) -> Result<()> {
         self.iteration_mut(model, index)?.complete(image_key, now)?;
         self.refresh(now);
@@ -537,7 +541,7 @@ impl Session {
     }
 
     /// Fails iteration `index` of `model` with a (redacted) message.
-    pub fn fail(&mut self, model: Model, index: u32, error: String, now: &str) -> Result<()> {
+    pub fn fail(&mut self, model: Model, index: u32, error: String, now: Timestamp) -> Result<()> {
         self.iteration_mut(model, index)?.fail(error, now)?;
         self.refresh(now);
         Ok(())
@@ -562,15 +566,15 @@ impl Session {
 mod tests {
     use super::*;
 
-    const T0: &str = "2026-01-01T00:00:00Z";
-    const T1: &str = "2026-01-01T00:00:05Z";
+    const T0: Timestamp = Timestamp::from_ms(1_767_225_600_000); // 2026-01-01T00:00:00Z
+    const T1: Timestamp = Timestamp::from_ms(1_767_225_605_000);
 
     fn it(status: IterationStatus) -> Iteration {
         Iteration {
             index: 0,
             status,
             prompt: "p".into(),
-            started_at: T0.into(),
+            started_at: T0.to_string(),
             completed_at: None,
             image_key: None,
             error: None,
@@ -611,8 +615,8 @@ mod tests {
             status: SessionStatus::Pending,
             version: 0,
             prompt: "p".into(),
-            created_at: T0.into(),
-            updated_at: T0.into(),
+            created_at: T0.to_string(),
+            updated_at: T0.to_string(),
             models: Models {
                 flux,
                 recraft,
@@ -668,7 +672,7 @@ mod tests {
         i.complete("k".into(), T1).unwrap();
         assert_eq!(
             (i.status, i.image_key.as_deref(), i.completed_at.as_deref()),
-            (C, Some("k"), Some(T1))
+            (C, Some("k"), Some(T1.to_string().as_str()))
         );
         let mut j = it(P);
         j.fail("boom".into(), T1).unwrap();
@@ -776,12 +780,12 @@ mod tests {
                 "status": "completed",
                 "version": 0,
                 "prompt": "a lake",
-                "createdAt": T0,
-                "updatedAt": T1,
+                "createdAt": T0.to_string(),
+                "updatedAt": T1.to_string(),
                 "models": {
                     "flux": {"enabled": true, "status": "completed", "iterationCount": 1,
                         "iterations": [{"index": 0, "status": "completed", "prompt": "a lake",
-                            "startedAt": T0, "completedAt": T1,
+                            "startedAt": T0.to_string(), "completedAt": T1.to_string(),
                             "imageKey": "sessions/x/images/flux-0.png", "isOutpaint": false}]},
                     "recraft": {"enabled": false, "status": "disabled", "iterationCount": 0, "iterations": []},
                     "gemini": {"enabled": false, "status": "disabled", "iterationCount": 0, "iterations": []},

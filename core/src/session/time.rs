@@ -1,6 +1,36 @@
-//! Time on the wire: milliseconds since the Unix epoch inside, ISO 8601 UTC
-//! (`2026-01-01T00:00:05.000Z`) in stored JSON. The host's clock gives the milliseconds;
-//! nothing here reads a clock.
+//! Time on the wire: milliseconds since the Unix epoch inside ([`Timestamp`]), ISO 8601
+//! UTC (`2026-01-01T00:00:05.000Z`) in stored JSON. The host's clock gives the
+//! milliseconds; nothing here reads a clock.
+
+use std::fmt;
+
+/// A moment: milliseconds since the Unix epoch, written as ISO 8601 UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    /// The moment `ms` milliseconds after the Unix epoch.
+    pub const fn from_ms(ms: u64) -> Self {
+        Timestamp(ms)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub const fn ms(self) -> u64 {
+        self.0
+    }
+
+    /// Reads ISO 8601 UTC as this module writes it (seconds, an optional fraction, `Z`);
+    /// `None` for anything else.
+    pub fn parse(text: &str) -> Option<Timestamp> {
+        parse_iso8601(text).map(Timestamp)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&iso8601(self.0))
+    }
+}
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch (civil calendar,
 /// Howard Hinnant's days-from-civil inverse).
@@ -78,5 +108,9 @@ mod tests {
             Some(1_767_225_605_000)
         );
         assert_eq!(parse_iso8601("yesterday"), None);
+        let t = Timestamp::from_ms(1_763_700_000_123);
+        assert_eq!(t.to_string(), "2025-11-21T04:40:00.123Z");
+        assert_eq!(Timestamp::parse(&t.to_string()), Some(t));
+        assert_eq!(Timestamp::parse("t"), None);
     }
 }
