@@ -267,7 +267,7 @@ fn every_transcript_replays_exactly() {
         .collect();
     names.sort();
     assert!(
-        names.len() >= 8,
+        names.len() >= 12,
         "expected the transcripts, found {}",
         names.len()
     );

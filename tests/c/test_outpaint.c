@@ -246,7 +246,7 @@ static void test_data(void) {
 
   /* Session JSON: tolerant parse, statuses recomputed. */
   const char *stored =
-      "{\"sessionId\":\"x\",\"status\":\"pending\",\"extra\":1,\"models\":{\"flux\":{\"enabled\":true,"
+      "{\"sessionId\":\"6f1c2b8e-3a4d-4f5e-8a9b-0c1d2e3f4a5b\",\"status\":\"pending\",\"extra\":1,\"models\":{\"flux\":{\"enabled\":true,"
       "\"iterations\":[{\"index\":0,\"status\":\"completed\",\"prompt\":\"p\",\"startedAt\":\"t\",\"imageKey\":\"k\"}]}}}";
   outpaint_bytes norm = {NULL, 0};
   CHECK(outpaint_session_normalize(outpaint_str_c(stored), &norm) == OUTPAINT_STATUS_OK);

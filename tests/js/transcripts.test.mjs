@@ -144,7 +144,7 @@ function replayRun(run, store, state, name) {
 
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 
-test("there are transcripts to replay", () => assert.ok(files.length >= 8, files.join(", ")));
+test("there are transcripts to replay", () => assert.ok(files.length >= 12, files.join(", ")));
 
 for (const f of files) {
   test(`transcript ${f}`, () => {
