@@ -1,5 +1,6 @@
-// The session engine from JavaScript (node --test): `run` over a JS store and provider,
-// the context window, the session helpers, and the error of every bad host.
+// The npm driver `run` from JavaScript (node --test): over a JS store and provider, all
+// effects at once, retries, concurrency, every bad host; the context window and the
+// session helpers. The engine's flows themselves are transcripts (transcripts.test.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -245,20 +246,6 @@ test("storage failures and bad requests reject with their codes", async () => {
   for (const h of badHosts) {
     await assert.rejects(op.run({ op: "gallery" }, h), { code: "INVALID_OPTION" }, String(h && Object.keys(h)));
   }
-});
-
-test("the budget: warnings from 5 used, ITERATION_LIMIT on the 8th", async () => {
-  const store = new MemoryStore({ yieldEach: true });
-  const h = host(store);
-  const id = (await generate(h, ["openai"])).session.sessionId;
-  const warnings = [];
-  for (let i = 1; i < 7; i++) {
-    const o = await op.run({ op: "iterate", sessionId: id, model: "openai", prompt: `step ${i}` }, h);
-    warnings.push(o.warnings);
-  }
-  assert.deepEqual(warnings.slice(0, 3), [[], [], []]);
-  assert.deepEqual(warnings.slice(3), [["Only 2 iterations remaining"], ["Only 1 iterations remaining"], ["Only 0 iterations remaining"]]);
-  await assert.rejects(op.run({ op: "iterate", sessionId: id, model: "openai", prompt: "one more" }, h), { code: "ITERATION_LIMIT" });
 });
 
 test("ContextWindow keeps the last three steps and builds the prompt", () => {
