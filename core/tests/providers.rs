@@ -2,7 +2,7 @@
 //! provider documents it, polling, downloads, and the failure of every bad answer.
 
 use std::cell::RefCell;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use outpaint_core::codec::encode_mask_png;
@@ -63,7 +63,7 @@ fn outpaint_job(model: Model, profile: Profile, w: u32, h: u32, target: &str) ->
         model,
         kind: JobKind::Outpaint,
         prompt: "more sky".into(),
-        source: Some(png(&img)),
+        source: Some(Arc::new(png(&img))),
         source_mime: Some("image/png".into()),
         outpaint: Some(OutpaintJob {
             target: target.into(),
@@ -82,7 +82,7 @@ fn job(model: Model, kind: JobKind, source: Option<Vec<u8>>) -> Job {
         kind,
         prompt: "a lake at dawn".into(),
         source_mime: source.as_ref().map(|_| "image/png".into()),
-        source,
+        source: source.map(Arc::new),
         outpaint: None,
     }
 }

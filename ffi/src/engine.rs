@@ -409,7 +409,7 @@ impl Held {
                 )
             }
             Effect::Call { job } => {
-                let src = job.source.as_deref().unwrap_or_default();
+                let src = job.source_bytes().unwrap_or_default();
                 let o = job.outpaint.as_ref();
                 let canvas = o.map_or(&[][..], |o| &o.canvas_png);
                 let mask = o.map_or(&[][..], |o| &o.mask_png);

@@ -165,8 +165,7 @@ pub(crate) fn job_in(v: &JsValue) -> Result<Job, JsValue> {
     let mut job: Job = required(v.clone(), "job")?;
     if job.source_mime.is_none() {
         job.source_mime = job
-            .source
-            .as_deref()
+            .source_bytes()
             .and_then(outpaint::codec::Format::detect)
             .map(|f| f.mime().to_string());
     }

@@ -185,7 +185,7 @@ fn main() {
         let allocated = TOTAL.load(Relaxed) - before;
         match effect {
             Effect::Call { job } => {
-                let bytes = job.source.as_ref().map_or(0, Vec::len);
+                let bytes = job.source_bytes().map_or(0, <[u8]>::len);
                 queued.push(json!({ "allocated": allocated, "jobBytes": bytes }));
                 calls.push((id, job));
             }

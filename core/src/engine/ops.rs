@@ -240,6 +240,7 @@ async fn generate(
         .as_deref()
         .and_then(Format::detect)
         .map(|f| f.mime().to_string());
+    // One buffer for every model's job.
     let image = image.map(Arc::new);
     // Every model at once: each call, its retry and its write go on side by side.
     let calls = enabled.iter().map(|&m| {
@@ -247,7 +248,7 @@ async fn generate(
             model: m,
             kind: JobKind::Generate,
             prompt: prompt.clone(),
-            source: image.as_deref().cloned(),
+            source: image.clone(),
             source_mime: source_mime.clone(),
             outpaint: None,
         });
@@ -467,7 +468,7 @@ async fn build_job(
         },
         prompt: window.prompt(prompt, &cfg.template),
         source_mime: Format::detect(&source.bytes).map(|f| f.mime().to_string()),
-        source: Some(source.bytes),
+        source: Some(Arc::new(source.bytes)),
         outpaint,
     };
     Ok((job, warn))
@@ -477,7 +478,7 @@ async fn build_job(
 async fn run_job(io: &Io, cfg: &EngineConfig, job: Job) -> Result<Vec<u8>> {
     let job = Arc::new(job);
     let bytes = call_with_retry(io, cfg, Arc::clone(&job)).await?;
-    match (&job.outpaint, &job.source) {
+    match (&job.outpaint, job.source_bytes()) {
         (Some(o), Some(original)) => composite_result(cfg, original, &bytes, &o.plan),
         _ => Ok(bytes),
     }

@@ -327,15 +327,44 @@ pub struct Job {
     pub kind: JobKind,
     /// The final prompt (with context for iterations).
     pub prompt: String,
-    /// The source image (iterate, outpaint; generate when the host gave one).
-    #[serde(default, with = "serde_bytes", skip_serializing_if = "Option::is_none")]
-    pub source: Option<Vec<u8>>,
+    /// The source image (iterate, outpaint; generate when the host gave one), shared:
+    /// the jobs of one generate hold the same bytes, and the engine keeps them for the
+    /// retry and the composite without a copy.
+    #[serde(
+        default,
+        with = "shared_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source: Option<Arc<Vec<u8>>>,
     /// Its MIME type (`image/png`, `image/jpeg`, `image/webp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_mime: Option<String>,
     /// For outpaint: canvas, mask and geometry prepared for the model's profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outpaint: Option<OutpaintJob>,
+}
+
+impl Job {
+    /// The source image's bytes, if any.
+    pub fn source_bytes(&self) -> Option<&[u8]> {
+        self.source.as_ref().map(|b| b.as_slice())
+    }
+}
+
+/// Serde of shared bytes (as bytes: a `Uint8Array` in JS).
+mod shared_bytes {
+    use std::sync::Arc;
+
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Arc<Vec<u8>>>, s: S) -> Result<S::Ok, S::Error> {
+        serde_bytes::serialize(&v.as_ref().map(|b| b.as_slice()), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<Vec<u8>>>, D::Error> {
+        let v: Option<serde_bytes::ByteBuf> = serde_bytes::deserialize(d)?;
+        Ok(v.map(|b| Arc::new(b.into_vec())))
+    }
 }
 
 /// The outpaint part of a job, prepared with the model's profile (flux -> flux-fill,

@@ -19,12 +19,12 @@ pub fn local_call(job: &Job) -> Result<Vec<u8>, ProviderFailure> {
     let fail = |e: crate::Error| ProviderFailure::rejected(e.to_string());
     let png = |img: &Image| encode_png(img.view(), PngCompression::Fast).map_err(fail);
     match job.kind {
-        JobKind::Generate => match &job.source {
-            Some(bytes) => Ok(bytes.clone()),
+        JobKind::Generate => match job.source_bytes() {
+            Some(bytes) => Ok(bytes.to_vec()),
             None => png(&procedural(&job.prompt)),
         },
         JobKind::Iterate => {
-            let src = job.source.as_deref().unwrap_or_default();
+            let src = job.source_bytes().unwrap_or_default();
             let mut img = decode(src, &limits).map_err(fail)?;
             let h = seed_of(&job.prompt);
             let gain = [

@@ -458,8 +458,7 @@ fn model<'a>(c: &'a ProviderConfig, default: &'a str) -> &'a str {
 
 /// The job's source image bytes (iterate, outpaint).
 fn source(job: &Job) -> Result<&[u8], ProviderFailure> {
-    job.source
-        .as_deref()
+    job.source_bytes()
         .ok_or_else(|| ProviderFailure::rejected("this job has no source image"))
 }
 

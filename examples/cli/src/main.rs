@@ -288,7 +288,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
                 kind: JobKind::Outpaint,
                 prompt: validate::outpaint_prompt(prompt.as_deref())?,
                 source_mime: Format::detect(&bytes).map(|f| f.mime().to_string()),
-                source: Some(bytes),
+                source: Some(std::sync::Arc::new(bytes)),
                 outpaint: Some(OutpaintJob {
                     target: a.target.clone(),
                     canvas_png,
