@@ -152,6 +152,26 @@ pub enum outpaint_failure_kind {
     OUTPAINT_FAILURE_TIMEOUT = 2,
 }
 
+/// The core's kind for an `outpaint_failure_kind` value from C (`INVALID_OPTION` for
+/// any other number): the numbers are the enum's own, written once.
+fn failure_kind(v: u32) -> Result<FailureKind, Error> {
+    use outpaint_failure_kind::*;
+    [
+        (OUTPAINT_FAILURE_REJECTED, FailureKind::Rejected),
+        (OUTPAINT_FAILURE_TRANSIENT, FailureKind::Transient),
+        (OUTPAINT_FAILURE_TIMEOUT, FailureKind::Timeout),
+    ]
+    .into_iter()
+    .find(|(c, _)| *c as u32 == v)
+    .map(|(_, k)| k)
+    .ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidOption,
+            format!("{v} is not an outpaint_failure_kind (0 rejected, 1 transient, 2 timeout)"),
+        )
+    })
+}
+
 /// One HTTP header, as views.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -879,18 +899,7 @@ pub unsafe extern "C" fn outpaint_engine_handle_failure(
 ) -> outpaint_status {
     boundary! {
         let e = shared(engine, "engine")?;
-        let kind = match kind {
-            0 => FailureKind::Rejected,
-            1 => FailureKind::Transient,
-            2 => FailureKind::Timeout,
-            other => {
-                return Err(Error::new(
-                    ErrorCode::InvalidOption,
-                    format!("{other} is not an outpaint_failure_kind (0 rejected, 1 transient, 2 timeout)"),
-                )
-                .into())
-            }
-        };
+        let kind = failure_kind(kind)?;
         let f = ProviderFailure::new(kind, owned(message)?)
             .with_retry_after((retry_after_ms > 0).then_some(retry_after_ms));
         e.answer(id, |en, id| en.handle_call(id, Err(f)))

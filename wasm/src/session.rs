@@ -543,6 +543,7 @@ pub async fn run(
     // Effects in flight: each a promise resolving to its id once its answer is in `done`.
     let done: Rc<RefCell<BTreeMap<u64, Answer>>> = Rc::default();
     let mut pending: BTreeMap<u64, Promise> = BTreeMap::new();
+    let mut timer: Option<(u64, Promise)> = None;
     loop {
         while let Some((id, effect)) = engine.poll_effect(host.now()?) {
             let (h, d) = (Rc::clone(&host), Rc::clone(&done));
@@ -566,8 +567,14 @@ pub async fn run(
             racers.push(p);
         }
         if let Some(t) = deadline {
-            let ms = t.saturating_sub(host.now()?);
-            racers.push(&host.wait(ms)?.into());
+            // One wait per deadline: racing again for the same deadline reuses it, so no
+            // stray timers pile up while answers come in.
+            let wait = match &timer {
+                Some((at, p)) if *at == t => p.clone(),
+                _ => host.wait(t.saturating_sub(host.now()?))?,
+            };
+            racers.push(&wait.clone().into());
+            timer = Some((t, wait));
         }
         if racers.length() == 0 {
             return Err(bad(
