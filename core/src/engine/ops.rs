@@ -15,7 +15,7 @@ use crate::geometry::Target;
 use crate::pixels::composite;
 use crate::plan::Plan;
 use crate::prepare::{prepare, PrepareOptions};
-use crate::providers::{profile_of, Exchange, Next, ProviderFailure};
+use crate::providers::{check_image, profile_of, Exchange, Next, ProviderFailure};
 use crate::session::{
     context_key, image_key, is_session_key, redact, session_key, validate, ContextEntry,
     ContextWindow, IterationStatus, Model, Session, SessionId, Timestamp, SESSIONS_PREFIX,
@@ -25,8 +25,6 @@ use crate::session::{
 pub const GALLERY_SIZE: usize = 50;
 /// Longest single wait between compare-and-swap attempts, ms.
 const MAX_WRITE_BACKOFF_MS: u64 = 1000;
-/// Attempts of one provider call: the first and one retry (SPEC 6).
-const PROVIDER_ATTEMPTS: u32 = 2;
 
 pub(crate) async fn run(io: &Io, cfg: &EngineConfig, op: Operation) -> Result<Outcome> {
     cfg.check()?;
@@ -176,22 +174,16 @@ async fn call_with_retry(io: &Io, cfg: &EngineConfig, job: Arc<Job>) -> Result<V
     loop {
         tries += 1;
         let failure = match call(io, cfg, &job).await {
-            Ok(bytes) => match Format::detect(&bytes)
-                .ok_or(ErrorCode::UnsupportedFormat)
-                .and_then(|_| decode(&bytes, &cfg.limits).map_err(|e| e.code()))
-            {
-                Ok(_) => return Ok(bytes),
-                Err(code) => ProviderFailure::transient(format!(
-                    "provider returned an unusable image ({code})"
-                )),
+            Ok(bytes) => match check_image(&bytes, &cfg.limits) {
+                Ok(()) => return Ok(bytes),
+                Err(f) => f,
             },
             Err(f) => f,
         };
-        if tries >= PROVIDER_ATTEMPTS || !failure.retryable() {
+        let Some(ms) = failure.retry_after(tries, cfg.retry_backoff_ms) else {
             return Err(failure.into());
-        }
+        };
         io.count(|s| s.provider_retries += 1);
-        let ms = failure.retry_wait(cfg.retry_backoff_ms);
         io.tell(Event::Retrying {
             model: job.model,
             message: redact(&failure.message, &cfg.all_secrets()),

@@ -17,9 +17,10 @@ use crate::engine::{
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::providers::{
-    local_call, Exchange, HttpReply, Next, ProviderConfig, ProviderFailure, Request, TransportError,
+    check_image, local_call, Exchange, HttpReply, Next, ProviderConfig, ProviderFailure, Request,
+    TransportError,
 };
-use crate::session::Model;
+use crate::session::{redact, Model};
 
 /// A key-value store with version tags (compare-and-swap). Shared by the threads that
 /// perform effects side by side.
@@ -214,16 +215,51 @@ pub fn drive(op: Operation, config: EngineConfig, host: &Host<'_>, seed: u64) ->
     })
 }
 
-/// Runs one provider call to the end outside a session: each request of the provider's
-/// [`Exchange`] through `transport`, each wait through `clock`; `progress` hears about
-/// waits.
+/// Runs one provider call to the end outside a session, under the engine's own rules:
+/// each request of the provider's [`Exchange`] through `transport`, each wait through
+/// `clock`, the answer checked as an image within `config.limits`, and a failed try
+/// retried as [`ProviderFailure::retry_after`] says (after `config.retry_backoff_ms`, or
+/// the provider's `retry-after`). `on_event` hears about polls and retries (messages
+/// redacted).
 pub fn exchange(
+    model: Model,
+    job: &Job,
+    provider: &ProviderConfig,
+    config: &EngineConfig,
+    transport: &dyn Transport,
+    clock: &dyn Clock,
+    on_event: &dyn Fn(Event),
+) -> std::result::Result<Vec<u8>, ProviderFailure> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let failure = match once(model, job, provider, transport, clock, on_event) {
+            Ok(bytes) => match check_image(&bytes, &config.limits) {
+                Ok(()) => return Ok(bytes),
+                Err(f) => f,
+            },
+            Err(f) => f,
+        };
+        let Some(ms) = failure.retry_after(tries, config.retry_backoff_ms) else {
+            return Err(failure);
+        };
+        on_event(Event::Retrying {
+            model,
+            message: redact(&failure.message, &[provider.api_key.clone()]),
+            ms,
+        });
+        clock.sleep(ms);
+    }
+}
+
+/// One try of [`exchange`].
+fn once(
     model: Model,
     job: &Job,
     config: &ProviderConfig,
     transport: &dyn Transport,
     clock: &dyn Clock,
-    progress: &dyn Fn(Progress),
+    on_event: &dyn Fn(Event),
 ) -> std::result::Result<Vec<u8>, ProviderFailure> {
     let mut x = Exchange::new(model, job, config);
     let mut reply = None;
@@ -233,24 +269,10 @@ pub fn exchange(
             Next::Send(req) => reply = Some(transport.send(&req)),
             Next::Wait(ms) => {
                 polls += 1;
-                progress(Progress::Waiting { model, polls, ms });
+                on_event(Event::Polling { model, polls, ms });
                 clock.sleep(ms);
             }
             Next::Done(out) => return out,
         }
     }
-}
-
-/// What [`exchange`] reports while it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// Waiting before poll number `polls` of an asynchronous result.
-    Waiting {
-        /// Whose result.
-        model: Model,
-        /// Polls so far, this one included.
-        polls: u32,
-        /// The wait.
-        ms: u64,
-    },
 }

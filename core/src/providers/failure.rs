@@ -14,6 +14,8 @@ const MESSAGE_CHARS: usize = 300;
 /// Longest wait a provider's `retry-after` may impose before the one retry: a minute is
 /// as long as a person waits for one step.
 pub const MAX_RETRY_AFTER_MS: u64 = 60_000;
+/// Tries of one provider call: the first and one retry.
+pub const PROVIDER_ATTEMPTS: u32 = 2;
 
 /// What kind of failure a provider call ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,6 +99,26 @@ impl ProviderFailure {
         self.retry_after_ms
             .map_or(backoff_ms, |ms| ms.min(MAX_RETRY_AFTER_MS).max(backoff_ms))
     }
+
+    /// The retry rule, the same for every driver: after try number `tries` (from 1)
+    /// ended with this failure, the wait before the next try, or `None` when there is
+    /// none (the failure is final, or the tries are used up).
+    pub fn retry_after(&self, tries: u32, backoff_ms: u64) -> Option<u64> {
+        (tries < PROVIDER_ATTEMPTS && self.retryable()).then(|| self.retry_wait(backoff_ms))
+    }
+}
+
+/// Checks that a provider's answer is an image this library can use (a known format
+/// that decodes within `limits`); an unusable answer is a transient failure, worth the
+/// retry.
+pub fn check_image(bytes: &[u8], limits: &crate::Limits) -> Result<(), ProviderFailure> {
+    crate::codec::Format::detect(bytes)
+        .ok_or(ErrorCode::UnsupportedFormat)
+        .and_then(|_| crate::codec::decode(bytes, limits).map_err(|e| e.code()))
+        .map(|_| ())
+        .map_err(|code| {
+            ProviderFailure::transient(format!("provider returned an unusable image ({code})"))
+        })
 }
 
 impl From<ProviderFailure> for Error {

@@ -13,7 +13,7 @@ use outpaint_core::codec::{encode, encode_mask_png, probe, Format, Probe};
 use outpaint_core::engine::{Job, JobKind, OutpaintJob};
 use outpaint_core::host::{exchange, SystemClock};
 use outpaint_core::prepare::{OptionNames, Prepared};
-use outpaint_core::providers::{profile_of, ProviderConfig};
+use outpaint_core::providers::profile_of;
 use outpaint_core::session::{validate, Model};
 use outpaint_core::{
     decode, encode_png, expand, run_local, Anchor, EngineConfig, Error, ErrorCode, PngCompression,
@@ -298,7 +298,18 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
                     plan: prepared.plan.clone(),
                 }),
             };
-            let sent = call_provider(*m, &job, &args.required(*m)?)?;
+            let sent = exchange(
+                *m,
+                &job,
+                &args.required(*m)?,
+                &EngineConfig {
+                    limits: opts.limits.clone(),
+                    ..EngineConfig::default()
+                },
+                &providers::Http::new(),
+                &SystemClock,
+                &providers::event,
+            )?;
             progress.step("compositing");
             let back = decode(&sent, &opts.limits)?;
             let (full, _) = outpaint_core::composite(
@@ -337,26 +348,6 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
         serde_json::to_string(&plan["files"]).expect("plain JSON")
     );
     Ok(())
-}
-
-/// One provider call with the engine's retry rule: once more after 2 s (or the
-/// provider's `retry-after`, up to a minute) when the failure is worth it.
-fn call_provider(model: Model, job: &Job, config: &ProviderConfig) -> Result<Vec<u8>, Error> {
-    let http = providers::Http::new();
-    let clock = SystemClock;
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match exchange(model, job, config, &http, &clock, &providers::progress) {
-            Ok(bytes) => return Ok(bytes),
-            Err(f) if tries < 2 && f.retryable() => {
-                let wait = f.retry_wait(EngineConfig::default().retry_backoff_ms);
-                eprintln!("{model}: {} (retrying in {} ms)", f.message, wait);
-                std::thread::sleep(std::time::Duration::from_millis(wait));
-            }
-            Err(f) => return Err(f.into()),
-        }
-    }
 }
 
 fn plan_json(opts: &PrepareOptions, header: &Probe, p: &Prepared, files: Value) -> Value {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use outpaint_core::engine::Event;
-use outpaint_core::host::{Progress, Transport};
+use outpaint_core::host::Transport;
 use outpaint_core::providers::{
     HttpReply as Reply, Method, ProviderConfig, Request, Response, TransportError,
 };
@@ -155,10 +155,10 @@ impl Transport for Http {
     }
 }
 
-/// A session's progress on stderr: polls as [`progress`] shows them, retries as a line.
+/// A call's progress on stderr: polls as a line rewritten in place, retries as a line.
 pub fn event(e: Event) {
     match e {
-        Event::Polling { model, polls, ms } => progress(Progress::Waiting { model, polls, ms }),
+        Event::Polling { model, polls, ms } => polling(model, polls, ms),
         Event::Retrying { model, message, ms } => {
             eprintln!("{model}: {message} (retrying in {ms} ms)")
         }
@@ -167,8 +167,7 @@ pub fn event(e: Event) {
 
 /// The progress line while polling: rewritten in place on a terminal, else a line at
 /// the first poll and every tenth.
-pub fn progress(p: Progress) {
-    let Progress::Waiting { model, polls, ms } = p;
+fn polling(model: Model, polls: u32, ms: u64) {
     let line = format!("{model}: waiting for the result (poll {polls}, every {ms} ms)");
     let mut err = std::io::stderr();
     if err.is_terminal() {
