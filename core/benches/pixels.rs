@@ -114,7 +114,7 @@ fn bench(c: &mut Criterion) {
         }
 
         g.throughput(Throughput::Bytes(canvas_bytes as u64));
-        let plan = fit(&e, &t, &Profile::Full).unwrap();
+        let plan = fit(&e, &t, &Profile::full()).unwrap();
         let result = pad(src.view(), &e, Fill::Edge, &limits()).unwrap();
         for feather in [0, 32] {
             let seam = SeamOptions {

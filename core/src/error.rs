@@ -43,11 +43,17 @@ pub enum ErrorCode {
     ProviderTimeout,
     /// The host's storage failed.
     StorageError,
+    /// The provider refused the prompt or the image on policy grounds: rephrase.
+    ContentPolicy,
+    /// The provider refused the key: wrong, missing, or not allowed this model.
+    ProviderAuth,
+    /// Out of credits or quota at the provider (not retried).
+    QuotaExceeded,
 }
 
 impl ErrorCode {
     /// Every code, in a stable order (the C enum follows this order).
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidDimensions,
         ErrorCode::InvalidTarget,
         ErrorCode::InvalidOption,
@@ -66,6 +72,9 @@ impl ErrorCode {
         ErrorCode::ProviderError,
         ErrorCode::ProviderTimeout,
         ErrorCode::StorageError,
+        ErrorCode::ContentPolicy,
+        ErrorCode::ProviderAuth,
+        ErrorCode::QuotaExceeded,
     ];
 
     /// The stable string form, e.g. `"INVALID_TARGET"`.
@@ -89,6 +98,9 @@ impl ErrorCode {
             ErrorCode::ProviderError => "PROVIDER_ERROR",
             ErrorCode::ProviderTimeout => "PROVIDER_TIMEOUT",
             ErrorCode::StorageError => "STORAGE_ERROR",
+            ErrorCode::ContentPolicy => "CONTENT_POLICY",
+            ErrorCode::ProviderAuth => "PROVIDER_AUTH",
+            ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
         }
     }
 

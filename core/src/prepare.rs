@@ -43,7 +43,7 @@ impl PrepareOptions {
             fill: Fill::Transparent,
             seam: SeamOptions::default(),
             mask: None,
-            profile: Profile::Full,
+            profile: Profile::full(),
             limits: Limits::default(),
         }
     }
@@ -64,18 +64,14 @@ impl PrepareOptions {
             fill: parse_or(&names.fill, Fill::Transparent)?,
             seam: names.seam()?,
             mask: names.mask.as_deref().map(str::parse).transpose()?,
-            profile: parse_or(&names.profile, Profile::Full)?,
+            profile: parse_or(&names.profile, Profile::full())?,
             limits: Limits::default(),
         })
     }
 
     /// The mask kind used: the asked one or the profile's default.
     pub fn mask_kind(&self) -> MaskKind {
-        self.mask.unwrap_or(match self.profile {
-            Profile::OpenAi => MaskKind::Alpha,
-            Profile::RecraftOutpaint => MaskKind::Binary,
-            _ => MaskKind::Feathered,
-        })
+        self.mask.unwrap_or(self.profile.mask)
     }
 }
 

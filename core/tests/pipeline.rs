@@ -38,15 +38,9 @@ fn opts(target: &str, profile: Profile) -> PrepareOptions {
 #[test]
 fn every_profile_prepares_and_maps_back() {
     let img = photo(300, 200);
-    for profile in [
-        Profile::Full,
-        Profile::FluxFill,
-        Profile::FluxExpand,
-        Profile::RecraftOutpaint,
-        Profile::OpenAi,
-        Profile::Gemini,
-        "custom:multiple=64,max=512".parse().unwrap(),
-    ] {
+    let registry = outpaint_core::providers::Registry::builtin();
+    let every = registry.profiles.values().cloned();
+    for profile in every.chain(["custom:multiple=64,max=512".parse().unwrap()]) {
         let o = opts("16:9", profile.clone());
         let p = prepare(img.view(), &o).unwrap();
         assert_eq!(
@@ -88,9 +82,9 @@ fn every_profile_prepares_and_maps_back() {
         assert_eq!(out.pixel(28 + 150, 100), img.pixel(150, 100), "{profile}");
         assert_eq!(out.pixel(0, 100), [9, 9, 9, 255], "{profile}");
         // Mask kinds by profile.
-        let want = match profile {
-            Profile::OpenAi => MaskKind::Alpha,
-            Profile::RecraftOutpaint => MaskKind::Binary,
+        let want = match profile.name.as_str() {
+            "openai" => MaskKind::Alpha,
+            "recraft-outpaint" | "recraft-inpaint" => MaskKind::Binary,
             _ => MaskKind::Feathered,
         };
         assert_eq!(p.mask_kind, want);
@@ -110,7 +104,7 @@ fn every_profile_prepares_and_maps_back() {
 #[test]
 fn run_local_is_seamless_and_keeps_the_original() {
     let img = photo(120, 90);
-    let mut o = opts("16:9", Profile::Full);
+    let mut o = opts("16:9", Profile::full());
     o.seam.overlap = 0;
     o.anchor = Anchor::Center;
     let (p, out) = run_local(img.view(), &o).unwrap();
@@ -139,20 +133,20 @@ fn run_local_is_seamless_and_keeps_the_original() {
 #[test]
 fn canvas_limits_and_bad_options() {
     let img = photo(100, 100);
-    let mut o = opts("1:10000", Profile::Full);
+    let mut o = opts("1:10000", Profile::full());
     o.limits.max_canvas_pixels = 1_000_000;
     assert_eq!(
         prepare(img.view(), &o).unwrap_err().code(),
         ErrorCode::ImageTooLarge
     );
-    let mut o = opts("16:9", Profile::Full);
+    let mut o = opts("16:9", Profile::full());
     o.seam.feather = 1_000_000;
     assert_eq!(
         prepare(img.view(), &o).unwrap_err().code(),
         ErrorCode::InvalidOption
     );
     // A feather wider than the image is clamped and reported, not an error.
-    let mut o = opts("16:9", Profile::Full);
+    let mut o = opts("16:9", Profile::full());
     o.seam.feather = 500;
     let p = prepare(img.view(), &o).unwrap();
     assert_eq!(p.seam.feather_requested, 500);
@@ -182,10 +176,10 @@ fn prepare_png_encodes_exactly_what_prepare_makes() {
         Some(MaskKind::Alpha),
     ];
     let profiles = [
-        Profile::Full,
-        Profile::FluxFill,
-        Profile::OpenAi,
-        Profile::RecraftOutpaint,
+        Profile::full(),
+        "flux-fill".parse::<Profile>().unwrap(),
+        "openai".parse::<Profile>().unwrap(),
+        "recraft-outpaint".parse::<Profile>().unwrap(),
     ];
     let mut cases = 0;
     for target in ["16:9", "edges:40,10,30,70", "9:16"] {
@@ -211,7 +205,7 @@ fn prepare_png_encodes_exactly_what_prepare_makes() {
     }
     assert_eq!(cases, 3 * 5 * 5 * 4);
     // And the pictures decode to prepare's pixels.
-    let o = opts("16:9", Profile::OpenAi);
+    let o = opts("16:9", "openai".parse::<Profile>().unwrap());
     let (p, q) = (
         prepare(img.view(), &o).unwrap(),
         outpaint_core::prepare_png(&png, &o).unwrap(),
@@ -223,6 +217,6 @@ fn prepare_png_encodes_exactly_what_prepare_makes() {
     let mask = decode(&q.mask_png, &Limits::default()).unwrap();
     let grey: Vec<u8> = mask.data().chunks_exact(4).map(|px| px[0]).collect();
     assert_eq!(&grey[..], p.mask.data());
-    let bad = outpaint_core::prepare_png(b"not an image", &opts("16:9", Profile::Full));
+    let bad = outpaint_core::prepare_png(b"not an image", &opts("16:9", Profile::full()));
     assert_eq!(bad.unwrap_err().code(), ErrorCode::UnsupportedFormat);
 }

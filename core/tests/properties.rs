@@ -86,7 +86,7 @@ proptest! {
         prop_assume!(u64::from(e.new_width) * u64::from(e.new_height) < 200_000);
         let data: Vec<u8> = (0..w * h * 4).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect();
         let orig = Image::from_rgba(w, h, data).unwrap();
-        let plan = fit(&e, &t, &Profile::Full).unwrap();
+        let plan = fit(&e, &t, &Profile::full()).unwrap();
         let result = Image::filled(e.new_width, e.new_height, [1, 2, 3, 4], &Limits::default()).unwrap();
         let seam = SeamOptions { feather, overlap, curve: Curve::Smoothstep };
         let (out, eff) = composite(orig.view(), result.view(), &plan, &seam, &Limits::default()).unwrap();

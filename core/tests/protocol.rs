@@ -268,7 +268,7 @@ fn a_provider_config_makes_the_engine_send_http_itself() {
     let s = engine.poll_outcome().unwrap().unwrap().session.unwrap();
     let err = s.models.openai.iterations[0].error.clone().unwrap();
     assert!(
-        err.starts_with("PROVIDER_ERROR: openai refused the API key (HTTP 401)"),
+        err.starts_with("PROVIDER_AUTH: openai refused the API key (HTTP 401)"),
         "{err}"
     );
     assert!(!err.contains("0123456789abcdef"), "{err}");

@@ -10,7 +10,7 @@ use outpaint_core::engine::{Event, Job, JobKind, OutpaintJob};
 use outpaint_core::host::{drive, exchange, run, Host, LocalProvider, MemoryStore};
 use outpaint_core::providers::{
     Exchange, FailureKind, HttpReply as Reply, Method, Next, ProviderConfig, ProviderFailure,
-    Request, Response, TransportError,
+    Registry, Request, Response, TransportError,
 };
 use outpaint_core::session::{IterationStatus, Model};
 use outpaint_core::{
@@ -41,6 +41,10 @@ fn picture(w: u32, h: u32) -> Image {
         }
     }
     Image::from_rgba(w, h, d).unwrap()
+}
+
+fn profile(name: &str) -> Profile {
+    name.parse().unwrap()
 }
 
 fn png(img: &Image) -> Vec<u8> {
@@ -106,7 +110,7 @@ fn script(
     c: &ProviderConfig,
     replies: Vec<Reply>,
 ) -> (Vec<Request>, Vec<u64>, Result<Vec<u8>, ProviderFailure>) {
-    let mut x = Exchange::new(model, job, c);
+    let mut x = Exchange::new(model, job, c, &Registry::builtin());
     let mut replies = replies.into_iter();
     let (mut sent, mut waits) = (vec![], vec![]);
     let mut reply = None;
@@ -197,7 +201,7 @@ fn result_png() -> Vec<u8> {
 
 #[test]
 fn flux_fill_submits_polls_and_downloads() {
-    let j = outpaint_job(Model::Flux, Profile::FluxFill, 300, 200, "16:9");
+    let j = outpaint_job(Model::Flux, profile("flux-fill"), 300, 200, "16:9");
     let o = j.outpaint.as_ref().unwrap();
     let (sent, waits, out) = script(
         Model::Flux,
@@ -263,7 +267,7 @@ fn flux_generate_iterate_and_expand_requests() {
         ready(),
     );
     assert!(out.is_ok());
-    assert_eq!(sent[0].url, "http://mock/v1/flux-pro-1.1");
+    assert_eq!(sent[0].url, "http://mock/v1/flux-2-pro");
     assert_eq!(
         body_json(&sent[0]),
         json!({ "prompt": "a lake at dawn", "width": 1024, "height": 1024, "output_format": "png" })
@@ -289,12 +293,51 @@ fn flux_generate_iterate_and_expand_requests() {
         &config(),
         ready(),
     );
-    assert_eq!(sent[0].url, "http://mock/v1/flux-kontext-pro");
+    assert_eq!(sent[0].url, "http://mock/v1/flux-2-pro");
     let b = body_json(&sent[0]);
     assert_eq!(unb64(&b["input_image"]), src);
     assert_eq!(b["prompt"], "a lake at dawn");
+    // Kontext when the host picks it for editing.
+    let kontext = ProviderConfig {
+        model: "flux-kontext-pro".into(),
+        ..config()
+    };
+    let (sent, _, _) = script(
+        Model::Flux,
+        &job(Model::Flux, JobKind::Iterate, Some(src.clone())),
+        &kontext,
+        ready(),
+    );
+    assert_eq!(sent[0].url, "http://mock/v1/flux-kontext-pro");
+    assert_eq!(unb64(&body_json(&sent[0])["input_image"]), src);
+    // The default outpaint: the dedicated endpoint, the original placed on the canvas.
+    let j = outpaint_job(Model::Flux, profile("flux-outpaint"), 300, 200, "16:9");
+    let (sent, _, _) = script(Model::Flux, &j, &config(), ready());
+    assert_eq!(sent[0].url, "http://mock/v1/flux-tools/outpainting-v1");
+    let b = body_json(&sent[0]);
+    assert_eq!(
+        (
+            &b["width"],
+            &b["height"],
+            &b["reference_offset_x"],
+            &b["reference_offset_y"],
+            &b["auto_crop"]
+        ),
+        (
+            &json!(356),
+            &json!(200),
+            &json!(28),
+            &json!(0),
+            &json!(false)
+        )
+    );
+    assert_eq!(
+        decode(&unb64(&b["input_image"]), &Limits::default()).unwrap(),
+        picture(300, 200)
+    );
+    assert_eq!(b["prompt"], "more sky");
 
-    let j = outpaint_job(Model::Flux, Profile::FluxExpand, 300, 200, "16:9");
+    let j = outpaint_job(Model::Flux, profile("flux-expand"), 300, 200, "16:9");
     let (sent, _, _) = script(Model::Flux, &j, &config(), ready());
     assert_eq!(sent[0].url, "http://mock/v1/flux-pro-1.0-expand");
     let b = body_json(&sent[0]);
@@ -326,7 +369,8 @@ fn flux_task_endings() {
         ],
     );
     let f = out.unwrap_err();
-    assert!(!f.retryable() && !(f.kind == FailureKind::Timeout));
+    assert_eq!((f.kind, f.retryable()), (FailureKind::ContentPolicy, false));
+    assert_eq!(f.code(), outpaint_core::ErrorCode::ContentPolicy);
     assert_eq!(f.message, r#"flux: Content Moderated ({"reason":"nsfw"})"#);
     let (_, _, out) = script(
         Model::Flux,
@@ -365,19 +409,25 @@ fn flux_task_endings() {
     );
     // The flux-expand profile keeps edges within 2048; a hand-made plan that does not
     // fails before anything is sent.
-    let mut bad = outpaint_job(Model::Flux, Profile::FluxExpand, 300, 100, "16:9");
+    let mut bad = outpaint_job(Model::Flux, profile("flux-expand"), 300, 100, "16:9");
     bad.outpaint.as_mut().unwrap().plan.edges.left = 2049;
     let (sent, _, out) = script(Model::Flux, &bad, &config(), vec![]);
     assert!(sent.is_empty());
     assert!(out
         .unwrap_err()
         .message
-        .starts_with("flux expand adds at most 2048 px per side"));
+        .starts_with("profile flux-expand adds at most 2048 px per side"));
 }
 
 #[test]
 fn recraft_outpaint_is_multipart_with_expand_fields() {
-    let j = outpaint_job(Model::Recraft, Profile::RecraftOutpaint, 600, 400, "16:9");
+    let j = outpaint_job(
+        Model::Recraft,
+        profile("recraft-outpaint"),
+        600,
+        400,
+        "16:9",
+    );
     let (sent, waits, out) = script(
         Model::Recraft,
         &j,
@@ -449,7 +499,7 @@ fn recraft_generate_iterate_and_inpaint() {
     assert_eq!(sent[0].url, "http://mock/v1/images/generations");
     assert_eq!(
         body_json(&sent[0]),
-        json!({ "prompt": "a lake at dawn", "model": "recraftv3", "size": "1024x1024", "response_format": "url" })
+        json!({ "prompt": "a lake at dawn", "model": "recraftv4_1", "size": "1:1", "response_format": "url" })
     );
     // A source below Recraft's 256 px minimum side is scaled up (aspect kept).
     let small = png(&picture(128, 100));
@@ -487,7 +537,7 @@ fn recraft_generate_iterate_and_inpaint() {
     assert!(sent.is_empty());
     assert!(!out.unwrap_err().retryable());
     // A canvas plan goes to inpaint with a binary mask (Recraft rejects anything else).
-    let j = outpaint_job(Model::Recraft, Profile::Full, 300, 300, "16:9");
+    let j = outpaint_job(Model::Recraft, Profile::full(), 300, 300, "16:9");
     let (sent, _, _) = script(Model::Recraft, &j, &config(), done());
     assert_eq!(sent[0].url, "http://mock/v1/images/inpaint");
     let ps = parts(&sent[0]);
@@ -508,7 +558,7 @@ fn recraft_generate_iterate_and_inpaint() {
 
 #[test]
 fn gemini_sends_image_direction_and_aspect() {
-    let j = outpaint_job(Model::Gemini, Profile::Gemini, 400, 300, "16:9");
+    let j = outpaint_job(Model::Gemini, profile("gemini"), 400, 300, "16:9");
     let answer = base64::engine::general_purpose::STANDARD.encode(result_png());
     let (sent, _, out) = script(
         Model::Gemini,
@@ -523,13 +573,13 @@ fn gemini_sends_image_direction_and_aspect() {
     let r = &sent[0];
     assert_eq!(
         r.url,
-        "http://mock/v1beta/models/gemini-2.5-flash-image:generateContent"
+        "http://mock/v1beta/models/gemini-3.1-flash-image:generateContent"
     );
     assert_eq!(r.header("x-goog-api-key"), Some(KEY));
     let b = body_json(r);
     let o = j.outpaint.as_ref().unwrap();
     assert_eq!(
-        b["contents"][0]["parts"][0]["text"],
+        b["contents"][0]["parts"][1]["text"],
         format!("Extend this image {}. more sky", o.direction)
     );
     assert_eq!(
@@ -537,11 +587,11 @@ fn gemini_sends_image_direction_and_aspect() {
         "horizontally to the left and right to create a wider landscape view"
     );
     assert_eq!(
-        b["contents"][0]["parts"][1]["inline_data"]["mime_type"],
+        b["contents"][0]["parts"][0]["inline_data"]["mime_type"],
         "image/png"
     );
     let sent_img = decode(
-        &unb64(&b["contents"][0]["parts"][1]["inline_data"]["data"]),
+        &unb64(&b["contents"][0]["parts"][0]["inline_data"]["data"]),
         &Limits::default(),
     )
     .unwrap();
@@ -550,7 +600,10 @@ fn gemini_sends_image_direction_and_aspect() {
         b["generationConfig"]["responseModalities"],
         json!(["IMAGE"])
     );
-    assert_eq!(b["generationConfig"]["imageConfig"]["aspectRatio"], "16:9");
+    assert_eq!(
+        b["generationConfig"]["imageConfig"],
+        json!({ "aspectRatio": "16:9", "imageSize": "1K" })
+    );
 
     // Generate: the prompt alone, no aspect ratio.
     let (sent, _, _) = script(
@@ -577,8 +630,11 @@ fn gemini_sends_image_direction_and_aspect() {
     );
     let f = out.unwrap_err();
     assert_eq!(
-        (f.retryable(), f.message.as_str()),
-        (false, "gemini blocked the prompt: SAFETY")
+        (f.kind, f.message.as_str()),
+        (
+            FailureKind::ContentPolicy,
+            "gemini blocked the prompt: SAFETY"
+        )
     );
     let (_, _, out) = script(
         Model::Gemini,
@@ -588,15 +644,94 @@ fn gemini_sends_image_direction_and_aspect() {
             json!({ "candidates": [{ "content": { "parts": [{ "text": "I can't draw that" }] }, "finishReason": "IMAGE_SAFETY" }] }),
         )],
     );
+    let f = out.unwrap_err();
     assert_eq!(
-        out.unwrap_err().message,
-        "gemini returned no image (finishReason IMAGE_SAFETY): I can't draw that"
+        (f.kind, f.message.as_str()),
+        (
+            FailureKind::ContentPolicy,
+            "gemini returned no image (finishReason IMAGE_SAFETY): I can't draw that"
+        )
+    );
+    // No image for another reason is worth the retry, and says what Gemini said.
+    let (_, _, out) = script(
+        Model::Gemini,
+        &g,
+        &config(),
+        vec![json_reply(
+            json!({ "candidates": [{ "content": { "parts": [] }, "finishReason": "NO_IMAGE", "finishMessage": "Try again" }] }),
+        )],
+    );
+    let f = out.unwrap_err();
+    assert_eq!(
+        (f.kind, f.message.as_str()),
+        (
+            FailureKind::Transient,
+            "gemini returned no image (finishReason NO_IMAGE): Try again"
+        )
+    );
+}
+
+#[test]
+fn gemini_takes_the_final_image_not_a_thought() {
+    let b64 = |img: &Image| base64::engine::general_purpose::STANDARD.encode(png(img));
+    let (draft, last) = (picture(4, 4), picture(6, 6));
+    let (_, _, out) = script(
+        Model::Gemini,
+        &job(Model::Gemini, JobKind::Generate, None),
+        &config(),
+        vec![json_reply(json!({ "candidates": [{ "content": { "parts": [
+            { "text": "Planning the scene", "thought": true },
+            { "inlineData": { "mimeType": "image/png", "data": b64(&draft) }, "thought": true },
+            { "text": "Here it is" },
+            { "inlineData": { "mimeType": "image/png", "data": b64(&last) } }
+        ] }, "finishReason": "STOP" }] }))],
+    );
+    assert_eq!(out.unwrap(), png(&last));
+    // Only thoughts: no image.
+    let (_, _, out) = script(
+        Model::Gemini,
+        &job(Model::Gemini, JobKind::Generate, None),
+        &config(),
+        vec![json_reply(json!({ "candidates": [{ "content": { "parts": [
+            { "inlineData": { "mimeType": "image/png", "data": b64(&draft) }, "thought": true }
+        ] }, "finishReason": "STOP" }] }))],
+    );
+    assert_eq!(out.unwrap_err().kind, FailureKind::Transient);
+}
+
+#[test]
+fn gemini_asks_for_the_output_size_and_sends_the_original_at_it() {
+    // 3000x2000 to 16:9: a 3556x2000 canvas; 4K holds it, the original goes as is.
+    let j = outpaint_job(Model::Gemini, profile("gemini"), 3000, 2000, "16:9");
+    let plan = &j.outpaint.as_ref().unwrap().plan;
+    assert_eq!((plan.image_size.as_deref(), plan.scale), (Some("4K"), 1.0));
+    // 6000x1000 to 21:9 asks for 4K and sends the original scaled to it.
+    let j = outpaint_job(Model::Gemini, profile("gemini"), 6000, 1000, "21:9");
+    let plan = &j.outpaint.as_ref().unwrap().plan;
+    assert_eq!(plan.aspect_ratio.as_deref(), Some("21:9"));
+    assert_eq!(plan.image_size.as_deref(), Some("4K"));
+    assert!(plan.scale < 1.0 && plan.size.width == 4096, "{plan:?}");
+    // Gemini 2.5 has no sizes: 1024 px on the long side.
+    let j = outpaint_job(Model::Gemini, profile("gemini-2.5"), 3000, 2000, "16:9");
+    let plan = &j.outpaint.as_ref().unwrap().plan;
+    assert_eq!((plan.image_size.as_deref(), plan.size.width), (None, 1024));
+    // Banners wider than 21:9 are asked for directly on 3.1 Flash Image.
+    let j = outpaint_job(
+        Model::Gemini,
+        profile("gemini"),
+        1000,
+        250,
+        "edges:0,0,10,10",
+    );
+    assert_eq!(
+        j.outpaint.as_ref().unwrap().plan.aspect_ratio.as_deref(),
+        Some("4:1")
     );
 }
 
 #[test]
 fn openai_edits_send_the_alpha_canvas_at_the_profile_size() {
-    let j = outpaint_job(Model::Openai, Profile::OpenAi, 600, 400, "16:9");
+    let j = outpaint_job(Model::Openai, profile("openai"), 600, 400, "16:9");
     let answer = base64::engine::general_purpose::STANDARD.encode(result_png());
     let (sent, _, out) = script(
         Model::Openai,
@@ -621,14 +756,26 @@ fn openai_edits_send_the_alpha_canvas_at_the_profile_size() {
         names(&ps),
         ["model", "image", "mask", "prompt", "n", "size"]
     );
-    assert_eq!(text(&ps, "model"), "gpt-image-1");
-    assert_eq!(text(&ps, "size"), "1536x1024");
+    assert_eq!(text(&ps, "model"), "gpt-image-2");
+    // gpt-image-2 takes any size divisible by 16 from 655,360 pixels up: the 711x400
+    // canvas is scaled up to it, with no padding beyond the multiple of 16.
+    let size = text(&ps, "size");
     let canvas = decode(part(&ps, "image"), &Limits::default()).unwrap();
-    assert_eq!((canvas.width(), canvas.height()), (1536, 1024));
+    let (w, h) = (canvas.width(), canvas.height());
+    assert_eq!(size, format!("{w}x{h}"));
+    assert_eq!((w % 16, h % 16), (0, 0));
+    assert!(u64::from(w) * u64::from(h) >= 655_360, "{w}x{h}");
+    assert_eq!((w, h), (1088, 608));
     // Transparent = editable: the new side areas, opaque in the middle.
-    assert_eq!(canvas.pixel(0, 512)[3], 0);
-    assert_eq!(canvas.pixel(768, 512)[3], 255);
-    assert_eq!(part(&ps, "mask"), part(&ps, "image"));
+    assert_eq!(canvas.pixel(0, h / 2)[3], 0);
+    assert_eq!(canvas.pixel(w / 2, h / 2)[3], 255);
+    // The mask is its own small PNG: black, transparent where the model may paint.
+    let mask_png = part(&ps, "mask");
+    assert!(mask_png.len() < 32_000, "{} bytes", mask_png.len());
+    let mask = decode(mask_png, &Limits::default()).unwrap();
+    assert_eq!((mask.width(), mask.height()), (w, h));
+    assert_eq!(mask.pixel(0, h / 2), [0, 0, 0, 0]);
+    assert_eq!(mask.pixel(w / 2, h / 2), [0, 0, 0, 255]);
 
     let (sent, _, _) = script(
         Model::Openai,
@@ -639,7 +786,7 @@ fn openai_edits_send_the_alpha_canvas_at_the_profile_size() {
     assert_eq!(sent[0].url, "http://mock/v1/images/generations");
     assert_eq!(
         body_json(&sent[0]),
-        json!({ "model": "gpt-image-1", "prompt": "a lake at dawn", "n": 1, "size": "1024x1024" })
+        json!({ "model": "gpt-image-2", "prompt": "a lake at dawn", "n": 1, "size": "1024x1024" })
     );
     let src = png(&picture(50, 50));
     let (sent, _, _) = script(
@@ -655,13 +802,13 @@ fn openai_edits_send_the_alpha_canvas_at_the_profile_size() {
         (src.as_slice(), "auto")
     );
     // A plan of another size cannot go to the edits endpoint.
-    let wrong = outpaint_job(Model::Openai, Profile::Full, 600, 400, "16:9");
+    let wrong = outpaint_job(Model::Openai, Profile::full(), 600, 400, "16:9");
     let (sent, _, out) = script(Model::Openai, &wrong, &config(), vec![]);
     assert!(sent.is_empty());
     assert!(out
         .unwrap_err()
         .message
-        .starts_with("openai edits take 1024x1024"));
+        .starts_with("openai edits take a canvas fitted by the openai profile"));
 }
 
 #[test]
@@ -688,12 +835,68 @@ fn http_errors_map_to_typed_failures() {
         401,
         format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#),
     ));
-    assert!(!f.retryable());
+    assert_eq!((f.kind, f.retryable()), (FailureKind::Auth, false));
+    assert_eq!(f.code(), outpaint_core::ErrorCode::ProviderAuth);
     assert_eq!(
         f.message,
         "openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED]"
     );
-    assert!(!one(ok(403, "forbidden")).retryable());
+    let f = one(ok(
+        403,
+        r#"{"error":{"message":"Your organization must be verified to use the model `gpt-image-2`"}}"#,
+    ));
+    assert_eq!(f.kind, FailureKind::Auth);
+    // Out of credits (BFL's 402) and a used-up quota (OpenAI's 429) are not retried.
+    let f = one(ok(402, r#"{"detail":"Insufficient credits"}"#));
+    assert_eq!(
+        (f.kind, f.code()),
+        (FailureKind::Quota, outpaint_core::ErrorCode::QuotaExceeded)
+    );
+    assert_eq!(
+        f.message,
+        "openai is out of credits (HTTP 402): Insufficient credits"
+    );
+    let f = one(ok(
+        429,
+        r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+    ));
+    assert_eq!((f.kind, f.retryable()), (FailureKind::Quota, false));
+    // Moderation: CONTENT_POLICY, not retried.
+    let f = one(ok(
+        400,
+        r#"{"error":{"message":"Your request was rejected by the safety system.","type":"image_generation_user_error","code":"moderation_blocked"}}"#,
+    ));
+    assert_eq!((f.kind, f.retryable()), (FailureKind::ContentPolicy, false));
+    // Gemini: a bad key is a 400 with API_KEY_INVALID; a quota 429 with RetryInfo is
+    // retried after the delay it gives; one with only QuotaFailure is not.
+    let f = one(ok(
+        400,
+        r#"{"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#,
+    ));
+    assert_eq!(f.kind, FailureKind::Auth);
+    let f = one(ok(
+        429,
+        r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"Quota exceeded","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"22s"}]}}"#,
+    ));
+    assert_eq!(
+        (f.kind, f.retry_after_ms),
+        (FailureKind::Transient, Some(22_000))
+    );
+    let f = one(ok(
+        429,
+        r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"Daily limit","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure"}]}}"#,
+    ));
+    assert_eq!(f.kind, FailureKind::Quota);
+    // retry-after as an HTTP date, measured from the response's own date.
+    let f = one(Ok(Response {
+        status: 503,
+        headers: vec![
+            ("date".into(), "Wed, 02 Dec 2026 02:00:00 GMT".into()),
+            ("retry-after".into(), "Wed, 02 Dec 2026 02:00:09 GMT".into()),
+        ],
+        body: vec![],
+    }));
+    assert_eq!(f.retry_after_ms, Some(9000));
     assert!(!one(ok(404, "")).message.is_empty());
     assert_eq!(
         one(ok(413, "")).message,
@@ -741,9 +944,9 @@ fn http_errors_map_to_typed_failures() {
 fn a_hand_made_plan_outside_the_canvas_is_refused_not_a_panic() {
     for model in [Model::Flux, Model::Recraft, Model::Gemini] {
         let profile = match model {
-            Model::Flux => Profile::FluxExpand,
-            Model::Recraft => Profile::RecraftOutpaint,
-            _ => Profile::Gemini,
+            Model::Flux => profile("flux-expand"),
+            Model::Recraft => profile("recraft-outpaint"),
+            _ => profile("gemini"),
         };
         let mut j = outpaint_job(model, profile, 300, 300, "16:9");
         let plan = &mut j.outpaint.as_mut().unwrap().plan;
@@ -762,6 +965,7 @@ fn a_step_out_of_turn_ends_the_exchange() {
         Model::Openai,
         &job(Model::Openai, JobKind::Generate, None),
         &config(),
+        &Registry::builtin(),
     );
     assert!(matches!(x.step(None), Next::Send(_)));
     // Answering a Send with nothing.
@@ -877,11 +1081,244 @@ fn exchange_reports_polls() {
         Model::Flux,
         &job(Model::Flux, JobKind::Generate, None),
         &config(),
+        &EngineConfig::default(),
         &t,
         &clock,
-        &|p| seen.borrow_mut().push(p),
+        &|e| seen.borrow_mut().push(e),
     );
     assert_eq!(out.unwrap(), result_png());
-    assert_eq!(seen.borrow().len(), 2);
+    assert_eq!(
+        *seen.borrow(),
+        [
+            Event::Polling {
+                model: Model::Flux,
+                polls: 1,
+                ms: 1000
+            },
+            Event::Polling {
+                model: Model::Flux,
+                polls: 2,
+                ms: 1000
+            }
+        ]
+    );
     assert_eq!(clock.waits(), [1000, 1000]);
+}
+
+#[test]
+fn exchange_retries_as_the_engine_does() {
+    let t = ScriptedTransport::new(vec![
+        ok(500, r#"{"error":{"message":"boom"}}"#),
+        json_reply(
+            json!({ "data": [{ "b64_json": base64::engine::general_purpose::STANDARD.encode(result_png()) }] }),
+        ),
+    ]);
+    let clock = TestClock::still();
+    let seen = RefCell::new(vec![]);
+    let out = exchange(
+        Model::Openai,
+        &job(Model::Openai, JobKind::Generate, None),
+        &config(),
+        &EngineConfig::default(),
+        &t,
+        &clock,
+        &|e| seen.borrow_mut().push(e),
+    );
+    assert_eq!(out.unwrap(), result_png());
+    assert_eq!(clock.waits(), [2000]);
+    assert_eq!(
+        *seen.borrow(),
+        [Event::Retrying {
+            model: Model::Openai,
+            message: "openai failed on its side (HTTP 500): boom".into(),
+            ms: 2000
+        }]
+    );
+    // A final failure is not retried; an answer that is not an image is.
+    let t = ScriptedTransport::new(vec![ok(401, "{}")]);
+    let out = exchange(
+        Model::Openai,
+        &job(Model::Openai, JobKind::Generate, None),
+        &config(),
+        &EngineConfig::default(),
+        &t,
+        &TestClock::still(),
+        &|_| {},
+    );
+    assert_eq!(out.unwrap_err().kind, FailureKind::Auth);
+    let not_image = json!({ "data": [{ "b64_json": "aGVsbG8=" }] });
+    let t = ScriptedTransport::new(vec![json_reply(not_image.clone()), json_reply(not_image)]);
+    let out = exchange(
+        Model::Openai,
+        &job(Model::Openai, JobKind::Generate, None),
+        &config(),
+        &EngineConfig::default(),
+        &t,
+        &TestClock::still(),
+        &|_| {},
+    );
+    assert_eq!(
+        out.unwrap_err().message,
+        "provider returned an unusable image (UNSUPPORTED_FORMAT)"
+    );
+    assert_eq!(t.sent().len(), 2);
+}
+
+#[test]
+fn the_bfl_key_goes_only_to_the_configured_host_or_https_under_bfl_ai() {
+    let j = job(Model::Flux, JobKind::Generate, None);
+    let ready = || json_reply(json!({ "status": "Ready", "result": { "sample": "http://cdn/s" } }));
+    // A regional polling host under bfl.ai over https: polled with the key.
+    let (sent, _, out) = script(
+        Model::Flux,
+        &j,
+        &config(),
+        vec![
+            json_reply(
+                json!({ "id": "t", "polling_url": "https://api.eu.bfl.ai/v1/get_result?id=t" }),
+            ),
+            ready(),
+            ok(200, result_png()),
+        ],
+    );
+    assert!(out.is_ok());
+    assert_eq!(sent[1].header("x-key"), Some(KEY));
+    // Anywhere else (another host, http under bfl.ai, a look-alike): nothing is sent.
+    for url in [
+        "https://evil.example/v1/get_result?id=t",
+        "http://api.bfl.ai/v1/get_result?id=t",
+        "https://api.bfl.ai.evil.example/x",
+        "https://notbfl.ai/x",
+        "http://mock.evil/x",
+    ] {
+        let (sent, _, out) = script(
+            Model::Flux,
+            &j,
+            &config(),
+            vec![json_reply(json!({ "id": "t", "polling_url": url }))],
+        );
+        assert_eq!(sent.len(), 1, "{url}");
+        let f = out.unwrap_err();
+        assert!(!f.retryable());
+        assert!(
+            f.message.contains("the key is not sent there"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains(KEY));
+    }
+}
+
+/// A photo-like `w x h` picture: a gradient with grain, which PNG cannot shrink much.
+fn grainy(w: u32, h: u32) -> Image {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut d = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for xx in 0..w {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = (x >> 59) as u8; // 0..32
+            d.extend_from_slice(&[
+                ((xx * 200 / w) as u8).saturating_add(n),
+                ((y * 200 / h) as u8).saturating_add(n / 2),
+                90u8.saturating_add(n),
+                255,
+            ]);
+        }
+    }
+    Image::from_rgba(w, h, d).unwrap()
+}
+
+#[test]
+fn recraft_takes_a_large_photo_under_its_10_mb() {
+    // 4000x3000 to 16:9: the original goes at 3072x2304 (the result's 4096 px side); as
+    // PNG that is over Recraft's 10 MB, so it goes in another encoding Recraft takes.
+    let img = grainy(4000, 3000);
+    let opts = PrepareOptions {
+        profile: profile("recraft-outpaint"),
+        ..PrepareOptions::new("16:9".parse().unwrap())
+    };
+    let p = prepare(img.view(), &opts).unwrap();
+    assert_eq!((p.plan.image.width, p.plan.image.height), (3072, 2304));
+    let crop = p.canvas.view().crop(p.plan.image).unwrap();
+    let as_png = png(&crop);
+    assert!(as_png.len() > 10_000_000, "PNG is {} bytes", as_png.len());
+    let j = Job {
+        model: Model::Recraft,
+        kind: JobKind::Outpaint,
+        prompt: "more sky".into(),
+        source: Some(Arc::new(png(&picture(8, 8)))),
+        source_mime: Some("image/png".into()),
+        outpaint: Some(OutpaintJob {
+            target: "16:9".into(),
+            canvas_png: png(&p.canvas),
+            mask_png: encode_mask_png(&p.mask, PngCompression::Fast).unwrap(),
+            expansion: p.expansion,
+            direction: p.plan.direction.clone(),
+            plan: p.plan.clone(),
+        }),
+    };
+    let mut x = Exchange::new(Model::Recraft, &j, &config(), &Registry::builtin());
+    let Next::Send(r) = x.step(None) else {
+        panic!("a request")
+    };
+    let ps = parts(&r);
+    let image = part(&ps, "image");
+    assert!(image.len() <= 10_000_000, "{} bytes", image.len());
+    let format = outpaint_core::codec::Format::detect(image).unwrap();
+    assert_ne!(format, outpaint_core::codec::Format::Png);
+    assert_eq!(ps[0].2.as_deref(), Some(format.mime()));
+    let back = decode(image, &Limits::default()).unwrap();
+    assert_eq!((back.width(), back.height()), (3072, 2304));
+    let sent = x.uploads();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (
+            sent[0].part.as_str(),
+            sent[0].format,
+            sent[0].width,
+            sent[0].bytes
+        ),
+        ("image", format, 3072, image.len() as u64)
+    );
+}
+
+#[test]
+fn recraft_outpaints_on_v3_whatever_model_generates() {
+    let v4 = ProviderConfig {
+        model: "recraftv4_1".into(),
+        ..config()
+    };
+    let j = outpaint_job(
+        Model::Recraft,
+        profile("recraft-outpaint"),
+        600,
+        400,
+        "16:9",
+    );
+    let done = || {
+        vec![
+            json_reply(json!({ "data": [{ "url": "http://cdn/x" }] })),
+            ok(200, result_png()),
+        ]
+    };
+    let (sent, _, _) = script(Model::Recraft, &j, &v4, done());
+    assert_eq!(text(&parts(&sent[0]), "model"), "recraftv3");
+    let (sent, _, _) = script(
+        Model::Recraft,
+        &job(Model::Recraft, JobKind::Generate, None),
+        &v4,
+        done(),
+    );
+    assert_eq!(body_json(&sent[0])["model"], "recraftv4_1");
+    // V3 takes prompts of at most 1000 characters: a longer one fails before sending.
+    let mut long = j.clone();
+    long.prompt = "sky ".repeat(300);
+    let (sent, _, out) = script(Model::Recraft, &long, &config(), vec![]);
+    assert!(sent.is_empty());
+    assert_eq!(
+        out.unwrap_err().message,
+        "recraft: recraftv3 takes prompts of at most 1000 characters; this one has 1200"
+    );
 }

@@ -30,7 +30,7 @@ pub unsafe extern "C" fn outpaint_fit(
         let t = required_target(target)?;
         let p: Profile = match opt_str(profile)? {
             Some(p) => p.parse()?,
-            None => Profile::Full,
+            None => Profile::full(),
         };
         let plan = outpaint_core::fit(&e, &t, &p)?;
         let json = serde_json::to_vec(&plan).expect("plans serialise");

@@ -49,6 +49,12 @@ pub enum outpaint_status {
     OUTPAINT_STATUS_PROVIDER_TIMEOUT = 7017,
     /// `STORAGE_ERROR`.
     OUTPAINT_STATUS_STORAGE_ERROR = 7018,
+    /// `CONTENT_POLICY`.
+    OUTPAINT_STATUS_CONTENT_POLICY = 7019,
+    /// `PROVIDER_AUTH`.
+    OUTPAINT_STATUS_PROVIDER_AUTH = 7020,
+    /// `QUOTA_EXCEEDED`.
+    OUTPAINT_STATUS_QUOTA_EXCEEDED = 7021,
     /// A pointer that must not be NULL was NULL.
     OUTPAINT_STATUS_NULL_PARAMETER = 7100,
     /// A panic was caught at the boundary (a bug in outpaint; please report it).
@@ -95,6 +101,9 @@ impl From<ErrorCode> for outpaint_status {
             ErrorCode::ProviderError => OUTPAINT_STATUS_PROVIDER_ERROR,
             ErrorCode::ProviderTimeout => OUTPAINT_STATUS_PROVIDER_TIMEOUT,
             ErrorCode::StorageError => OUTPAINT_STATUS_STORAGE_ERROR,
+            ErrorCode::ContentPolicy => OUTPAINT_STATUS_CONTENT_POLICY,
+            ErrorCode::ProviderAuth => OUTPAINT_STATUS_PROVIDER_AUTH,
+            ErrorCode::QuotaExceeded => OUTPAINT_STATUS_QUOTA_EXCEEDED,
             // ErrorCode is non_exhaustive; a future code maps to the nearest general one.
             _ => OUTPAINT_STATUS_INVALID_OPTION,
         }

@@ -308,7 +308,7 @@ def canvas_cases():
 
 def fit_cases():
     """Profiles whose rules are simple integer maths (scale 1): full, flux-fill,
-    flux-expand within limits, and the size/aspect choices of openai and gemini."""
+    flux-expand within limits, openai within its pixel range, and gemini's aspect."""
     out = []
     def pad_split(before, after, total):
         if before and not after:
@@ -327,32 +327,42 @@ def fit_cases():
                                "image": [e["left"], e["top"], w, h],
                                "edges": [e["left"], e["right"], e["top"], e["bottom"]],
                                "padding": [0, 0, 0, 0]}})
-        # flux-fill: pad up to multiples of 16 on grown sides (centred if neither grew).
+        # flux-fill: pad up to multiples of 16 on grown sides (centred if neither grew),
+        # within BFL's 4 MP (2048x2048) cap; larger canvases are scaled (not here).
         fw, fh = -(-cw // 16) * 16, -(-ch // 16) * 16
         pl, pr = pad_split(e["left"], e["right"], fw - cw)
         pt, pb = pad_split(e["top"], e["bottom"], fh - ch)
-        out.append({"width": w, "height": h, "target": t, "anchor": a, "profile": "flux-fill",
-                    "expect": {"size": [fw, fh], "scale": 1.0,
-                               "image": [pl + e["left"], pt + e["top"], w, h],
-                               "edges": [pl + e["left"], pr + e["right"], pt + e["top"],
-                                         pb + e["bottom"]],
-                               "padding": [pl, pr, pt, pb]}})
-        # flux-expand within limits: the edges as they are.
-        if max(e["left"], e["right"], e["top"], e["bottom"]) <= 2048:
+        if fw * fh <= 2048 * 2048:
+            out.append({"width": w, "height": h, "target": t, "anchor": a, "profile": "flux-fill",
+                        "expect": {"size": [fw, fh], "scale": 1.0,
+                                   "image": [pl + e["left"], pt + e["top"], w, h],
+                                   "edges": [pl + e["left"], pr + e["right"], pt + e["top"],
+                                             pb + e["bottom"]],
+                                   "padding": [pl, pr, pt, pb]}})
+        # flux-expand within limits (edges <= 2048, result <= 4 MP): the edges as they are.
+        if max(e["left"], e["right"], e["top"], e["bottom"]) <= 2048 and cw * ch <= 2048 * 2048:
             out.append({"width": w, "height": h, "target": t, "anchor": a,
                         "profile": "flux-expand",
                         "expect": {"size": [cw, ch], "scale": 1.0,
                                    "image": [e["left"], e["top"], w, h],
                                    "edges": [e["left"], e["right"], e["top"], e["bottom"]],
                                    "padding": [0, 0, 0, 0]}})
-        # openai: closest aspect (log distance), canvas scaled to fit inside.
-        sizes = [(1024, 1024), (1536, 1024), (1024, 1536)]
-        best = min(sizes, key=lambda s: abs(math.log(s[0] / s[1]) - math.log(cw / ch)))
-        out.append({"width": w, "height": h, "target": t, "anchor": a, "profile": "openai",
-                    "expect": {"size": list(best)}})
+        # openai (gpt-image-2): any WxH with both sides divisible by 16, long side at most
+        # 3 times the short, 655,360..=8,294,400 pixels, sides <= 3840. Where the canvas
+        # fits at scale 1, it goes padded up to the multiple of 16 like flux-fill (the
+        # scaled cases are the Rust unit tests').
+        ow, oh = -(-cw // 16) * 16, -(-ch // 16) * 16
+        if 655360 <= ow * oh <= 8294400 and max(ow, oh) <= 3840 and max(ow, oh) <= 3 * min(ow, oh):
+            pl, pr = pad_split(e["left"], e["right"], ow - cw)
+            pt, pb = pad_split(e["top"], e["bottom"], oh - ch)
+            out.append({"width": w, "height": h, "target": t, "anchor": a, "profile": "openai",
+                        "expect": {"size": [ow, oh], "scale": 1.0,
+                                   "image": [pl + e["left"], pt + e["top"], w, h],
+                                   "padding": [pl, pr, pt, pb]}})
         # gemini: closest aspect from its list.
+        # (Gemini 3.1 Flash Image's list: the ten of the older models plus 1:4, 4:1, 1:8, 8:1.)
         aspects = [(1, 1), (2, 3), (3, 2), (3, 4), (4, 3), (4, 5), (5, 4), (9, 16), (16, 9),
-                   (21, 9)]
+                   (21, 9), (1, 4), (4, 1), (1, 8), (8, 1)]
         ga = min(aspects, key=lambda s: abs(math.log(s[0] / s[1]) - math.log(cw / ch)))
         out.append({"width": w, "height": h, "target": t, "anchor": a, "profile": "gemini",
                     "expect": {"aspectRatio": f"{ga[0]}:{ga[1]}"}})

@@ -5,7 +5,7 @@
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use outpaint::providers::{
     Exchange, FailureKind, HttpReply as Reply, Method, Next, ProviderConfig, ProviderFailure,
-    Request, Response, TransportError,
+    Registry, Request, Response, TransportError,
 };
 use outpaint::ErrorCode;
 use wasm_bindgen::prelude::*;
@@ -25,9 +25,16 @@ pub async fn call_provider(
 ) -> Result<Uint8Array, JsValue> {
     let job = job_in(&job)?;
     let fields = Object::assign(&Object::new(), &options.clone().unchecked_into());
-    for k in ["fetch", "sleep"] {
+    for k in ["fetch", "sleep", "registry"] {
         let _ = Reflect::delete_property(&fields, &k.into());
     }
+    let registry = match get(&options, "registry") {
+        r if r.is_undefined() || r.is_null() => Registry::builtin(),
+        r => {
+            let patch: serde_json::Value = from_js(Some(r), "registry")?;
+            Registry::patched(&patch).map_err(js_error)?
+        }
+    };
     let config: ProviderConfig = from_js(Some(fields.into()), "provider options")?;
     config.validate().map_err(js_error)?;
     let fetch = match get(&options, "fetch") {
@@ -41,7 +48,7 @@ pub async fn call_provider(
         )
     })?;
     let sleep = get(&options, "sleep").dyn_into::<Function>().ok();
-    let mut x = Exchange::new(job.model, &job, &config);
+    let mut x = Exchange::new(job.model, &job, &config, &registry);
     let mut reply = None;
     loop {
         match x.step(reply.take()) {
@@ -91,6 +98,11 @@ pub(crate) async fn send(fetch: &Function, r: &Request) -> Reply {
     if r.method == Method::Post {
         set(&init, "body", &Uint8Array::from(&r.body[..]));
     }
+    if r.carries_credentials() {
+        // A keyed request is never followed across a redirect (fetch would forward
+        // x-key and x-goog-api-key to the other origin).
+        set(&init, "redirect", &"error".into());
+    }
     let abort = get(&js_sys::global(), "AbortSignal");
     if let Ok(f) = get(&abort, "timeout").dyn_into::<Function>() {
         if let Ok(signal) = f.call1(&abort, &(r.timeout_ms as f64).into()) {
@@ -107,7 +119,7 @@ pub(crate) async fn send(fetch: &Function, r: &Request) -> Reply {
     let mut head = Vec::new();
     let h = get(&resp, "headers");
     if let Ok(getter) = get(&h, "get").dyn_into::<Function>() {
-        for name in ["retry-after", "content-type"] {
+        for name in ["retry-after", "content-type", "date"] {
             if let Some(v) = getter
                 .call1(&h, &name.into())
                 .ok()

@@ -235,7 +235,7 @@ fn main() {
                 ),
             );
         }
-        let plan = fit(&e, &t, &Profile::Full).expect("fits");
+        let plan = fit(&e, &t, &Profile::full()).expect("fits");
         let generated = pad(src.view(), &e, Fill::Edge, &unlimited).expect("pads");
         ratio(
             "composite feather 32",

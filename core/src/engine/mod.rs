@@ -66,7 +66,7 @@ pub use protocol::*;
 use crate::error::{Error, ErrorCode, Result};
 use crate::limits::Limits;
 use crate::pixels::{Curve, Fill, SeamOptions};
-use crate::providers::{HttpReply, ProviderConfig, ProviderFailure};
+use crate::providers::{HttpReply, ProviderConfig, ProviderFailure, Registry};
 use crate::session::{Budget, Model, PromptTemplate};
 pub use io::Answer;
 use io::Io;
@@ -101,6 +101,10 @@ pub struct EngineConfig {
     /// Models whose provider the engine calls itself, as HTTP requests the host sends
     /// ([`Effect::Http`]); the other models' calls are [`Effect::Call`]s.
     pub providers: BTreeMap<Model, ProviderConfig>,
+    /// The model registry: which model serves each operation, the outpaint profiles and
+    /// every upload limit. In JSON, a merge patch of the built-in one (RFC 7396).
+    #[serde(with = "crate::providers::registry_patch")]
+    pub registry: Registry,
 }
 
 impl Default for EngineConfig {
@@ -121,6 +125,7 @@ impl Default for EngineConfig {
             fill: Fill::Edge,
             limits: Limits::default(),
             providers: BTreeMap::new(),
+            registry: Registry::builtin(),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::geometry::Target;
 use crate::pixels::composite;
 use crate::plan::Plan;
 use crate::prepare::{prepare, PrepareOptions};
-use crate::providers::{check_image, profile_of, Exchange, Next, ProviderFailure};
+use crate::providers::{check_image, Exchange, Next, ProviderFailure};
 use crate::session::{
     context_key, image_key, is_session_key, redact, session_key, validate, ContextEntry,
     ContextWindow, IterationStatus, Model, Session, SessionId, Timestamp, SESSIONS_PREFIX,
@@ -147,7 +147,7 @@ async fn call(
     let Some(config) = cfg.providers.get(&job.model) else {
         return io.call(Arc::clone(job)).await;
     };
-    let mut x = Exchange::new(job.model, job, config);
+    let mut x = Exchange::new(job.model, job, config, &cfg.registry);
     let mut reply = None;
     let mut polls = 0;
     loop {
@@ -487,7 +487,7 @@ fn outpaint_job(
     let opts = PrepareOptions {
         fill: cfg.fill,
         seam: cfg.seam,
-        profile: profile_of(model),
+        profile: cfg.registry.outpaint_profile(model),
         limits: cfg.limits,
         ..PrepareOptions::new(*target)
     };

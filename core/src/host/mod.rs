@@ -233,7 +233,7 @@ pub fn exchange(
     let mut tries = 0;
     loop {
         tries += 1;
-        let failure = match once(model, job, provider, transport, clock, on_event) {
+        let failure = match once(model, job, provider, config, transport, clock, on_event) {
             Ok(bytes) => match check_image(&bytes, &config.limits) {
                 Ok(()) => return Ok(bytes),
                 Err(f) => f,
@@ -245,7 +245,7 @@ pub fn exchange(
         };
         on_event(Event::Retrying {
             model,
-            message: redact(&failure.message, &[provider.api_key.clone()]),
+            message: redact(&failure.message, std::slice::from_ref(&provider.api_key)),
             ms,
         });
         clock.sleep(ms);
@@ -256,12 +256,13 @@ pub fn exchange(
 fn once(
     model: Model,
     job: &Job,
-    config: &ProviderConfig,
+    provider: &ProviderConfig,
+    config: &EngineConfig,
     transport: &dyn Transport,
     clock: &dyn Clock,
     on_event: &dyn Fn(Event),
 ) -> std::result::Result<Vec<u8>, ProviderFailure> {
-    let mut x = Exchange::new(model, job, config);
+    let mut x = Exchange::new(model, job, provider, &config.registry);
     let mut reply = None;
     let mut polls = 0;
     loop {

@@ -275,9 +275,9 @@ mod tests {
     #[test]
     fn allocating_and_into_forms_write_the_same_rows() {
         for (t, profile) in [
-            ("16:9", Profile::Full),
-            ("9:16", Profile::Full),
-            ("1:1", Profile::Full),
+            ("16:9", Profile::full()),
+            ("9:16", Profile::full()),
+            ("1:1", Profile::full()),
         ] {
             let (orig, plan) = setup(t, profile);
             let e = &plan.expansion;
@@ -328,7 +328,7 @@ mod tests {
 
     #[test]
     fn original_outside_the_band_is_byte_identical() {
-        let (orig, plan) = setup("edges:4,4,0,0", Profile::Full);
+        let (orig, plan) = setup("edges:4,4,0,0", Profile::full());
         let result = Image::filled(16, 4, [1, 2, 3, 255], &Limits::default()).unwrap();
         let (out, s) = composite(
             orig.view(),
@@ -361,7 +361,7 @@ mod tests {
         // openai sends 1536x1024 for a 16:9 canvas; a result of half that size still maps.
         let target: Target = "16:9".parse().unwrap();
         let e = expand(64, 64, &target, Anchor::Center).unwrap();
-        let plan = fit(&e, &target, &Profile::OpenAi).unwrap();
+        let plan = fit(&e, &target, &"openai".parse::<Profile>().unwrap()).unwrap();
         let orig = Image::filled(64, 64, [50, 60, 70, 255], &Limits::default()).unwrap();
         let result = Image::filled(768, 512, [5, 6, 7, 255], &Limits::default()).unwrap();
         let (out, _) = composite(
@@ -382,7 +382,7 @@ mod tests {
     #[test]
     fn crop_of_flux_padding_is_exact() {
         // flux-fill pads 12x4 (edges 2,2) to 16x16: padding is cropped, not resampled.
-        let (orig, plan) = setup("edges:2,2,0,0", Profile::FluxFill);
+        let (orig, plan) = setup("edges:2,2,0,0", "flux-fill".parse::<Profile>().unwrap());
         assert_eq!((plan.size.width, plan.size.height), (16, 16));
         let mut d = Vec::new();
         for y in 0..16u8 {
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn wrong_original_is_an_error() {
-        let (_, plan) = setup("16:9", Profile::Full);
+        let (_, plan) = setup("16:9", Profile::full());
         let other = Image::filled(3, 3, [0; 4], &Limits::default()).unwrap();
         assert_eq!(
             composite(

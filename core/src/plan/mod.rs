@@ -56,6 +56,9 @@ pub struct Plan {
     /// Output aspect ratio asked of the provider (Gemini), such as `16:9`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<String>,
+    /// Output size asked of the provider by name (Gemini's `imageSize`, such as `2K`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_size: Option<String>,
     /// A sentence saying where to extend (Gemini's prompt; useful for any provider).
     pub direction: String,
 }
@@ -97,77 +100,116 @@ fn round_scaled(v: u32, s: f64) -> u32 {
 /// Fits an expansion to a provider profile. `target` picks the direction sentence.
 pub fn fit(expansion: &Expansion, target: &Target, profile: &Profile) -> Result<Plan> {
     let e = *expansion;
-    let (cw, ch) = (e.new_width, e.new_height);
     let direction = direction_sentence(target, &e);
-    let plan = match profile {
-        Profile::Full => canvas_plan(&e, 1.0, Size::new(cw, ch)),
-        Profile::FluxFill => fit_canvas(
-            &e,
-            &CanvasRules {
-                multiple_of: 16,
-                ..Default::default()
-            },
-        )?,
-        Profile::OpenAi => fit_canvas(
-            &e,
-            &CanvasRules {
-                sizes: OPENAI_SIZES.to_vec(),
-                ..Default::default()
-            },
-        )?,
-        Profile::Custom(rules) => {
-            rules.validate()?;
-            fit_canvas(&e, rules)?
-        }
-        Profile::FluxExpand => {
-            let max_edge = [e.left, e.right, e.top, e.bottom]
-                .into_iter()
-                .max()
-                .unwrap_or(0);
-            let s = if max_edge > 2048 {
-                2048.0 / f64::from(max_edge)
-            } else {
-                1.0
-            };
-            edge_plan(&e, s, 2048, u32::MAX)
-        }
-        Profile::RecraftOutpaint => {
-            let (w, h) = (e.width(), e.height());
-            let mut s: f64 = 1.0;
-            s = s.min(4096.0 / f64::from(w.max(h)));
-            s = s.min((16_000_000.0 / (f64::from(w) * f64::from(h))).sqrt());
-            s = s.min(4096.0 / f64::from(cw.max(ch)));
-            if f64::from(w.min(h)) * s < 256.0 {
-                s = 256.0 / f64::from(w.min(h));
-            }
-            if f64::from(w.max(h)) * s > 4096.0 {
-                bail!(
-                    InvalidOption,
-                    "a {w}x{h} image cannot be scaled to Recraft's 256..=4096 px sides"
-                );
-            }
-            edge_plan(&e, s, u32::MAX, 4096)
-        }
-        Profile::Gemini => {
-            let (a, b) = closest_aspect(cw, ch, GEMINI_ASPECTS.iter().copied());
-            // The smallest a:b box containing the canvas; the rest is extra padding.
-            let (a64, b64) = (u64::from(a), u64::from(b));
-            let (bw, bh) = if u64::from(cw) * b64 >= u64::from(ch) * a64 {
-                (cw, (u64::from(cw) * b64).div_ceil(a64) as u32)
-            } else {
-                ((u64::from(ch) * a64).div_ceil(b64) as u32, ch)
-            };
-            let mut p = canvas_plan(&e, 1.0, Size::new(bw, bh));
-            p.send = Upload::ImageAndEdges;
-            p.aspect_ratio = Some(format!("{a}:{b}"));
-            p
-        }
+    profile.validate()?;
+    let plan = match &profile.geometry {
+        Geometry::Canvas(rules) => fit_canvas(&e, rules)?,
+        Geometry::Edges(rules) => fit_edges(&e, rules)?,
+        Geometry::Aspect(rules) => fit_aspect(&e, rules)?,
     };
     Ok(Plan {
-        profile: profile.name().to_string(),
+        profile: profile.short_name().to_string(),
         direction,
         ..plan
     })
+}
+
+/// The original scaled within the rules, each side's new pixels scaled with it.
+fn fit_edges(e: &Expansion, r: &EdgeRules) -> Result<Plan> {
+    let (w, h) = (f64::from(e.width()), f64::from(e.height()));
+    let (cw, ch) = (f64::from(e.new_width), f64::from(e.new_height));
+    let max_edge = [e.left, e.right, e.top, e.bottom]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    let mut s: f64 = 1.0;
+    if r.max_edge != 0 && max_edge > r.max_edge {
+        s = s.min(f64::from(r.max_edge) / f64::from(max_edge));
+    }
+    if r.max_side != 0 {
+        s = s.min(f64::from(r.max_side) / w.max(h));
+    }
+    if r.max_pixels != 0 {
+        s = s.min((r.max_pixels as f64 / (w * h)).sqrt());
+    }
+    if r.max_result_side != 0 {
+        s = s.min(f64::from(r.max_result_side) / cw.max(ch));
+    }
+    if r.max_result_pixels != 0 {
+        s = s.min((r.max_result_pixels as f64 / (cw * ch)).sqrt());
+    }
+    if r.min_side != 0 && w.min(h) * s < f64::from(r.min_side) {
+        s = f64::from(r.min_side) / w.min(h);
+    }
+    if r.min_result_side != 0 && cw.min(ch) * s < f64::from(r.min_result_side) {
+        s = f64::from(r.min_result_side) / cw.min(ch);
+    }
+    let over = |limit: u32, v: f64| limit != 0 && v > f64::from(limit) + 0.5;
+    if over(r.max_side, w.max(h) * s) || over(r.max_result_side, cw.max(ch) * s) {
+        bail!(
+            InvalidOption,
+            "a {}x{} image to {}x{} cannot be scaled into the profile's side limits",
+            e.width(),
+            e.height(),
+            e.new_width,
+            e.new_height
+        );
+    }
+    let edge = if r.max_edge == 0 {
+        u32::MAX
+    } else {
+        r.max_edge
+    };
+    let result = if r.max_result_side == 0 {
+        u32::MAX
+    } else {
+        r.max_result_side
+    };
+    Ok(edge_plan(e, s, edge, result))
+}
+
+/// The smallest box of an offered aspect that holds the canvas, scaled to the output
+/// size asked for; the original is sent at that scale.
+fn fit_aspect(e: &Expansion, r: &AspectRules) -> Result<Plan> {
+    let (cw, ch) = (e.new_width, e.new_height);
+    let aspects = r
+        .aspects
+        .iter()
+        .map(|t| parse_aspect(t))
+        .collect::<Result<Vec<_>>>()?;
+    let (a, b) = closest_aspect(cw, ch, aspects.into_iter());
+    let (a64, b64) = (u64::from(a), u64::from(b));
+    let (bw, bh) = if u64::from(cw) * b64 >= u64::from(ch) * a64 {
+        (cw, (u64::from(cw) * b64).div_ceil(a64) as u32)
+    } else {
+        ((u64::from(ch) * a64).div_ceil(b64) as u32, ch)
+    };
+    let long = bw.max(bh);
+    let (image_size, side) = match r
+        .image_sizes
+        .iter()
+        .filter(|(_, &px)| px >= long)
+        .min_by_key(|(_, &px)| px)
+        .or_else(|| r.image_sizes.iter().max_by_key(|(_, &px)| px))
+    {
+        Some((name, &px)) => (Some(name.clone()), px),
+        None => (None, r.sent_side),
+    };
+    let s = if side != 0 && side < long {
+        f64::from(side) / f64::from(long)
+    } else {
+        1.0
+    };
+    let size = if s == 1.0 {
+        Size::new(bw, bh)
+    } else {
+        Size::new(round_scaled(bw, s), round_scaled(bh, s))
+    };
+    let mut p = canvas_plan(e, s, size);
+    p.send = Upload::ImageAndEdges;
+    p.aspect_ratio = Some(format!("{a}:{b}"));
+    p.image_size = image_size;
+    Ok(p)
 }
 
 /// A canvas plan: the canvas scaled by `s` and padded to `size`.
@@ -227,6 +269,7 @@ fn canvas_plan(e: &Expansion, s: f64, size: Size) -> Plan {
             size.height - image.y - image.height,
         ),
         aspect_ratio: None,
+        image_size: None,
         direction: String::new(),
     }
 }
@@ -264,6 +307,7 @@ fn edge_plan(e: &Expansion, s: f64, max_edge: u32, max_result: u32) -> Plan {
         image,
         edges: Edges::new(l, r, t, b),
         aspect_ratio: None,
+        image_size: None,
         direction: String::new(),
     }
 }
@@ -311,13 +355,29 @@ fn fit_canvas(e: &Expansion, rules: &CanvasRules) -> Result<Plan> {
     } else {
         rules.max_side / m * m
     };
+    // The sent box of a canvas of sw x sh: padded to the aspect limit, then to the multiple.
+    let boxed = |sw: u32, sh: u32| {
+        let (mut bw, mut bh) = (u64::from(sw), u64::from(sh));
+        if rules.max_aspect != 0 {
+            let a = u64::from(rules.max_aspect);
+            bw = bw.max(bh.div_ceil(a));
+            bh = bh.max(bw.div_ceil(a));
+        }
+        let m = u64::from(m);
+        (bw.div_ceil(m) * m, bh.div_ceil(m) * m)
+    };
+    let (bw, bh) = boxed(cw, ch);
+    let (bw, bh) = (bw as f64, bh as f64);
     let mut s: f64 = 1.0;
-    s = s.min(f64::from(max_side) / f64::from(cw.max(ch)));
+    s = s.min(f64::from(max_side) / bw.max(bh));
     if rules.max_pixels != 0 {
-        s = s.min((rules.max_pixels as f64 / (f64::from(cw) * f64::from(ch))).sqrt());
+        s = s.min((rules.max_pixels as f64 / (bw * bh)).sqrt());
     }
     if rules.min_side != 0 && f64::from(cw.min(ch)) * s < f64::from(rules.min_side) {
         s = f64::from(rules.min_side) / f64::from(cw.min(ch));
+    }
+    if rules.min_pixels != 0 && bw * bh * s * s < rules.min_pixels as f64 {
+        s = (rules.min_pixels as f64 / (bw * bh)).sqrt();
     }
     for _ in 0..64 {
         let (sw, sh) = if s == 1.0 {
@@ -325,14 +385,17 @@ fn fit_canvas(e: &Expansion, rules: &CanvasRules) -> Result<Plan> {
         } else {
             (round_scaled(cw, s), round_scaled(ch, s))
         };
-        let (w, h) = (sw.div_ceil(m) * m, sh.div_ceil(m) * m);
-        let px = u64::from(w) * u64::from(h);
-        let fits =
-            w <= max_side && h <= max_side && (rules.max_pixels == 0 || px <= rules.max_pixels);
-        if fits {
-            return Ok(canvas_plan(e, s, Size::new(w, h)));
+        let (w, h) = boxed(sw, sh);
+        let px = w * h;
+        let too_big = w > u64::from(max_side)
+            || h > u64::from(max_side)
+            || (rules.max_pixels != 0 && px > rules.max_pixels);
+        let too_small = rules.min_pixels != 0 && px < rules.min_pixels;
+        match (too_big, too_small) {
+            (false, false) => return Ok(canvas_plan(e, s, Size::new(w as u32, h as u32))),
+            (true, _) => s *= 0.995,
+            (false, true) => s *= 1.005,
         }
-        s *= 0.995;
     }
     bail!(
         InvalidOption,
@@ -382,14 +445,37 @@ mod tests {
     }
 
     #[test]
-    fn openai_picks_closest_size_and_contains() {
+    fn openai_fits_gpt_image_2_sizes() {
+        // Any size divisible by 16: the 1820x1024 canvas padded by 4 px, not scaled.
         let p = plan(1024, 1024, "16:9", "openai");
-        assert_eq!(p.size, Size::new(1536, 1024));
-        assert_eq!(p.content.width, 1536);
-        assert_eq!(p.content.height, 864);
-        assert_eq!(p.padding, Edges::new(0, 0, 80, 80));
-        let q = plan(1000, 2000, "9:16", "openai");
-        assert_eq!(q.size, Size::new(1024, 1536));
+        assert_eq!((p.size, p.scale), (Size::new(1824, 1024), 1.0));
+        assert_eq!(p.padding, Edges::new(2, 2, 0, 0));
+        // At most 3840x2160 pixels: a 16:9 canvas of 4000x3000 goes scaled to it.
+        let q = plan(4000, 3000, "16:9", "openai");
+        assert!(q.size.width * q.size.height <= 3840 * 2160, "{:?}", q.size);
+        assert_eq!((q.size.width % 16, q.size.height % 16), (0, 0));
+        assert_eq!(q.size, Size::new(3840, 2160));
+        // At least 655,360 pixels: small canvases are scaled up.
+        let r = plan(300, 300, "1:1", "openai");
+        assert_eq!(r.size, Size::new(816, 816));
+        assert!(r.scale > 2.6, "{}", r.scale);
+        // Longer than 3:1: padded to 3:1.
+        let t = plan(4000, 1000, "edges:0,0,10,10", "openai");
+        assert_eq!(t.size.width, t.size.height * 3);
+        assert!(t.padding.top + t.padding.bottom > 0);
+    }
+
+    #[test]
+    fn custom_min_pixels_and_aspect_are_checked() {
+        let upside_down = CanvasRules {
+            min_pixels: 100,
+            max_pixels: 99,
+            ..CanvasRules::default()
+        };
+        assert_eq!(
+            upside_down.validate().unwrap_err().message(),
+            "min pixels 100 is above max pixels 99"
+        );
     }
 
     #[test]
@@ -438,7 +524,9 @@ mod tests {
         let t: Target = "4:3".parse().unwrap();
         let e = expand(1024, 1024, &t, Anchor::Left).unwrap();
         assert_eq!(
-            fit(&e, &t, &Profile::Gemini).unwrap().direction,
+            fit(&e, &t, &"gemini".parse::<Profile>().unwrap())
+                .unwrap()
+                .direction,
             "to the right to reach a 4:3 aspect ratio"
         );
     }

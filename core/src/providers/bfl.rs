@@ -1,84 +1,110 @@
-//! Black Forest Labs (FLUX): every call is a task: submit, poll `polling_url` until
-//! `Ready`, download `result.sample`. Header `x-key`, JSON bodies, images as base64.
+//! Black Forest Labs (FLUX): every call is a task: submit to `/v1/{model}`, poll
+//! `polling_url` until `Ready`, download `result.sample`. Header `x-key` (sent only to
+//! the configured host or https under `bfl.ai`), JSON bodies, images as base64. The
+//! model's `request` in the registry picks the body: `flux2` (FLUX.2 and FLUX1.1:
+//! `width`/`height`, `input_image` to edit), `kontext` (`input_image`, `aspect_ratio`),
+//! `outpainting` (`/v1/flux-tools/outpainting-v1`: the original placed on a canvas),
+//! `fill` (canvas + mask) and `expand` (original + edges).
 
 use serde_json::{json, Value};
 
-use super::{base, base64, model, outpaint, post_json, sent_original, source, Parse};
-use crate::engine::{Job, JobKind};
+use super::{
+    base64, outpaint, post_json, sent_canvas, sent_original, source, source_within, Call, Parse,
+    Sent,
+};
+use crate::engine::JobKind;
 use crate::plan::Upload;
-use crate::providers::ProviderConfig;
 use crate::providers::ProviderFailure;
-use crate::providers::{escape, Request};
-
-const BASE: &str = "https://api.bfl.ai";
-/// The generation model when the config names none.
-pub(super) const GENERATE: &str = "flux-pro-1.1";
-/// Editing with a reference image.
-const KONTEXT: &str = "flux-kontext-pro";
-/// Inpainting: image + mask (white = fill).
-const FILL: &str = "flux-pro-1.0-fill";
-/// Outpainting by edges.
-const EXPAND: &str = "flux-pro-1.0-expand";
-/// Most pixels `flux-pro-1.0-expand` adds on one side.
-pub(super) const MAX_EXPAND: u32 = 2048;
+use crate::providers::{escape, Adapter, Request};
 
 /// The submit request of a job.
-pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse), ProviderFailure> {
-    let (endpoint, body) = match job.kind {
-        JobKind::Generate => (
-            model(c, GENERATE).to_string(),
-            json!({ "prompt": job.prompt, "width": 1024, "height": 1024, "output_format": "png" }),
-        ),
-        JobKind::Iterate => (
-            KONTEXT.to_string(),
-            json!({ "prompt": job.prompt, "input_image": base64(source(job)?), "output_format": "png" }),
-        ),
+pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse), ProviderFailure> {
+    let job = c.job;
+    let mut id = c.id.clone();
+    let body = match job.kind {
+        JobKind::Generate => match c.info.request.as_str() {
+            "kontext" => {
+                json!({ "prompt": job.prompt, "aspect_ratio": "1:1", "output_format": "png" })
+            }
+            _ => {
+                json!({ "prompt": job.prompt, "width": 1024, "height": 1024, "output_format": "png" })
+            }
+        },
+        JobKind::Iterate => {
+            let image = source_within(source(job)?, &c.info.upload, "input_image")?;
+            sent.push(image.sent.clone());
+            json!({ "prompt": job.prompt, "input_image": base64(&image.bytes), "output_format": "png" })
+        }
         JobKind::Outpaint => {
             let o = outpaint(job)?;
-            match o.plan.send {
-                Upload::Canvas => (
-                    FILL.to_string(),
+            let mut info = c.info.clone();
+            if o.plan.send == Upload::Canvas && info.request != "fill" {
+                // A canvas plan (a geometry-only profile such as `full`): Fill takes it.
+                let fill = c
+                    .registry
+                    .models
+                    .iter()
+                    .find(|(_, m)| m.adapter == Adapter::Bfl && m.request == "fill");
+                if let Some((fid, f)) = fill {
+                    id = fid.clone();
+                    info = f.clone();
+                }
+            }
+            let e = o.plan.edges;
+            match (info.request.as_str(), o.plan.send) {
+                ("fill", Upload::Canvas) => {
+                    let image = sent_canvas(o, &info.upload, "image", sent)?;
                     json!({
                         "prompt": job.prompt,
-                        "image": base64(&o.canvas_png),
+                        "image": base64(&image.bytes),
                         "mask": base64(&o.mask_png),
                         "output_format": "png",
-                    }),
-                ),
-                Upload::ImageAndEdges => {
-                    let e = o.plan.edges;
-                    if [e.left, e.right, e.top, e.bottom]
-                        .iter()
-                        .any(|&p| p > MAX_EXPAND)
-                    {
-                        return Err(ProviderFailure::rejected(format!("flux expand adds at most {MAX_EXPAND} px per side; the plan asks left {}, right {}, top {}, bottom {}", e.left, e.right, e.top, e.bottom),
-                        ));
-                    }
-                    (
-                        EXPAND.to_string(),
-                        json!({
-                            "prompt": job.prompt,
-                            "image": base64(&sent_original(o)?),
-                            "top": e.top, "bottom": e.bottom, "left": e.left, "right": e.right,
-                            "output_format": "png",
-                        }),
-                    )
+                    })
+                }
+                ("expand", Upload::ImageAndEdges) => {
+                    let image = sent_original(o, &info.upload, "image", sent)?;
+                    json!({
+                        "prompt": job.prompt,
+                        "image": base64(&image.bytes),
+                        "top": e.top, "bottom": e.bottom, "left": e.left, "right": e.right,
+                        "output_format": "png",
+                    })
+                }
+                ("outpainting", Upload::ImageAndEdges) => {
+                    let image = sent_original(o, &info.upload, "input_image", sent)?;
+                    json!({
+                        "prompt": job.prompt,
+                        "input_image": base64(&image.bytes),
+                        "width": o.plan.size.width,
+                        "height": o.plan.size.height,
+                        "reference_offset_x": o.plan.image.x,
+                        "reference_offset_y": o.plan.image.y,
+                        "auto_crop": false,
+                        "output_format": "png",
+                    })
+                }
+                (shape, send) => {
+                    return Err(ProviderFailure::rejected(format!(
+                        "flux: model {id:?} ({shape}) cannot take a plan that sends {send:?} (profile {})",
+                        o.plan.profile
+                    )))
                 }
             }
         }
     };
-    let url = format!("{}/v1/{}", base(c, BASE), escape(&endpoint));
-    let key = vec![("x-key".to_string(), c.api_key.clone())];
-    Ok((post_json(url, key, &body, c), Parse::BflTask))
+    let path: Vec<String> = id.split('/').map(escape).collect();
+    let url = format!("{}/v1/{}", c.base, path.join("/"));
+    let key = vec![("x-key".to_string(), c.config.api_key.clone())];
+    Ok((post_json(url, key, &body, c.config), Parse::BflTask))
 }
 
 /// Where to poll a submitted task: its `polling_url`, else `get_result?id=`.
-pub(super) fn task(v: &Value, c: &ProviderConfig) -> Result<String, ProviderFailure> {
+pub(super) fn task(v: &Value, base: &str) -> Result<String, ProviderFailure> {
     if let Some(u) = v.get("polling_url").and_then(Value::as_str) {
         return Ok(u.to_string());
     }
     match v.get("id").and_then(Value::as_str) {
-        Some(id) => Ok(format!("{}/v1/get_result?id={}", base(c, BASE), escape(id))),
+        Some(id) => Ok(format!("{base}/v1/get_result?id={}", escape(id))),
         None => Err(ProviderFailure::transient(format!(
             "flux: the task answer has neither polling_url nor id: {v}"
         ))),
@@ -106,7 +132,8 @@ pub(super) fn status(v: &Value) -> Status {
                 "flux: Ready without result.sample",
             )),
         },
-        "Request Moderated" | "Content Moderated" => Status::Failed(ProviderFailure::rejected(
+        "Request Moderated" | "Content Moderated" => Status::Failed(ProviderFailure::new(
+            crate::providers::FailureKind::ContentPolicy,
             format!("flux: {s}{}", details(v)),
         )),
         "Error" | "Task not found" => Status::Failed(ProviderFailure::transient(format!(

@@ -28,12 +28,22 @@ pub enum FailureKind {
     Transient,
     /// The provider did not answer in time; retried once. `PROVIDER_TIMEOUT`.
     Timeout,
+    /// The prompt or the image was refused on policy grounds (moderation, safety):
+    /// rephrase. `CONTENT_POLICY`.
+    ContentPolicy,
+    /// The key was refused (wrong, missing, or not allowed this model). `PROVIDER_AUTH`.
+    Auth,
+    /// Out of credits or quota: not retried. `QUOTA_EXCEEDED`.
+    Quota,
 }
 
 crate::names::named_enum!(FailureKind, "failure kind", InvalidOption {
     Rejected => "rejected",
     Transient => "transient",
     Timeout => "timeout",
+    ContentPolicy => "content_policy",
+    Auth => "auth",
+    Quota => "quota",
 });
 
 /// A provider call that did not produce an image.
@@ -80,16 +90,19 @@ impl ProviderFailure {
         self
     }
 
-    /// Whether trying again may help.
+    /// Whether trying again may help (transient failures and timeouts).
     pub fn retryable(&self) -> bool {
-        self.kind != FailureKind::Rejected
+        matches!(self.kind, FailureKind::Transient | FailureKind::Timeout)
     }
 
-    /// `PROVIDER_TIMEOUT` for a timeout, else `PROVIDER_ERROR`.
+    /// The error code of the kind (see [`FailureKind`]).
     pub fn code(&self) -> ErrorCode {
         match self.kind {
             FailureKind::Timeout => ErrorCode::ProviderTimeout,
             FailureKind::Rejected | FailureKind::Transient => ErrorCode::ProviderError,
+            FailureKind::ContentPolicy => ErrorCode::ContentPolicy,
+            FailureKind::Auth => ErrorCode::ProviderAuth,
+            FailureKind::Quota => ErrorCode::QuotaExceeded,
         }
     }
 
@@ -127,16 +140,49 @@ impl From<ProviderFailure> for Error {
     }
 }
 
-/// What a non-2xx status means: 429 and 5xx are worth a retry (honouring
-/// `retry-after` seconds), 408 and 504 are timeouts, the rest are the request's fault.
+/// What a non-2xx status means. 401 and 403 are the key's (`PROVIDER_AUTH`, but a
+/// 403 for content is `CONTENT_POLICY`), 402 and quota 429s are `QUOTA_EXCEEDED`,
+/// moderation refusals are `CONTENT_POLICY`, other 429s and 5xx are worth a retry
+/// (honouring `retry-after`, in seconds or as an HTTP date against the response's
+/// `date`, and
+/// Gemini's `RetryInfo.retryDelay`), 408 and 504 are timeouts, the rest are the
+/// request's fault.
 pub(crate) fn http_failure(provider: &str, r: &Response) -> ProviderFailure {
+    let now_ms = r.header("date").and_then(crate::session::parse_http_date);
     let detail = error_detail(&r.body);
+    let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+    let text = |p: &str| body.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let reasons: Vec<&str> = body
+        .pointer("/error/details")
+        .and_then(Value::as_array)
+        .map(|d| {
+            d.iter()
+                .flat_map(|x| {
+                    [x.get("@type"), x.get("reason")]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let says = |needle: &str| {
+        text("/error/code") == needle
+            || text("/error/type") == needle
+            || text("/code") == needle
+            || text("/error/status") == needle
+            || reasons.iter().any(|r| r.contains(needle))
+    };
+    let moderated = says("moderation_blocked") || says("content_policy_violation");
     let (kind, what) = match r.status {
+        _ if moderated => (FailureKind::ContentPolicy, "refused the content"),
+        400 if says("API_KEY_INVALID") => (FailureKind::Auth, "refused the API key"),
         400 | 422 => (FailureKind::Rejected, "rejected the request"),
-        401 => (FailureKind::Rejected, "refused the API key"),
+        401 => (FailureKind::Auth, "refused the API key"),
+        402 => (FailureKind::Quota, "is out of credits"),
         403 => (
-            FailureKind::Rejected,
-            "denied access (key, quota or content policy)",
+            FailureKind::Auth,
+            "denied access (the key or its organisation may not use this model)",
         ),
         404 => (
             FailureKind::Rejected,
@@ -144,6 +190,9 @@ pub(crate) fn http_failure(provider: &str, r: &Response) -> ProviderFailure {
         ),
         408 => (FailureKind::Timeout, "timed out"),
         413 => (FailureKind::Rejected, "says the upload is too large"),
+        429 if says("insufficient_quota") || says("QuotaFailure") && !says("RetryInfo") => {
+            (FailureKind::Quota, "says the quota is used up")
+        }
         429 => (FailureKind::Transient, "is rate limiting"),
         504 => (FailureKind::Timeout, "failed on its side"),
         500..=599 => (FailureKind::Transient, "failed on its side"),
@@ -151,13 +200,40 @@ pub(crate) fn http_failure(provider: &str, r: &Response) -> ProviderFailure {
     };
     let retry_after = r
         .header("retry-after")
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .map(|s| s.saturating_mul(1000));
+        .and_then(|v| retry_after_ms(v, now_ms))
+        .or_else(|| retry_delay_ms(&body));
     ProviderFailure::new(
         kind,
         format!("{provider} {what} (HTTP {}): {detail}", r.status),
     )
     .with_retry_after(retry_after)
+}
+
+/// A `retry-after` value: seconds, or an HTTP date (RFC 9110 IMF-fixdate) measured
+/// from `now_ms` (the response's own `date`).
+pub(crate) fn retry_after_ms(v: &str, now_ms: Option<u64>) -> Option<u64> {
+    let v = v.trim();
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(s.saturating_mul(1000));
+    }
+    let at = crate::session::parse_http_date(v)?;
+    Some(at.saturating_sub(now_ms?))
+}
+
+/// Gemini's hint: `error.details[]` of `@type` `google.rpc.RetryInfo`, `retryDelay`
+/// like `"22s"` or `"1.5s"`.
+fn retry_delay_ms(body: &Value) -> Option<u64> {
+    let details = body.pointer("/error/details")?.as_array()?;
+    let delay = details
+        .iter()
+        .filter(|d| {
+            d.get("@type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with("google.rpc.RetryInfo"))
+        })
+        .find_map(|d| d.get("retryDelay").and_then(Value::as_str))?;
+    let secs: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).round() as u64)
 }
 
 /// The useful part of an error body: a JSON message where there is one, else a snippet.

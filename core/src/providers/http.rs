@@ -40,7 +40,19 @@ pub struct Request {
     pub max_response_bytes: u64,
 }
 
+/// Headers that carry a provider key: a host never sends them to another origin (a
+/// keyed request is not followed across redirects).
+pub const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "x-key", "x-goog-api-key"];
+
 impl Request {
+    /// Whether the request carries a key ([`CREDENTIAL_HEADERS`]): its host must not
+    /// follow redirects.
+    pub fn carries_credentials(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(k, _)| CREDENTIAL_HEADERS.iter().any(|c| k.eq_ignore_ascii_case(c)))
+    }
+
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         find(&self.headers, name)

@@ -28,28 +28,30 @@ mod http;
 mod local;
 mod openai;
 mod recraft;
+mod registry;
+mod upload;
 
 pub use failure::*;
 pub use http::*;
 pub use local::*;
+pub use registry::*;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::engine::{Job, OutpaintJob};
+use crate::engine::{Job, JobKind, OutpaintJob};
 use crate::plan::Profile;
+use upload::{encode_within, source_within, Encoded};
+
 use crate::session::redact;
 use crate::session::Model;
+pub use upload::Sent;
 
-/// The provider profile of each model column.
+/// The outpaint profile of each model column in the built-in registry (hosts with a
+/// patched registry use [`Registry::outpaint_profile`]).
 pub fn profile_of(model: Model) -> Profile {
-    match model {
-        Model::Flux => Profile::FluxFill,
-        Model::Recraft => Profile::RecraftOutpaint,
-        Model::Gemini => Profile::Gemini,
-        Model::Openai => Profile::OpenAi,
-    }
+    Registry::builtin().outpaint_profile(model)
 }
 
 /// How to reach one provider.
@@ -137,6 +139,8 @@ pub enum Next {
 pub struct Exchange {
     ctx: Ctx,
     state: State,
+    sent: Vec<Sent>,
+    model: String,
 }
 
 /// What every step needs.
@@ -144,6 +148,26 @@ pub struct Exchange {
 struct Ctx {
     provider: &'static str,
     config: ProviderConfig,
+    /// The base URL in use (configured or the provider's own).
+    base: String,
+    /// The provider's registered domain ([`Column::key_domain`]).
+    key_domain: String,
+}
+
+/// What an adapter needs to build its first request.
+pub(super) struct Call<'a> {
+    /// The job.
+    pub job: &'a Job,
+    /// How to reach the provider.
+    pub config: &'a ProviderConfig,
+    /// The provider's model id.
+    pub id: String,
+    /// What the registry knows of it.
+    pub info: ModelInfo,
+    /// The base URL without a trailing slash.
+    pub base: String,
+    /// The whole registry (for a sibling model).
+    pub registry: &'a Registry,
 }
 
 #[derive(Debug)]
@@ -178,22 +202,64 @@ enum Parse {
 }
 
 impl Exchange {
-    /// Starts `job` for `model`'s provider. Problems with the job itself (an image the
-    /// provider cannot take) surface as the first [`Next::Done`].
-    pub fn new(model: Model, job: &Job, config: &ProviderConfig) -> Exchange {
-        let (provider, built) = match model {
-            Model::Flux => ("flux", bfl::request(job, config)),
-            Model::Recraft => ("recraft", recraft::request(job, config)),
-            Model::Gemini => ("gemini", gemini::request(job, config)),
-            Model::Openai => ("openai", openai::request(job, config)),
+    /// Starts `job` for `model`'s provider, with the models and limits of `registry`.
+    /// Problems with the job itself (an image the provider cannot take) surface as the
+    /// first [`Next::Done`].
+    pub fn new(model: Model, job: &Job, config: &ProviderConfig, registry: &Registry) -> Exchange {
+        let column = registry.column(model);
+        let task = match job.kind {
+            JobKind::Generate => Task::Generate,
+            JobKind::Iterate => Task::Iterate,
+            JobKind::Outpaint => Task::Outpaint,
+        };
+        let profile = job.outpaint.as_ref().map(|o| o.plan.profile.as_str());
+        let (id, info) = registry.model_for(model, task, &config.model, profile);
+        let base = if config.base_url.is_empty() {
+            column.base_url.as_str()
+        } else {
+            config.base_url.as_str()
+        }
+        .trim_end_matches('/')
+        .to_string();
+        let call = Call {
+            job,
+            config,
+            id: id.to_string(),
+            info,
+            base: base.clone(),
+            registry,
+        };
+        let mut sent = Vec::new();
+        let built = match within_profile(job, registry) {
+            Err(f) => Err(f),
+            Ok(()) => match column.adapter {
+                Adapter::Bfl => bfl::request(&call, &mut sent),
+                Adapter::Recraft => recraft::request(&call, &mut sent),
+                Adapter::Gemini => gemini::request(&call, &mut sent),
+                Adapter::Openai => openai::request(&call, &mut sent),
+            },
         };
         Exchange {
             ctx: Ctx {
-                provider,
+                provider: model.as_str(),
                 config: config.clone(),
+                base,
+                key_domain: column.key_domain.clone(),
             },
             state: State::Start(built),
+            sent,
+            model: id.to_string(),
         }
+    }
+
+    /// The provider's model id this call uses.
+    pub fn model_id(&self) -> &str {
+        &self.model
+    }
+
+    /// The images this call uploads, as encoded to fit the model's limits.
+    pub fn uploads(&self) -> &[Sent] {
+        &self.sent
     }
 
     /// Advances: pass the reply to the last [`Next::Send`], else `None`.
@@ -212,7 +278,7 @@ impl Exchange {
             (State::Submitted(parse), Some(reply)) => match c.ok_json(reply) {
                 Err(f) => (State::Done, Next::Done(Err(f))),
                 Ok(v) => match parse {
-                    Parse::BflTask => match bfl::task(&v, &c.config) {
+                    Parse::BflTask => match bfl::task(&v, &c.base).and_then(|u| c.keyed_url(u)) {
                         Ok(url) => self.poll(url, 0),
                         Err(f) => (State::Done, Next::Done(Err(c.redacted(f)))),
                     },
@@ -294,6 +360,31 @@ impl Exchange {
 }
 
 impl Ctx {
+    /// `url` when the key may be sent there: the configured base URL's own origin, or
+    /// https to the provider's registered domain (or a host under it). Anything else
+    /// (a polling URL on another host, plain http) is refused before any request.
+    fn keyed_url(&self, url: String) -> Result<String, ProviderFailure> {
+        let ok = match (origin(&url), origin(&self.base)) {
+            (Some(u), Some(b)) if u == b => true,
+            (Some((scheme, host, _)), _) => {
+                scheme == "https"
+                    && !self.key_domain.is_empty()
+                    && (host == self.key_domain || host.ends_with(&format!(".{}", self.key_domain)))
+            }
+            _ => false,
+        };
+        if ok {
+            Ok(url)
+        } else {
+            Err(ProviderFailure::rejected(format!(
+                "{}: the provider asked to be polled at {:?}, which is neither the configured host nor https under {}; the key is not sent there",
+                self.provider,
+                origin(&url).map_or("?".to_string(), |(s, h, p)| format!("{s}://{h}{p}")),
+                self.key_domain
+            )))
+        }
+    }
+
     fn secrets(&self) -> Vec<String> {
         vec![self.config.api_key.clone()]
     }
@@ -372,6 +463,49 @@ impl Ctx {
     }
 }
 
+/// A plan made by hand may break its profile's edge limit: refused before any request.
+fn within_profile(job: &Job, registry: &Registry) -> Result<(), ProviderFailure> {
+    let Some(o) = &job.outpaint else {
+        return Ok(());
+    };
+    let Some(crate::plan::Profile {
+        geometry: crate::plan::Geometry::Edges(rules),
+        ..
+    }) = registry.profiles.get(&o.plan.profile)
+    else {
+        return Ok(());
+    };
+    let e = o.plan.edges;
+    if rules.max_edge != 0
+        && [e.left, e.right, e.top, e.bottom]
+            .iter()
+            .any(|&p| p > rules.max_edge)
+    {
+        return Err(ProviderFailure::rejected(format!(
+            "profile {} adds at most {} px per side; the plan asks left {}, right {}, top {}, bottom {}",
+            o.plan.profile, rules.max_edge, e.left, e.right, e.top, e.bottom
+        )));
+    }
+    Ok(())
+}
+
+/// The scheme, lower-case host and `:port` (or empty) of an absolute URL.
+fn origin(url: &str) -> Option<(String, String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit('@').next()?;
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => {
+            (h, format!(":{p}"))
+        }
+        _ => (hostport, String::new()),
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some((scheme.to_ascii_lowercase(), host.to_ascii_lowercase(), port))
+}
+
 /// A string at a JSON pointer (a URL to download).
 fn url_at(v: &Value, pointer: &str) -> Result<String, ProviderFailure> {
     v.pointer(pointer)
@@ -437,25 +571,6 @@ fn post(
     }
 }
 
-/// `config.base_url`, or the provider's own, without a trailing slash.
-fn base<'a>(c: &'a ProviderConfig, default: &'a str) -> &'a str {
-    let b = if c.base_url.is_empty() {
-        default
-    } else {
-        &c.base_url
-    };
-    b.trim_end_matches('/')
-}
-
-/// `config.model`, or the provider's default.
-fn model<'a>(c: &'a ProviderConfig, default: &'a str) -> &'a str {
-    if c.model.is_empty() {
-        default
-    } else {
-        &c.model
-    }
-}
-
 /// The job's source image bytes (iterate, outpaint).
 fn source(job: &Job) -> Result<&[u8], ProviderFailure> {
     job.source_bytes()
@@ -469,16 +584,64 @@ fn outpaint(job: &Job) -> Result<&OutpaintJob, ProviderFailure> {
         .ok_or_else(|| ProviderFailure::rejected("an outpaint job without a canvas"))
 }
 
-/// The original as sent (`plan.image` cut out of the sent canvas), PNG.
-fn sent_original(o: &OutpaintJob) -> Result<Vec<u8>, ProviderFailure> {
-    let limits = crate::Limits::default();
-    let bad = |e: crate::Error| ProviderFailure::rejected(e.to_string());
-    let canvas = crate::codec::decode(&o.canvas_png, &limits).map_err(bad)?;
+/// The original as sent (`plan.image` cut out of the sent canvas), encoded within
+/// `limits`.
+fn sent_original(
+    o: &OutpaintJob,
+    limits: &UploadLimits,
+    part: &str,
+    sent: &mut Vec<Sent>,
+) -> Result<Encoded, ProviderFailure> {
+    let canvas = decoded_canvas(o)?;
     let img = canvas.view().crop(o.plan.image).map_err(|e| {
         ProviderFailure::rejected(format!(
             "the plan puts the image outside the canvas: {}",
             e.message()
         ))
     })?;
-    crate::codec::encode_png(img.view(), crate::codec::PngCompression::Fast).map_err(bad)
+    record(encode_within(img.view(), limits, part), sent)
+}
+
+/// The sent canvas, decoded.
+fn decoded_canvas(o: &OutpaintJob) -> Result<crate::pixels::Image, ProviderFailure> {
+    crate::codec::decode(&o.canvas_png, &crate::Limits::default())
+        .map_err(|e| ProviderFailure::rejected(e.to_string()))
+}
+
+/// The sent canvas within `limits`: the job's PNG as is when it fits, else re-encoded at
+/// the same size (the plan fixed it).
+fn sent_canvas(
+    o: &OutpaintJob,
+    limits: &UploadLimits,
+    part: &str,
+    sent: &mut Vec<Sent>,
+) -> Result<Encoded, ProviderFailure> {
+    let (w, h) = (o.plan.size.width, o.plan.size.height);
+    let e = if limits.admits(w, h, o.canvas_png.len(), crate::codec::Format::Png) {
+        Ok(Encoded {
+            bytes: o.canvas_png.clone(),
+            sent: Sent {
+                part: part.to_string(),
+                format: crate::codec::Format::Png,
+                quality: None,
+                width: w,
+                height: h,
+                bytes: o.canvas_png.len() as u64,
+            },
+        })
+    } else {
+        encode_within(decoded_canvas(o)?.view(), limits, part)
+    };
+    record(e, sent)
+}
+
+/// Notes an upload in `sent`.
+fn record(
+    e: Result<Encoded, ProviderFailure>,
+    sent: &mut Vec<Sent>,
+) -> Result<Encoded, ProviderFailure> {
+    if let Ok(e) = &e {
+        sent.push(e.sent.clone());
+    }
+    e
 }

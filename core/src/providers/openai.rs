@@ -1,66 +1,113 @@
-//! OpenAI Images: JSON generation, multipart edits; results come back as `b64_json`.
-//! Outpainting sends the RGBA canvas whose transparent pixels are the area to paint
-//! (also as the mask), at the size the openai profile chose. Header
-//! `Authorization: Bearer`.
+//! OpenAI Images (`gpt-image-2`): JSON generation, multipart edits; results come back
+//! as `b64_json`. Outpainting sends the RGBA canvas at the size the openai profile chose
+//! (any size divisible by 16, 1:3 to 3:1, up to 3840x2160) and a separate small mask
+//! PNG whose transparent pixels are the area to paint (the mask must be under 4 MB).
+//! Header `Authorization: Bearer`.
 
 use serde_json::json;
 
-use super::{base, model, outpaint, post_form, post_json, source, Parse};
-use crate::codec::Format;
-use crate::engine::{Job, JobKind};
-use crate::providers::ProviderConfig;
-use crate::providers::ProviderFailure;
+use super::{decoded_canvas, Sent};
+use super::{outpaint, post_form, post_json, sent_canvas, source, source_within, Call, Parse};
+use crate::codec::{encode_png, Format, PngCompression};
+use crate::engine::JobKind;
+use crate::pixels::Image;
+use crate::plan::Upload;
+use crate::providers::{Adapter, ProviderFailure};
 use crate::providers::{Multipart, Request};
 
-const BASE: &str = "https://api.openai.com";
-/// The model when the config names none.
-pub(super) const MODEL: &str = "gpt-image-1";
-/// The sizes `gpt-image-1` makes.
-pub(super) const SIZES: [(u32, u32); 3] = [(1024, 1024), (1536, 1024), (1024, 1536)];
-
 /// The request of a job.
-pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse), ProviderFailure> {
-    let root = base(c, BASE);
-    let auth = vec![("authorization".to_string(), format!("Bearer {}", c.api_key))];
-    let m = model(c, MODEL);
+pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse), ProviderFailure> {
+    let job = c.job;
+    let root = &c.base;
+    let auth = vec![(
+        "authorization".to_string(),
+        format!("Bearer {}", c.config.api_key),
+    )];
+    let m = c.id.as_str();
     let req = match job.kind {
         JobKind::Generate => post_json(
             format!("{root}/v1/images/generations"),
             auth,
             &json!({ "model": m, "prompt": job.prompt, "n": 1, "size": "1024x1024" }),
-            c,
+            c.config,
         ),
         JobKind::Iterate => {
-            let bytes = source(job)?.to_vec();
-            let (name, mime) = match Format::detect(&bytes) {
-                Some(Format::Jpeg) => ("image.jpg", "image/jpeg"),
-                Some(Format::Webp) => ("image.webp", "image/webp"),
-                _ => ("image.png", "image/png"),
-            };
+            let image = source_within(source(job)?, &c.info.upload, "image")?;
+            sent.push(image.sent.clone());
             let form = Multipart::new()
                 .text("model", m)
-                .file("image", name, mime, bytes)
+                .file(
+                    "image",
+                    &image.file_name("image"),
+                    image.mime(),
+                    image.bytes,
+                )
                 .text("prompt", job.prompt.clone())
                 .text("n", "1")
                 .text("size", "auto");
-            post_form(format!("{root}/v1/images/edits"), auth, form, c)
+            post_form(format!("{root}/v1/images/edits"), auth, form, c.config)
         }
         JobKind::Outpaint => {
             let o = outpaint(job)?;
             let (w, h) = (o.plan.size.width, o.plan.size.height);
-            if !SIZES.contains(&(w, h)) {
-                return Err(ProviderFailure::rejected(format!("openai edits take 1024x1024, 1536x1024 or 1024x1536; the plan is {w}x{h} (use the openai profile)"),
-                ));
+            let ours = c
+                .registry
+                .profiles
+                .get(&o.plan.profile)
+                .and_then(|p| c.registry.models.get(&p.model))
+                .is_some_and(|i| i.adapter == Adapter::Openai);
+            if !ours || o.plan.send != Upload::Canvas {
+                return Err(ProviderFailure::rejected(format!(
+                    "openai edits take a canvas fitted by the openai profile; this plan is {w}x{h} from profile {:?}",
+                    o.plan.profile
+                )));
             }
+            let image = sent_canvas(o, &c.info.upload, "image", sent)?;
+            let mask = mask(o)?;
+            if !c.info.mask.admits(w, h, mask.len(), Format::Png) {
+                return Err(ProviderFailure::rejected(format!(
+                    "openai: the mask is {} bytes; the model takes {}",
+                    mask.len(),
+                    c.info.mask.describe()
+                )));
+            }
+            sent.push(Sent {
+                part: "mask".into(),
+                format: Format::Png,
+                quality: None,
+                width: w,
+                height: h,
+                bytes: mask.len() as u64,
+            });
             let form = Multipart::new()
                 .text("model", m)
-                .file("image", "canvas.png", "image/png", o.canvas_png.clone())
-                .file("mask", "mask.png", "image/png", o.canvas_png.clone())
+                .file(
+                    "image",
+                    &image.file_name("canvas"),
+                    image.mime(),
+                    image.bytes,
+                )
+                .file("mask", "mask.png", "image/png", mask)
                 .text("prompt", job.prompt.clone())
                 .text("n", "1")
                 .text("size", format!("{w}x{h}"));
-            post_form(format!("{root}/v1/images/edits"), auth, form, c)
+            post_form(format!("{root}/v1/images/edits"), auth, form, c.config)
         }
     };
     Ok((req, Parse::DataB64))
+}
+
+/// The mask OpenAI reads: black, with the canvas's alpha (0 where the model may paint).
+/// Flat colour compresses to a few KB whatever the photo.
+fn mask(o: &crate::engine::OutpaintJob) -> Result<Vec<u8>, ProviderFailure> {
+    let canvas = decoded_canvas(o)?;
+    let data: Vec<u8> = canvas
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [0, 0, 0, p[3]])
+        .collect();
+    let img = Image::from_rgba(canvas.width(), canvas.height(), data)
+        .map_err(|e| ProviderFailure::rejected(e.to_string()))?;
+    encode_png(img.view(), PngCompression::Fast)
+        .map_err(|e| ProviderFailure::rejected(e.to_string()))
 }

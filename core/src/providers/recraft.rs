@@ -1,63 +1,78 @@
 //! Recraft: JSON generation, multipart image-to-image and outpainting (`expand_*`), or
 //! inpainting with a binary mask when a plan sends a canvas; results are downloaded
-//! from `data[0].url`. Header `Authorization: Bearer`.
+//! from `data[0].url`. Header `Authorization: Bearer`. Outpainting and inpainting run
+//! on V3 models only: the profile's model (`recraftv3`) is sent whatever model the host
+//! chose for generation. Uploads are kept under 10 MB (PNG, else WebP or JPEG).
 
 use serde_json::json;
 
-use super::{base, model, outpaint, post_form, post_json, sent_original, source, Parse};
-use crate::codec::{decode, encode_mask_png, encode_png, probe, Format, PngCompression};
-use crate::engine::{Job, JobKind};
-use crate::pixels::resize;
+use super::{outpaint, post_form, post_json, sent_canvas, sent_original, source, source_within};
+use super::{Call, Parse, Sent};
+use crate::codec::{decode, encode_mask_png, PngCompression};
+use crate::engine::JobKind;
 use crate::pixels::Mask;
 use crate::plan::Upload;
-use crate::providers::ProviderConfig;
 use crate::providers::ProviderFailure;
 use crate::providers::{Multipart, Request};
 use crate::Limits;
 
-const BASE: &str = "https://external.api.recraft.ai";
-/// The model when the config names none (outpainting is V3 only).
-pub(super) const MODEL: &str = "recraftv3";
-/// Input limits: sides, pixels, bytes.
-pub(super) const MIN_SIDE: u32 = 256;
-/// Largest input side.
-pub(super) const MAX_SIDE: u32 = 4096;
-/// Most input pixels.
-pub(super) const MAX_PIXELS: u64 = 16 * 1024 * 1024;
-/// Largest input file.
-pub(super) const MAX_BYTES: usize = 10 * 1024 * 1024;
-
 /// The request of a job.
-pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse), ProviderFailure> {
-    let root = base(c, BASE);
-    let auth = vec![("authorization".to_string(), format!("Bearer {}", c.api_key))];
-    let m = model(c, MODEL);
+pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse), ProviderFailure> {
+    let job = c.job;
+    let root = &c.base;
+    let auth = vec![(
+        "authorization".to_string(),
+        format!("Bearer {}", c.config.api_key),
+    )];
+    let m = c.id.as_str();
+    let chars = job.prompt.chars().count();
+    if c.info.prompt_chars != 0 && chars > c.info.prompt_chars as usize {
+        return Err(ProviderFailure::rejected(format!(
+            "recraft: {m} takes prompts of at most {} characters; this one has {chars}",
+            c.info.prompt_chars
+        )));
+    }
     let req = match job.kind {
         JobKind::Generate => post_json(
             format!("{root}/v1/images/generations"),
             auth,
-            &json!({ "prompt": job.prompt, "model": m, "size": "1024x1024", "response_format": "url" }),
-            c,
+            &json!({ "prompt": job.prompt, "model": m, "size": "1:1", "response_format": "url" }),
+            c.config,
         ),
         JobKind::Iterate => {
-            let (bytes, mime) = within_limits(source(job)?)?;
+            let image = source_within(source(job)?, &c.info.upload, "image")?;
+            sent.push(image.sent.clone());
             let form = Multipart::new()
-                .file("image", file_name(mime), mime, bytes)
+                .file(
+                    "image",
+                    &image.file_name("image"),
+                    image.mime(),
+                    image.bytes,
+                )
                 .text("prompt", job.prompt.clone())
                 .text("strength", "0.5")
                 .text("model", m)
                 .text("response_format", "url");
-            post_form(format!("{root}/v1/images/imageToImage"), auth, form, c)
+            post_form(
+                format!("{root}/v1/images/imageToImage"),
+                auth,
+                form,
+                c.config,
+            )
         }
         JobKind::Outpaint => {
             let o = outpaint(job)?;
             match o.plan.send {
                 Upload::ImageAndEdges => {
-                    let image = sent_original(o)?;
-                    check_input(&image)?;
+                    let image = sent_original(o, &c.info.upload, "image", sent)?;
                     let e = o.plan.edges;
                     let mut form = Multipart::new()
-                        .file("image", "image.png", "image/png", image)
+                        .file(
+                            "image",
+                            &image.file_name("image"),
+                            image.mime(),
+                            image.bytes,
+                        )
                         .text("prompt", job.prompt.clone());
                     for (name, px) in [
                         ("expand_left", e.left),
@@ -70,74 +85,36 @@ pub(super) fn request(job: &Job, c: &ProviderConfig) -> Result<(Request, Parse),
                         }
                     }
                     let form = form.text("model", m).text("response_format", "url");
-                    post_form(format!("{root}/v1/images/outpaint"), auth, form, c)
+                    post_form(format!("{root}/v1/images/outpaint"), auth, form, c.config)
                 }
                 Upload::Canvas => {
-                    check_input(&o.canvas_png)?;
+                    let image = sent_canvas(o, &c.info.upload, "image", sent)?;
+                    let mask = binary(&o.mask_png)?;
+                    sent.push(Sent {
+                        part: "mask".into(),
+                        format: crate::codec::Format::Png,
+                        quality: None,
+                        width: o.plan.size.width,
+                        height: o.plan.size.height,
+                        bytes: mask.len() as u64,
+                    });
                     let form = Multipart::new()
-                        .file("image", "image.png", "image/png", o.canvas_png.clone())
-                        .file("mask", "mask.png", "image/png", binary(&o.mask_png)?)
+                        .file(
+                            "image",
+                            &image.file_name("image"),
+                            image.mime(),
+                            image.bytes,
+                        )
+                        .file("mask", "mask.png", "image/png", mask)
                         .text("prompt", job.prompt.clone())
                         .text("model", m)
                         .text("response_format", "url");
-                    post_form(format!("{root}/v1/images/inpaint"), auth, form, c)
+                    post_form(format!("{root}/v1/images/inpaint"), auth, form, c.config)
                 }
             }
         }
     };
     Ok((req, Parse::DataUrl))
-}
-
-fn file_name(mime: &str) -> &'static str {
-    match mime {
-        "image/jpeg" => "image.jpg",
-        "image/webp" => "image.webp",
-        _ => "image.png",
-    }
-}
-
-/// Recraft's input rules: sides 256..=4096, at most 16 MP and 10 MB.
-fn check_input(bytes: &[u8]) -> Result<(), ProviderFailure> {
-    let p =
-        probe(bytes, &Limits::default()).map_err(|e| ProviderFailure::rejected(e.to_string()))?;
-    let (w, h) = (p.width, p.height);
-    if bytes.len() > MAX_BYTES
-        || w.min(h) < MIN_SIDE
-        || w.max(h) > MAX_SIDE
-        || u64::from(w) * u64::from(h) > MAX_PIXELS
-    {
-        return Err(ProviderFailure::rejected(format!(
-                "recraft takes images with sides {MIN_SIDE}..={MAX_SIDE} px, at most 16 MP and 10 MB; this one is {w}x{h}, {} bytes",
-                bytes.len()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// The source as is when Recraft takes it, else resized (aspect kept) into its limits
-/// and sent as PNG.
-fn within_limits(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), ProviderFailure> {
-    if check_input(bytes).is_ok() {
-        let mime = Format::detect(bytes).map_or("image/png", Format::mime);
-        return Ok((bytes.to_vec(), mime));
-    }
-    let bad = |e: crate::Error| ProviderFailure::rejected(e.to_string());
-    let img = decode(bytes, &Limits::default()).map_err(bad)?;
-    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
-    let down = (f64::from(MAX_SIDE) / w.max(h))
-        .min((MAX_PIXELS as f64 / (w * h)).sqrt())
-        .min(1.0);
-    let scale = down.max(f64::from(MIN_SIDE) / w.min(h));
-    let (nw, nh) = ((w * scale).round() as u32, (h * scale).round() as u32);
-    if nw.min(nh) < MIN_SIDE || nw.max(nh) > MAX_SIDE {
-        return Err(ProviderFailure::rejected(format!("recraft cannot take a {}x{} image at any scale (sides must be {MIN_SIDE}..={MAX_SIDE} px)", img.width(), img.height()),
-        ));
-    }
-    let small = resize(img.view(), nw, nh, &crate::Limits::default()).map_err(bad)?;
-    let png = encode_png(small.view(), PngCompression::Fast).map_err(bad)?;
-    check_input(&png)?;
-    Ok((png, "image/png"))
 }
 
 /// The mask with every non-zero value at 255: Recraft rejects anything but 0 and 255.

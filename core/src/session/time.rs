@@ -85,9 +85,47 @@ pub fn parse_iso8601(t: &str) -> Option<u64> {
     u64::try_from(total).ok()
 }
 
+/// Milliseconds since the epoch of an HTTP date (RFC 9110's IMF-fixdate,
+/// `Sun, 06 Nov 1994 08:49:37 GMT`, as `retry-after` carries it); `None` otherwise.
+pub fn parse_http_date(t: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (_, rest) = t.trim().split_once(", ")?;
+    let f: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = f.as_slice() else {
+        return None;
+    };
+    let m = MONTHS.iter().position(|x| x == month)? + 1;
+    if day.len() != 2 || year.len() != 4 || time.len() != 8 {
+        return None;
+    }
+    parse_iso8601(&format!("{year}-{m:02}-{day}T{time}Z"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000)
+        );
+        assert_eq!(
+            parse_http_date("Wed, 02 Dec 2026 02:00:05 GMT"),
+            parse_iso8601("2026-12-02T02:00:05Z")
+        );
+        for bad in [
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "06 Nov 1994",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn iso8601_round_trips() {

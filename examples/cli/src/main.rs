@@ -303,7 +303,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
                 &job,
                 &args.required(*m)?,
                 &EngineConfig {
-                    limits: opts.limits.clone(),
+                    limits: opts.limits,
                     ..EngineConfig::default()
                 },
                 &providers::Http::new(),

@@ -118,20 +118,30 @@ fn transport_error(e: ureq::Error) -> TransportError {
 impl Transport for Http {
     fn send(&self, r: &Request) -> Reply {
         let timeout = Some(Duration::from_millis(r.timeout_ms));
+        // A keyed request is never followed across a redirect (the key would go along).
+        let redirects = if r.carries_credentials() { 0 } else { 10 };
         let sent = match r.method {
             Method::Get => {
                 let mut b = self.agent.get(&r.url);
                 for (k, v) in &r.headers {
                     b = b.header(k, v);
                 }
-                b.config().timeout_global(timeout).build().call()
+                b.config()
+                    .timeout_global(timeout)
+                    .max_redirects(redirects)
+                    .build()
+                    .call()
             }
             Method::Post => {
                 let mut b = self.agent.post(&r.url);
                 for (k, v) in &r.headers {
                     b = b.header(k, v);
                 }
-                b.config().timeout_global(timeout).build().send(&r.body[..])
+                b.config()
+                    .timeout_global(timeout)
+                    .max_redirects(redirects)
+                    .build()
+                    .send(&r.body[..])
             }
         };
         let mut resp = sent.map_err(transport_error)?;
@@ -173,7 +183,7 @@ fn polling(model: Model, polls: u32, ms: u64) {
     if err.is_terminal() {
         let _ = write!(err, "\r{line}");
         let _ = err.flush();
-    } else if polls == 1 || polls % 10 == 0 {
+    } else if polls == 1 || polls.is_multiple_of(10) {
         let _ = writeln!(err, "{line}");
     }
 }

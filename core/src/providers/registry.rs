@@ -1,0 +1,530 @@
+//! The model registry: every fact about the providers' models as data, in one table
+//! (`registry.json`, compiled in). Columns name the model each operation uses by default
+//! and the outpaint profile; models say which operations an id serves and what its
+//! uploads may be (sides, pixels, bytes, encodings, prompt length); profiles are the
+//! outpaint geometries. Hosts patch it at run time with a JSON merge patch (RFC 7396):
+//! a newer model id, another base URL, other limits.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::codec::Format;
+use crate::error::{bail, Error, ErrorCode, Result};
+use crate::plan::{parse_custom, Profile};
+use crate::session::Model;
+
+/// The built-in registry, as JSON.
+pub const BUILTIN_JSON: &str = include_str!("registry.json");
+
+/// Which adapter speaks to a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Adapter {
+    /// Black Forest Labs (FLUX).
+    Bfl,
+    /// Recraft.
+    Recraft,
+    /// Google Gemini.
+    Gemini,
+    /// OpenAI Images.
+    Openai,
+}
+
+crate::names::named_enum!(Adapter, "provider adapter", InvalidOption {
+    Bfl => "bfl",
+    Recraft => "recraft",
+    Gemini => "gemini",
+    Openai => "openai",
+});
+
+/// An operation a model can serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Task {
+    /// A picture from a prompt.
+    Generate,
+    /// A picture edited by a prompt.
+    Iterate,
+    /// A picture extended on a canvas.
+    Outpaint,
+}
+
+crate::names::named_enum!(Task, "operation", InvalidOption {
+    Generate => "generate",
+    Iterate => "iterate",
+    Outpaint => "outpaint",
+});
+
+/// A model column's provider and defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Column {
+    /// The adapter that speaks to the provider.
+    pub adapter: Adapter,
+    /// The provider's own base URL (a [`ProviderConfig`](crate::providers::ProviderConfig)
+    /// may name another).
+    pub base_url: String,
+    /// The provider's registered domain: its key is sent to hosts under it (or the
+    /// configured base URL's host), never elsewhere.
+    pub key_domain: String,
+    /// The model that generates.
+    pub generate: String,
+    /// The model that iterates.
+    pub iterate: String,
+    /// The profile (and so the model) that outpaints.
+    pub outpaint: String,
+}
+
+/// What an upload may be. Zero means no limit; no encodings means any.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UploadLimits {
+    /// Smallest side.
+    pub min_side: u32,
+    /// Largest side.
+    pub max_side: u32,
+    /// Most pixels.
+    pub max_pixels: u64,
+    /// Most bytes of the encoded file.
+    pub max_bytes: u64,
+    /// The encodings taken, in order of preference.
+    pub encodings: Vec<Format>,
+}
+
+impl UploadLimits {
+    /// Whether an encoded image of `w`x`h` in `bytes` bytes and `format` is taken.
+    pub fn admits(&self, w: u32, h: u32, bytes: usize, format: Format) -> bool {
+        (self.min_side == 0 || w.min(h) >= self.min_side)
+            && (self.max_side == 0 || w.max(h) <= self.max_side)
+            && (self.max_pixels == 0 || u64::from(w) * u64::from(h) <= self.max_pixels)
+            && (self.max_bytes == 0 || bytes as u64 <= self.max_bytes)
+            && self.takes(format)
+    }
+
+    /// Whether `format` is among the encodings taken.
+    pub fn takes(&self, format: Format) -> bool {
+        self.encodings.is_empty() || self.encodings.contains(&format)
+    }
+
+    /// The limits as a sentence, for messages.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.min_side != 0 || self.max_side != 0 {
+            parts.push(format!("sides {}..={} px", self.min_side, self.max_side));
+        }
+        if self.max_pixels != 0 {
+            parts.push(format!("at most {} pixels", self.max_pixels));
+        }
+        if self.max_bytes != 0 {
+            parts.push(format!("at most {} bytes", self.max_bytes));
+        }
+        if !self.encodings.is_empty() {
+            let e: Vec<&str> = self.encodings.iter().map(|f| f.extension()).collect();
+            parts.push(e.join("/"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// One model id of a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    /// The adapter that speaks to it.
+    pub adapter: Adapter,
+    /// The operations it serves.
+    pub serves: Vec<Task>,
+    /// The request shape, where an adapter has several (Black Forest Labs: `flux2`,
+    /// `kontext`, `fill`, `expand`, `outpainting`); empty otherwise.
+    #[serde(default)]
+    pub request: String,
+    /// Longest prompt in characters (0 = no limit known).
+    #[serde(default)]
+    pub prompt_chars: u32,
+    /// What an uploaded image may be.
+    #[serde(default)]
+    pub upload: UploadLimits,
+    /// What an uploaded mask may be (OpenAI: a PNG under 4 MB).
+    #[serde(default)]
+    pub mask: UploadLimits,
+}
+
+/// The model registry (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registry {
+    /// What the table is and where its facts come from.
+    #[serde(default)]
+    pub about: String,
+    /// Each model column's provider and defaults.
+    pub columns: BTreeMap<Model, Column>,
+    /// Model ids.
+    pub models: BTreeMap<String, ModelInfo>,
+    /// Outpaint profiles by name.
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::builtin()
+    }
+}
+
+fn bad(what: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidOption, what)
+}
+
+impl Registry {
+    /// The built-in registry.
+    pub fn builtin() -> Registry {
+        let v: Value = serde_json::from_str(BUILTIN_JSON).expect("registry.json is JSON");
+        Registry::from_json(v).expect("registry.json is a valid registry")
+    }
+
+    /// A registry from its whole JSON: `INVALID_OPTION` naming the problem when a field
+    /// is missing, unknown or of the wrong kind, or the table contradicts itself.
+    pub fn from_json(v: Value) -> Result<Registry> {
+        let mut r: Registry =
+            serde_json::from_value(v.clone()).map_err(|e| bad(format!("not a registry: {e}")))?;
+        let back = serde_json::to_value(&r).expect("a registry serialises");
+        if let Some(path) = unknown_key(&v, &back, String::new()) {
+            bail!(InvalidOption, "the registry has an unknown field {path}");
+        }
+        for (name, p) in r.profiles.iter_mut() {
+            p.name = name.clone();
+        }
+        r.validate()?;
+        Ok(r)
+    }
+
+    /// The built-in registry with `patch` merged in (RFC 7396: objects merge key by key,
+    /// `null` removes, anything else replaces), then checked as a whole.
+    pub fn patched(patch: &Value) -> Result<Registry> {
+        let mut v: Value = serde_json::from_str(BUILTIN_JSON).expect("registry.json is JSON");
+        merge_patch(&mut v, patch);
+        Registry::from_json(v)
+    }
+
+    /// The registry as JSON (what [`Registry::from_json`] reads).
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("a registry serialises")
+    }
+
+    /// Checks the table against itself: every column present with an adapter's models,
+    /// every default serving its operation, every profile's model serving outpaint.
+    pub fn validate(&self) -> Result<()> {
+        for m in Model::ALL {
+            let c = self
+                .columns
+                .get(&m)
+                .ok_or_else(|| bad(format!("the registry has no column {m}")))?;
+            for (task, id) in [(Task::Generate, &c.generate), (Task::Iterate, &c.iterate)] {
+                let info = self.models.get(id).ok_or_else(|| {
+                    bad(format!("column {m}: {task} model {id:?} is not in models"))
+                })?;
+                if info.adapter != c.adapter || !info.serves.contains(&task) {
+                    bail!(
+                        InvalidOption,
+                        "column {m}: model {id:?} is not a {} model that serves {task}",
+                        c.adapter
+                    );
+                }
+            }
+            let p = self.profiles.get(&c.outpaint).ok_or_else(|| {
+                bad(format!(
+                    "column {m}: outpaint profile {:?} is not in profiles",
+                    c.outpaint
+                ))
+            })?;
+            let info = self.models.get(&p.model);
+            if info.is_none_or(|i| i.adapter != c.adapter) {
+                bail!(
+                    InvalidOption,
+                    "column {m}: profile {:?} outpaints with {:?}, which is not a {} model",
+                    c.outpaint,
+                    p.model,
+                    c.adapter
+                );
+            }
+        }
+        for (name, p) in &self.profiles {
+            if name.starts_with("custom") || name.contains(':') {
+                bail!(InvalidOption, "profile name {name:?} is reserved");
+            }
+            p.validate()?;
+            if !p.model.is_empty() {
+                match self.models.get(&p.model) {
+                    Some(i) if i.serves.contains(&Task::Outpaint) => {}
+                    _ => bail!(
+                        InvalidOption,
+                        "profile {name:?}: model {:?} is not a model that serves outpaint",
+                        p.model
+                    ),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A model column's provider and defaults.
+    pub fn column(&self, model: Model) -> &Column {
+        self.columns
+            .get(&model)
+            .expect("a validated registry has every column")
+    }
+
+    /// A profile by name, or `custom:...` rules (`INVALID_OPTION` when unknown).
+    pub fn profile(&self, name: &str) -> Result<Profile> {
+        let t = name.trim();
+        if t == "custom" {
+            return parse_custom("");
+        }
+        if let Some(spec) = t.strip_prefix("custom:") {
+            return parse_custom(spec);
+        }
+        self.profiles.get(t).cloned().ok_or_else(|| {
+            let names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+            bad(format!(
+                "unknown profile {t:?}; expected {}, or custom:...",
+                names.join(", ")
+            ))
+        })
+    }
+
+    /// The profile `model`'s column outpaints with.
+    pub fn outpaint_profile(&self, model: Model) -> Profile {
+        self.profile(&self.column(model).outpaint)
+            .expect("a validated registry has its columns' profiles")
+    }
+
+    /// The model id (and what is known of it) that serves `task` for a column: the
+    /// host's `chosen` id when it serves the task (an id the registry does not know is
+    /// taken to generate and iterate like the column's default), else the column's
+    /// default. Outpainting always uses the profile's model.
+    pub fn model_for<'a>(
+        &'a self,
+        model: Model,
+        task: Task,
+        chosen: &'a str,
+        profile: Option<&'a str>,
+    ) -> (&'a str, ModelInfo) {
+        let c = self.column(model);
+        let default = match task {
+            Task::Generate => c.generate.as_str(),
+            Task::Iterate => c.iterate.as_str(),
+            Task::Outpaint => profile
+                .and_then(|p| self.profiles.get(p))
+                .filter(|p| {
+                    self.models
+                        .get(&p.model)
+                        .is_some_and(|m| m.adapter == c.adapter)
+                })
+                .map_or(self.outpaint_model(model), |p| p.model.as_str()),
+        };
+        let pick = |id: &'a str| (id, self.models[id].clone());
+        if chosen.is_empty() || task == Task::Outpaint {
+            return pick(default);
+        }
+        match self.models.get(chosen) {
+            Some(i) if i.serves.contains(&task) && i.adapter == c.adapter => (chosen, i.clone()),
+            Some(_) => pick(default),
+            None => (chosen, self.models[default].clone()),
+        }
+    }
+
+    fn outpaint_model(&self, model: Model) -> &str {
+        &self.profiles[&self.column(model).outpaint].model
+    }
+}
+
+/// RFC 7396 JSON merge patch.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(serde_json::Map::new());
+            }
+            let t = target.as_object_mut().expect("an object");
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+/// The first key of `given` (a JSON path) that `read` (the same value read and written
+/// back) does not have: a field serde ignored.
+fn unknown_key(given: &Value, read: &Value, at: String) -> Option<String> {
+    match (given, read) {
+        (Value::Object(g), Value::Object(r)) => g.iter().find_map(|(k, v)| {
+            let path = format!("{at}/{k}");
+            match r.get(k) {
+                None => Some(path),
+                Some(rv) => unknown_key(v, rv, path),
+            }
+        }),
+        (Value::Array(g), Value::Array(r)) => g
+            .iter()
+            .zip(r)
+            .enumerate()
+            .find_map(|(i, (a, b))| unknown_key(a, b, format!("{at}/{i}"))),
+        _ => None,
+    }
+}
+
+pub mod registry_patch {
+    //! `#[serde(with)]` for a registry given as a patch of the built-in one.
+    use super::Registry;
+
+    /// The whole registry.
+    pub fn serialize<S: serde::Serializer>(r: &Registry, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(r, s)
+    }
+
+    /// A patch of the built-in registry, checked.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Registry, D::Error> {
+        let v: serde_json::Value = serde::Deserialize::deserialize(d)?;
+        Registry::patched(&v).map_err(|e| serde::de::Error::custom(e.message()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_builtin_table_is_valid_and_round_trips() {
+        let r = Registry::builtin();
+        assert_eq!(Registry::from_json(r.to_json()).unwrap(), r);
+        assert_eq!(r.column(Model::Openai).generate, "gpt-image-2");
+        assert_eq!(r.outpaint_profile(Model::Recraft).model, "recraftv3");
+        assert_eq!(r.outpaint_profile(Model::Flux).name, "flux-outpaint");
+    }
+
+    #[test]
+    fn a_patch_adds_a_model_and_changes_a_default() {
+        let r = Registry::patched(&json!({
+            "models": { "gpt-image-3": { "adapter": "openai", "serves": ["generate", "iterate", "outpaint"] } },
+            "columns": { "openai": { "generate": "gpt-image-3" } },
+            "profiles": { "openai": { "model": "gpt-image-3" } }
+        }))
+        .unwrap();
+        assert_eq!(r.column(Model::Openai).generate, "gpt-image-3");
+        assert_eq!(r.column(Model::Openai).iterate, "gpt-image-2");
+        assert_eq!(r.outpaint_profile(Model::Openai).model, "gpt-image-3");
+        // The rest of the profile is kept.
+        assert_eq!(
+            r.outpaint_profile(Model::Openai).geometry,
+            Registry::builtin().outpaint_profile(Model::Openai).geometry
+        );
+    }
+
+    #[test]
+    fn bad_patches_are_invalid_option_naming_the_problem() {
+        for (patch, says) in [
+            (
+                json!({ "columns": { "openai": { "generate": "nope" } } }),
+                "not in models",
+            ),
+            (
+                json!({ "columns": { "flux": { "generate": "recraftv3" } } }),
+                "not a bfl model",
+            ),
+            (
+                json!({ "columns": { "recraft": { "outpaint": "gemini" } } }),
+                "not a recraft model",
+            ),
+            (
+                json!({ "models": { "recraftv3": { "servs": [] } } }),
+                "unknown field /models/recraftv3/servs",
+            ),
+            (
+                json!({ "profiles": { "openai": { "multipleOff": 8 } } }),
+                "unknown field /profiles/openai/multipleOff",
+            ),
+            (
+                json!({ "profiles": { "gemini": { "aspects": ["16-9"] } } }),
+                "bad aspect ratio",
+            ),
+            (
+                json!({ "profiles": { "x": { "send": "sideways" } } }),
+                "not a registry",
+            ),
+            (json!({ "columns": { "flux": null } }), "no column flux"),
+            (
+                json!({ "profiles": { "custom:x": { "send": "canvas" } } }),
+                "reserved",
+            ),
+        ] {
+            let e = Registry::patched(&patch).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidOption, "{patch}");
+            assert!(e.message().contains(says), "{patch}: {}", e.message());
+        }
+    }
+
+    #[test]
+    fn a_chosen_model_serves_only_what_it_can() {
+        let r = Registry::builtin();
+        // Recraft V4.1 generates; outpainting stays on V3 whatever the host picked.
+        assert_eq!(
+            r.model_for(Model::Recraft, Task::Generate, "recraftv4_1_pro", None)
+                .0,
+            "recraftv4_1_pro"
+        );
+        assert_eq!(
+            r.model_for(Model::Recraft, Task::Outpaint, "recraftv4_1", None)
+                .0,
+            "recraftv3"
+        );
+        // A known id that cannot iterate falls back to the default.
+        assert_eq!(
+            r.model_for(Model::Flux, Task::Iterate, "flux-pro-1.1", None)
+                .0,
+            "flux-2-pro"
+        );
+        // An id the registry does not know (newer than it) is sent as is.
+        assert_eq!(
+            r.model_for(Model::Openai, Task::Generate, "gpt-image-3", None)
+                .0,
+            "gpt-image-3"
+        );
+        // Another provider's model is not sent to this one.
+        assert_eq!(
+            r.model_for(Model::Openai, Task::Generate, "recraftv3", None)
+                .0,
+            "gpt-image-2"
+        );
+        // Outpaint follows the plan's profile, when the profile is this provider's.
+        assert_eq!(
+            r.model_for(Model::Flux, Task::Outpaint, "", Some("flux-fill"))
+                .0,
+            "flux-pro-1.0-fill"
+        );
+        assert_eq!(
+            r.model_for(Model::Recraft, Task::Outpaint, "", Some("flux-fill"))
+                .0,
+            "recraftv3"
+        );
+        assert_eq!(
+            r.model_for(Model::Openai, Task::Outpaint, "", Some("full"))
+                .0,
+            "gpt-image-2"
+        );
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut v = json!({ "a": "b", "c": { "d": "e", "f": "g" } });
+        merge_patch(&mut v, &json!({ "a": "z", "c": { "f": null } }));
+        assert_eq!(v, json!({ "a": "z", "c": { "d": "e" } }));
+        let mut v = json!({ "a": [1, 2] });
+        merge_patch(&mut v, &json!({ "a": [3] }));
+        assert_eq!(v, json!({ "a": [3] }));
+    }
+}

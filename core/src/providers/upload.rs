@@ -1,0 +1,278 @@
+//! Uploads planned against a model's limits ([`UploadLimits`]): each image is encoded
+//! to fit its byte and pixel limits: PNG first (lossless), then lossless WebP, then JPEG
+//! at high quality where the model takes them; a source that only has to keep its aspect
+//! (iterate) is also scaled into the side and pixel limits, and down again if no encoding
+//! fits. A limit that cannot be met is a failure before any request. Each upload is
+//! recorded as a [`Sent`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{decode, encode_jpeg, encode_png, encode_webp, Format, PngCompression};
+use crate::pixels::{resize, Image, ImageRef};
+use crate::providers::{ProviderFailure, UploadLimits};
+use crate::Limits;
+
+/// JPEG qualities tried, best first.
+const JPEG_QUALITIES: [u8; 3] = [95, 90, 85];
+/// Times a source is scaled down further when no encoding fits its byte limit.
+const SHRINKS: u32 = 4;
+
+/// One uploaded image as it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sent {
+    /// Which part (`image`, `mask`, `input_image`).
+    pub part: String,
+    /// The encoding.
+    pub format: Format,
+    /// JPEG quality, when JPEG.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<u8>,
+    /// Width sent.
+    pub width: u32,
+    /// Height sent.
+    pub height: u32,
+    /// Bytes sent (before any base64).
+    pub bytes: u64,
+}
+
+/// An encoded upload and its record.
+#[derive(Debug, Clone)]
+pub(crate) struct Encoded {
+    pub bytes: Vec<u8>,
+    pub sent: Sent,
+}
+
+impl Encoded {
+    pub fn mime(&self) -> &'static str {
+        self.sent.format.mime()
+    }
+
+    pub fn file_name(&self, stem: &str) -> String {
+        format!("{stem}.{}", self.sent.format.extension())
+    }
+}
+
+fn rejected(e: crate::Error) -> ProviderFailure {
+    ProviderFailure::rejected(e.to_string())
+}
+
+/// Encodes `img` (whose size is fixed by the plan) for `part` within `limits`: the first
+/// of PNG, lossless WebP and JPEG (95, 90, 85) that the model takes and that fits.
+pub(crate) fn encode_within(
+    img: ImageRef<'_>,
+    limits: &UploadLimits,
+    part: &str,
+) -> Result<Encoded, ProviderFailure> {
+    let (w, h) = (img.width(), img.height());
+    let geometry = UploadLimits {
+        max_bytes: 0,
+        encodings: Vec::new(),
+        ..limits.clone()
+    };
+    if !geometry.admits(w, h, 0, Format::Png) {
+        return Err(ProviderFailure::rejected(format!(
+            "the {part} is {w}x{h}; the model takes {}",
+            limits.describe()
+        )));
+    }
+    let mut tried = Vec::new();
+    for (format, quality) in candidates(limits) {
+        let bytes = match (format, quality) {
+            (Format::Png, _) => encode_png(img, PngCompression::Fast),
+            (Format::Webp, _) => encode_webp(img),
+            (Format::Jpeg, q) => encode_jpeg(img, q.unwrap_or(90)),
+        }
+        .map_err(rejected)?;
+        if limits.admits(w, h, bytes.len(), format) {
+            let sent = Sent {
+                part: part.to_string(),
+                format,
+                quality,
+                width: w,
+                height: h,
+                bytes: bytes.len() as u64,
+            };
+            return Ok(Encoded { bytes, sent });
+        }
+        tried.push(format!(
+            "{}{} {} bytes",
+            format.extension(),
+            quality.map_or(String::new(), |q| format!(" q{q}")),
+            bytes.len()
+        ));
+    }
+    Err(ProviderFailure::rejected(format!(
+        "the {part} ({w}x{h}) does not fit the model's limits ({}) in any encoding it takes: {}",
+        limits.describe(),
+        tried.join(", ")
+    )))
+}
+
+/// Encodings to try, best first, among those the model takes.
+fn candidates(limits: &UploadLimits) -> Vec<(Format, Option<u8>)> {
+    let mut out = Vec::new();
+    if limits.takes(Format::Png) {
+        out.push((Format::Png, None));
+    }
+    if limits.takes(Format::Webp) && !limits.encodings.is_empty() {
+        out.push((Format::Webp, None));
+    }
+    if limits.takes(Format::Jpeg) && !limits.encodings.is_empty() {
+        out.extend(JPEG_QUALITIES.map(|q| (Format::Jpeg, Some(q))));
+    }
+    out
+}
+
+/// An already-encoded source (iterate): sent as it is when the model takes it, else
+/// decoded, scaled (aspect kept) into the side and pixel limits and encoded as
+/// [`encode_within`] does, scaled down further while no encoding fits the byte limit.
+pub(crate) fn source_within(
+    bytes: &[u8],
+    limits: &UploadLimits,
+    part: &str,
+) -> Result<Encoded, ProviderFailure> {
+    let decoded = || decode(bytes, &Limits::default()).map_err(rejected);
+    let format = Format::detect(bytes).ok_or_else(|| {
+        ProviderFailure::rejected(format!("the {part} is not a PNG, JPEG or WebP image"))
+    })?;
+    let probe = crate::codec::probe(bytes, &Limits::default()).map_err(rejected)?;
+    if limits.admits(probe.width, probe.height, bytes.len(), format) {
+        let sent = Sent {
+            part: part.to_string(),
+            format,
+            quality: None,
+            width: probe.width,
+            height: probe.height,
+            bytes: bytes.len() as u64,
+        };
+        return Ok(Encoded {
+            bytes: bytes.to_vec(),
+            sent,
+        });
+    }
+    let img = decoded()?;
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let mut s: f64 = 1.0;
+    if limits.max_side != 0 {
+        s = s.min(f64::from(limits.max_side) / w.max(h));
+    }
+    if limits.max_pixels != 0 {
+        s = s.min((limits.max_pixels as f64 / (w * h)).sqrt());
+    }
+    if limits.min_side != 0 && w.min(h) * s < f64::from(limits.min_side) {
+        s = f64::from(limits.min_side) / w.min(h);
+    }
+    let mut last = None;
+    for _ in 0..=SHRINKS {
+        let scaled = scaled(&img, s)?;
+        match encode_within(scaled.view(), limits, part) {
+            Ok(e) => return Ok(e),
+            Err(f) => last = Some(f),
+        }
+        // The smallest encoding was over the byte limit: shrink by the excess, and more.
+        s *= 0.7;
+        if limits.min_side != 0 && w.min(h) * s < f64::from(limits.min_side) {
+            break;
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        ProviderFailure::rejected(format!(
+            "the {part} ({}x{}) cannot be scaled into the model's limits ({})",
+            img.width(),
+            img.height(),
+            limits.describe()
+        ))
+    }))
+}
+
+fn scaled(img: &Image, s: f64) -> Result<Image, ProviderFailure> {
+    if s == 1.0 {
+        return Ok(img.view().to_owned());
+    }
+    let nw = ((f64::from(img.width()) * s).round() as u32).max(1);
+    let nh = ((f64::from(img.height()) * s).round() as u32).max(1);
+    resize(img.view(), nw, nh, &Limits::default()).map_err(rejected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A noisy picture: PNG cannot compress it much, JPEG can.
+    fn noise(w: u32, h: u32) -> Image {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let data = (0..w * h * 4)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if i % 4 == 3 {
+                    255
+                } else {
+                    (x >> 32) as u8
+                }
+            })
+            .collect();
+        Image::from_rgba(w, h, data).unwrap()
+    }
+
+    #[test]
+    fn png_when_it_fits_else_jpeg_else_a_clear_failure() {
+        let img = noise(256, 256);
+        let open = UploadLimits {
+            encodings: vec![Format::Png, Format::Jpeg],
+            ..UploadLimits::default()
+        };
+        let e = encode_within(img.view(), &open, "image").unwrap();
+        assert_eq!(e.sent.format, Format::Png);
+        assert!(
+            e.sent.bytes > 200_000,
+            "noise does not compress: {}",
+            e.sent.bytes
+        );
+        let tight = UploadLimits {
+            max_bytes: 200_000,
+            ..open.clone()
+        };
+        let e = encode_within(img.view(), &tight, "image").unwrap();
+        assert_eq!((e.sent.format, e.sent.quality), (Format::Jpeg, Some(95)));
+        assert!(e.bytes.len() <= 200_000);
+        assert_eq!(Format::detect(&e.bytes), Some(Format::Jpeg));
+        let png_only = UploadLimits {
+            max_bytes: 100_000,
+            encodings: vec![Format::Png],
+            ..UploadLimits::default()
+        };
+        let f = encode_within(img.view(), &png_only, "mask").unwrap_err();
+        assert!(!f.retryable());
+        assert!(
+            f.message.contains("the mask (256x256) does not fit"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_source_is_kept_when_taken_and_scaled_when_not() {
+        let png = encode_png(noise(600, 300).view(), PngCompression::Fast).unwrap();
+        let taken = UploadLimits::default();
+        let e = source_within(&png, &taken, "image").unwrap();
+        assert_eq!(e.bytes, png);
+        let small = UploadLimits {
+            max_side: 400,
+            encodings: vec![Format::Png],
+            ..UploadLimits::default()
+        };
+        let e = source_within(&png, &small, "image").unwrap();
+        assert_eq!((e.sent.width, e.sent.height), (400, 200));
+        let bytes = UploadLimits {
+            max_bytes: 60_000,
+            encodings: vec![Format::Png],
+            ..UploadLimits::default()
+        };
+        let e = source_within(&png, &bytes, "image").unwrap();
+        assert!(e.bytes.len() <= 60_000 && e.sent.width < 600);
+        assert_eq!(e.sent.width, e.sent.height * 2);
+    }
+}
