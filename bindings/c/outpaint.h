@@ -88,6 +88,12 @@ enum outpaint_status
   OUTPAINT_STATUS_PROVIDER_TIMEOUT = 7017,
   // `STORAGE_ERROR`.
   OUTPAINT_STATUS_STORAGE_ERROR = 7018,
+  // `CONTENT_POLICY`.
+  OUTPAINT_STATUS_CONTENT_POLICY = 7019,
+  // `PROVIDER_AUTH`.
+  OUTPAINT_STATUS_PROVIDER_AUTH = 7020,
+  // `QUOTA_EXCEEDED`.
+  OUTPAINT_STATUS_QUOTA_EXCEEDED = 7021,
   // A pointer that must not be NULL was NULL.
   OUTPAINT_STATUS_NULL_PARAMETER = 7100,
   // A panic was caught at the boundary (a bug in outpaint; please report it).
@@ -257,6 +263,12 @@ enum outpaint_failure_kind
   OUTPAINT_FAILURE_TRANSIENT = 1,
   // No answer in time: retried once. `PROVIDER_TIMEOUT`.
   OUTPAINT_FAILURE_TIMEOUT = 2,
+  // The prompt or image was refused on policy grounds: not retried. `CONTENT_POLICY`.
+  OUTPAINT_FAILURE_CONTENT_POLICY = 3,
+  // The key was refused: not retried. `PROVIDER_AUTH`.
+  OUTPAINT_FAILURE_AUTH = 4,
+  // Out of credits or quota: not retried. `QUOTA_EXCEEDED`.
+  OUTPAINT_FAILURE_QUOTA = 5,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -856,6 +868,17 @@ outpaint_status outpaint_fit(const outpaint_expansion *expansion,
                              outpaint_str target,
                              outpaint_str profile,
                              outpaint_bytes *plan_json);
+
+// The model registry (which model serves each operation, the outpaint profiles, every
+// upload limit) as JSON: the built-in one, or it with `patch` merged in (an RFC 7396
+// JSON merge patch; an empty string is none). A patch that breaks the table is
+// `INVALID_OPTION` naming the problem. The same patch goes into an engine config as
+// `"registry"`. On success `*registry_json` receives the JSON (free with
+// `outpaint_bytes_free`).
+//
+// # Safety
+// `patch` must point at its bytes, `registry_json` at a writable `outpaint_bytes`.
+outpaint_status outpaint_registry(outpaint_str patch, outpaint_bytes *registry_json);
 
 // Builds the prompt sent to a provider from a stored context window (JSON as kept at
 // `sessions/{id}/context/{model}.json`; `{NULL, 0}` or damaged JSON = empty window)

@@ -150,6 +150,12 @@ pub enum outpaint_failure_kind {
     OUTPAINT_FAILURE_TRANSIENT = 1,
     /// No answer in time: retried once. `PROVIDER_TIMEOUT`.
     OUTPAINT_FAILURE_TIMEOUT = 2,
+    /// The prompt or image was refused on policy grounds: not retried. `CONTENT_POLICY`.
+    OUTPAINT_FAILURE_CONTENT_POLICY = 3,
+    /// The key was refused: not retried. `PROVIDER_AUTH`.
+    OUTPAINT_FAILURE_AUTH = 4,
+    /// Out of credits or quota: not retried. `QUOTA_EXCEEDED`.
+    OUTPAINT_FAILURE_QUOTA = 5,
 }
 
 /// The core's kind for an `outpaint_failure_kind` value from C (`INVALID_OPTION` for
@@ -160,6 +166,9 @@ fn failure_kind(v: u32) -> Result<FailureKind, Error> {
         (OUTPAINT_FAILURE_REJECTED, FailureKind::Rejected),
         (OUTPAINT_FAILURE_TRANSIENT, FailureKind::Transient),
         (OUTPAINT_FAILURE_TIMEOUT, FailureKind::Timeout),
+        (OUTPAINT_FAILURE_CONTENT_POLICY, FailureKind::ContentPolicy),
+        (OUTPAINT_FAILURE_AUTH, FailureKind::Auth),
+        (OUTPAINT_FAILURE_QUOTA, FailureKind::Quota),
     ]
     .into_iter()
     .find(|(c, _)| *c as u32 == v)
@@ -167,7 +176,7 @@ fn failure_kind(v: u32) -> Result<FailureKind, Error> {
     .ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidOption,
-            format!("{v} is not an outpaint_failure_kind (0 rejected, 1 transient, 2 timeout)"),
+            format!("{v} is not an outpaint_failure_kind (0 rejected, 1 transient, 2 timeout, 3 content policy, 4 auth, 5 quota)"),
         )
     })
 }

@@ -13,6 +13,7 @@ mod engine;
 mod geometry;
 mod pixels;
 mod plan;
+mod providers;
 mod session;
 mod status;
 
@@ -20,6 +21,7 @@ pub use codec::*;
 pub use geometry::*;
 pub use pixels::*;
 pub use plan::*;
+pub use providers::*;
 pub use session::*;
 
 /// Major version of the library (matches Cargo.toml; checked by a test).

@@ -188,7 +188,7 @@ typedef struct {
   fault fault;
   int polls; /* polls of the current task */
   int posts;
-  char log[4096]; /* "POST /v1/flux-pro-1.1\nWAIT 500\n..." */
+  char log[4096]; /* "POST /v1/flux-2-pro\nWAIT 500\n..." */
   int bad; /* requests that broke the provider's contract */
   outpaint_bytes png; /* what a download answers: a 32x32 PNG */
 } server;
@@ -247,8 +247,9 @@ static void serve(void *user_data, const outpaint_engine *engine, const outpaint
     /* Black Forest Labs submit: x-key, JSON with the prompt (and image + mask for fill) */
     if (!header_is(r, "x-key", FLUX_KEY) || !header_is(r, "content-type", "application/json")) srv->bad++;
     if (!contains(r->body, r->body_len, "\"prompt\":")) srv->bad++;
-    if (eq(r->url, "http://mock/v1/flux-pro-1.0-fill") &&
-        !(contains(r->body, r->body_len, "\"image\":\"") && contains(r->body, r->body_len, "\"mask\":\"")))
+    if (eq(r->url, "http://mock/v1/flux-tools/outpainting-v1") &&
+        !(contains(r->body, r->body_len, "\"input_image\":\"") && contains(r->body, r->body_len, "\"height\":64") &&
+          contains(r->body, r->body_len, "\"reference_offset_x\":")))
       srv->bad++;
     srv->polls = 0;
     reply_json(engine, id, 200, "{\"id\":\"t1\",\"polling_url\":\"http://mock/v1/get_result?id=t1\"}");
@@ -323,19 +324,20 @@ static void test_http(server *srv, char id[37]) {
   CHECK(run_http(srv, "{\"op\":\"generate\",\"prompt\":\"a lake\",\"models\":[\"flux\",\"recraft\"]}") ==
         OUTPAINT_STATUS_OK);
   CHECK(strstr(out, "\"status\":\"completed\"") != NULL);
-  const char *want = "POST /v1/flux-pro-1.1\nPOST /v1/images/generations\nGET /files/r1.png\nWAIT 500\n"
+  const char *want = "POST /v1/flux-2-pro\nPOST /v1/images/generations\nGET /files/r1.png\nWAIT 500\n"
                      "GET /v1/get_result?id=t1\nWAIT 500\nGET /v1/get_result?id=t1\nGET /files/t1.png\n";
   CHECK(strcmp(srv->log, want) == 0);
   if (strcmp(srv->log, want) != 0) fprintf(stderr, "requests:\n%s", srv->log);
   session_id(out, id);
 
-  /* outpaint flux to 16:9: the fill endpoint gets canvas + mask, the 32x32 answer is
-   * composited back at full resolution (57x32) */
+  /* outpaint flux to 16:9: the outpainting endpoint gets the original placed on a canvas
+   * scaled to its 64 px minimum side (114x64); the 32x32 answer is composited back at
+   * full resolution (57x32) */
   char op[256];
   snprintf(op, sizeof op,
            "{\"op\":\"outpaint\",\"sessionId\":\"%s\",\"model\":\"flux\",\"preset\":\"16:9\",\"iterationIndex\":0}", id);
   CHECK(run_http(srv, op) == OUTPAINT_STATUS_OK);
-  CHECK(strncmp(srv->log, "POST /v1/flux-pro-1.0-fill\nWAIT 500\n", 36) == 0);
+  CHECK(strncmp(srv->log, "POST /v1/flux-tools/outpainting-v1\nWAIT 500\n", 44) == 0);
   char key[128];
   snprintf(key, sizeof key, "sessions/%s/images/flux-1.png", id);
   long ki = find(srv->store, outpaint_str_c(key));
@@ -375,8 +377,8 @@ static void test_http(server *srv, char id[37]) {
   snprintf(op, sizeof op, "{\"op\":\"iterate\",\"sessionId\":\"%s\",\"model\":\"flux\",\"prompt\":\"cooler\"}", id);
   CHECK(run_http(srv, op) == OUTPAINT_STATUS_OK);
   CHECK(srv->posts == posts + 1);
-  CHECK(strcmp(srv->log, "POST /v1/flux-kontext-pro\n") == 0);
-  CHECK(strstr(out, "PROVIDER_ERROR: flux refused the API key (HTTP 401): invalid key [REDACTED]") != NULL);
+  CHECK(strcmp(srv->log, "POST /v1/flux-2-pro\n") == 0);
+  CHECK(strstr(out, "PROVIDER_AUTH: flux refused the API key (HTTP 401): invalid key [REDACTED]") != NULL);
   CHECK(strstr(out, FLUX_KEY) == NULL);
   srv->fault = FAULT_NONE;
   CHECK(srv->bad == 0);

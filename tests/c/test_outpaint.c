@@ -218,8 +218,24 @@ static void test_data(void) {
   CHECK(outpaint_expand(1024, 1024, outpaint_str_c("16:9"), NONE, &e) == OUTPAINT_STATUS_OK);
   outpaint_bytes plan = {NULL, 0};
   CHECK(outpaint_fit(&e, outpaint_str_c("16:9"), outpaint_str_c("openai"), &plan) == OUTPAINT_STATUS_OK);
-  CHECK(plan.len > 0 && has(&plan, "\"size\":{\"width\":1536,\"height\":1024}"));
+  /* gpt-image-2: any size divisible by 16; the 1820x1024 canvas padded to 1824x1024. */
+  CHECK(plan.len > 0 && has(&plan, "\"size\":{\"width\":1824,\"height\":1024}"));
   outpaint_bytes_free(&plan);
+
+  /* The model registry: built in, patched, and a patch that breaks it. */
+  outpaint_bytes reg = {NULL, 0};
+  CHECK(outpaint_registry(NONE, &reg) == OUTPAINT_STATUS_OK);
+  CHECK(has(&reg, "\"generate\":\"gpt-image-2\"") && has(&reg, "\"recraft-outpaint\""));
+  outpaint_bytes_free(&reg);
+  CHECK(outpaint_registry(outpaint_str_c("{\"columns\":{\"recraft\":{\"generate\":\"recraftv3\"}}}"), &reg) ==
+        OUTPAINT_STATUS_OK);
+  CHECK(has(&reg, "\"generate\":\"recraftv3\""));
+  outpaint_bytes_free(&reg);
+  CHECK(outpaint_registry(outpaint_str_c("{\"columns\":{\"recraft\":{\"generate\":\"nope\"}}}"), &reg) ==
+        OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(strstr(outpaint_last_error_message(), "not in models") != NULL);
+  CHECK(outpaint_registry(outpaint_str_c("{not json"), &reg) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_registry(NONE, NULL) == OUTPAINT_STATUS_NULL_PARAMETER);
   CHECK(outpaint_fit(&e, outpaint_str_c("16:9"), outpaint_str_c("dalle"), &plan) == OUTPAINT_STATUS_INVALID_OPTION);
   CHECK(outpaint_fit(&e, NONE, NONE, &plan) == OUTPAINT_STATUS_INVALID_TARGET);
   CHECK(outpaint_fit(NULL, outpaint_str_c("16:9"), NONE, &plan) == OUTPAINT_STATUS_NULL_PARAMETER);
