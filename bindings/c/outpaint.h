@@ -423,6 +423,11 @@ typedef struct {
   uint64_t timeout_ms;
   // Refuse a longer response body.
   uint64_t max_response_bytes;
+  // Whether the host may follow redirects: false when the request carries a provider
+  // key (`authorization`, `x-key`, `x-goog-api-key`), which a redirect would take to
+  // another origin. A host must not follow those (libcurl: `CURLOPT_FOLLOWLOCATION`
+  // 0); it answers the 3xx itself.
+  bool follow_redirects;
 } outpaint_effect_http;
 
 // The part of an effect its `kind` names.

@@ -1086,7 +1086,12 @@ fn exchange_reports_polls() {
         &clock,
         &|e| seen.borrow_mut().push(e),
     );
-    assert_eq!(out.unwrap(), result_png());
+    let called = out.unwrap();
+    assert_eq!(called.image, result_png());
+    assert_eq!(
+        (called.model.as_str(), called.sent.len()),
+        ("flux-2-pro", 0)
+    );
     assert_eq!(
         *seen.borrow(),
         [
@@ -1124,7 +1129,7 @@ fn exchange_retries_as_the_engine_does() {
         &clock,
         &|e| seen.borrow_mut().push(e),
     );
-    assert_eq!(out.unwrap(), result_png());
+    assert_eq!(out.unwrap().image, result_png());
     assert_eq!(clock.waits(), [2000]);
     assert_eq!(
         *seen.borrow(),

@@ -122,7 +122,8 @@ static void send_request(void *user_data, const outpaint_engine *engine, const o
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  /* A keyed request is never followed across a redirect: the key would go along. */
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, s->follow_redirects ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

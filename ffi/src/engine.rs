@@ -278,6 +278,11 @@ pub struct outpaint_effect_http {
     pub timeout_ms: u64,
     /// Refuse a longer response body.
     pub max_response_bytes: u64,
+    /// Whether the host may follow redirects: false when the request carries a provider
+    /// key (`authorization`, `x-key`, `x-goog-api-key`), which a redirect would take to
+    /// another origin. A host must not follow those (libcurl: `CURLOPT_FOLLOWLOCATION`
+    /// 0); it answers the 3xx itself.
+    pub follow_redirects: bool,
 }
 
 /// The part of an effect its `kind` names.
@@ -485,6 +490,7 @@ impl Held {
                     body_len: request.body.len(),
                     timeout_ms: request.timeout_ms,
                     max_response_bytes: request.max_response_bytes,
+                    follow_redirects: !request.carries_credentials(),
                 };
                 (OUTPAINT_EFFECT_HTTP, outpaint_effect_data { http })
             }

@@ -227,6 +227,13 @@ static void serve(void *user_data, const outpaint_engine *engine, const outpaint
   note(srv, line);
   if (post) srv->posts++;
   if (!starts(r->url, "http://mock/") || r->timeout_ms != 30000 || r->max_response_bytes != (64u << 20)) srv->bad++;
+  /* Keyed requests (submits, BFL polls) must not follow redirects; downloads may. */
+  bool keyed = false;
+  for (size_t i = 0; i < r->header_count; i++) {
+    outpaint_str n = r->headers[i].name;
+    keyed |= (n.len == 5 && memcmp(n.ptr, "x-key", 5) == 0) || (n.len == 13 && memcmp(n.ptr, "authorization", 13) == 0);
+  }
+  if (r->follow_redirects == keyed) srv->bad++;
 
   if (srv->fault == FAULT_TIMEOUT) {
     CHECK(outpaint_engine_handle_transport_error(engine, id, true, outpaint_str_c("timed out after 30000 ms")) ==

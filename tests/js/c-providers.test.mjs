@@ -41,13 +41,13 @@ function live(model, env = ENV) {
 
 for (const [model, paths] of Object.entries({
   flux: [
-    "POST /v1/flux-pro-1.1", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/",
-    "POST /v1/flux-pro-1.0-fill", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/",
+    "POST /v1/flux-2-pro", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/",
+    "POST /v1/flux-tools/outpainting-v1", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/",
   ],
   recraft: ["POST /v1/images/generations", "GET /delivery/", "POST /v1/images/outpaint", "GET /delivery/"],
   gemini: [
-    "POST /v1beta/models/gemini-2.5-flash-image:generateContent",
-    "POST /v1beta/models/gemini-2.5-flash-image:generateContent",
+    "POST /v1beta/models/gemini-3.1-flash-image:generateContent",
+    "POST /v1beta/models/gemini-3.1-flash-image:generateContent",
   ],
   openai: ["POST /v1/images/generations", "POST /v1/images/edits"],
 })) {
@@ -95,4 +95,30 @@ test("C host: a 429 waits the provider's retry-after, a wrong key is refused and
   r = await live("openai", { PATH: process.env.PATH });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /set OPENAI_API_KEY/);
+});
+
+test("C host: every documented refusal is stored with its code, no key anywhere", async () => {
+  for (const [model, fault, code] of [
+    ["flux", "402", "QUOTA_EXCEEDED"],
+    ["flux", "bfl-moderated", "CONTENT_POLICY"],
+    ["gemini", "gemini-blocked", "CONTENT_POLICY"],
+    ["gemini", "gemini-daily-quota", "QUOTA_EXCEEDED"],
+    ["gemini", "gemini-bad-key", "PROVIDER_AUTH"],
+    ["openai", "openai-moderation", "CONTENT_POLICY"],
+    ["openai", "openai-quota", "QUOTA_EXCEEDED"],
+    ["openai", "openai-verify", "PROVIDER_AUTH"],
+    ["openai", "redirect", "PROVIDER_ERROR"],
+  ]) {
+    mock.script(fault);
+    const before = mock.requests.length;
+    const r = await live(model);
+    const gen = JSON.parse(r.stdout.trim().split("\n")[0]);
+    const it = gen.session.models[model].iterations[0];
+    assert.equal(it.status, "error", `${fault}: ${JSON.stringify(it)}`);
+    assert.ok(it.error.startsWith(`${code}: `), `${fault}: ${it.error}`);
+    // Not retried: one submit.
+    assert.equal(mock.requests.slice(before).filter((q) => q.method === "POST").length, 1, fault);
+    for (const k of Object.values(KEYS)) assert.ok(!r.stdout.includes(k) && !r.stderr.includes(k), `${fault}: a key leaked`);
+  }
+  assert.deepEqual(mock.problems, []);
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -24,11 +24,11 @@ before(async () => {
 after(() => mock.close());
 
 /** Runs the CLI without blocking (the mock answers from this same process). */
-function outpaint(provider, extra = [], env = {}) {
+function outpaint(provider, extra = [], env = {}, image = lake) {
   const out = mkdtempSync(join(tmpdir(), `outpaint-${provider}-`));
   const child = spawn(
     bin,
-    ["run", lake, "--target", "16:9", "--fill", "blur", "--feather", "32", "--provider", provider,
+    ["run", image, "--target", "16:9", "--fill", "blur", "--feather", "32", "--provider", provider,
       "--base-url", mock.url, "--poll-interval", "5", "--prompt", "more of the lake", "--out", out, ...extra],
     {
       env: {
@@ -48,9 +48,9 @@ const photo = op.decode(readFileSync(lake));
 const at = (img, x, y) => Array.from(img.data.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
 
 for (const [provider, paths] of Object.entries({
-  flux: ["POST /v1/flux-pro-1.0-fill", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/"],
+  flux: ["POST /v1/flux-tools/outpainting-v1", "GET /v1/get_result", "GET /v1/get_result", "GET /v1/get_result", "GET /delivery/"],
   recraft: ["POST /v1/images/outpaint", "GET /delivery/"],
-  gemini: ["POST /v1beta/models/gemini-2.5-flash-image:generateContent"],
+  gemini: ["POST /v1beta/models/gemini-3.1-flash-image:generateContent"],
   openai: ["POST /v1/images/edits"],
 })) {
   test(`outpaint with ${provider} end to end`, async () => {
@@ -67,10 +67,89 @@ for (const [provider, paths] of Object.entries({
     assert.deepEqual(at(result, 298 + 384, 384), at(photo, 384, 384));
     const plan = JSON.parse(readFileSync(join(r.out, "plan.json")));
     assert.equal(plan.provider, provider);
-    assert.equal(plan.profile, { flux: "flux-fill", recraft: "recraft-outpaint", gemini: "gemini", openai: "openai" }[provider]);
+    assert.equal(plan.profile, { flux: "flux-outpaint", recraft: "recraft-outpaint", gemini: "gemini", openai: "openai" }[provider]);
+    // What was uploaded, as encoded to fit the model's limits.
+    assert.ok(plan.sent.length >= 1 && plan.sent.every((u) => u.bytes > 0 && u.width > 0), JSON.stringify(plan.sent));
     if (provider === "flux") assert.match(r.stderr, /flux: waiting for the result \(poll 1, every 5 ms\)/);
   });
 }
+
+/** A 4000x3000 photo-like JPEG (a gradient with grain, as a camera makes). */
+function bigJpeg() {
+  const [w, h] = [4000, 3000];
+  const data = new Uint8ClampedArray(w * h * 4);
+  let x = 0x2545f491;
+  for (let i = 0, p = 0; p < w * h; p++, i += 4) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    const n = (x >>> 27) & 31;
+    const [px, py] = [p % w, (p / w) | 0];
+    data[i] = (px * 200) / w + n; data[i + 1] = (py * 200) / h + (n >> 1); data[i + 2] = 90 + n; data[i + 3] = 255;
+  }
+  const file = join(mkdtempSync(join(tmpdir(), "outpaint-big-")), "big.jpg");
+  writeFileSync(file, op.encode({ width: w, height: h, data }, "jpeg", 92));
+  return file;
+}
+
+test("a 4000x3000 JPEG to 16:9 on every provider: uploads within each model's limits", async () => {
+  const big = bigJpeg();
+  const report = {};
+  for (const provider of ["flux", "recraft", "gemini", "openai"]) {
+    const r = await outpaint(provider, [], {}, big);
+    assert.equal(r.status, 0, `${provider}: ${r.stderr}`);
+    assert.deepEqual(mock.problems, [], provider);
+    const result = op.decode(readFileSync(join(r.out, "result.png")));
+    assert.deepEqual([result.width, result.height], [5333, 3000], provider);
+    const plan = JSON.parse(readFileSync(join(r.out, "plan.json")));
+    report[provider] = plan.sent.map((u) => `${u.part} ${u.format} ${u.width}x${u.height} ${u.bytes} B`).join(", ");
+  }
+  // Recraft takes under 10 MB: the photo goes as WebP or JPEG, not PNG.
+  assert.doesNotMatch(report.recraft, /image png/);
+  console.log("uploads for a 4000x3000 JPEG to 16:9:", JSON.stringify(report, null, 1));
+});
+
+test("every documented refusal has its code on the CLI, no key in any output", async () => {
+  const cases = [
+    ["flux", "402", 1, /^error: QUOTA_EXCEEDED: flux is out of credits \(HTTP 402\)/],
+    ["flux", "bfl-moderated", 1, /^error: CONTENT_POLICY: flux: Request Moderated/],
+    ["gemini", "gemini-blocked", 1, /^error: CONTENT_POLICY: gemini blocked the prompt: PROHIBITED_CONTENT/],
+    ["gemini", "gemini-safety", 1, /^error: CONTENT_POLICY: gemini returned no image \(finishReason IMAGE_SAFETY\): Unable to show/],
+    ["gemini", "gemini-daily-quota", 1, /^error: QUOTA_EXCEEDED: gemini says the quota is used up \(HTTP 429\)/],
+    ["gemini", "gemini-bad-key", 1, /^error: PROVIDER_AUTH: gemini refused the API key \(HTTP 400\)/],
+    ["openai", "openai-moderation", 1, /^error: CONTENT_POLICY: openai refused the content \(HTTP 400\)/],
+    ["openai", "openai-quota", 1, /^error: QUOTA_EXCEEDED: openai says the quota is used up \(HTTP 429\)/],
+    ["openai", "openai-verify", 1, /^error: PROVIDER_AUTH: openai denied access/],
+    ["openai", "redirect", 1, /^error: PROVIDER_ERROR: openai answered unexpectedly \(HTTP 302\)/],
+  ];
+  for (const [provider, fault, status, says] of cases) {
+    mock.script(fault);
+    const before = mock.requests.length;
+    const r = await outpaint(provider);
+    assert.equal(r.status, status, `${fault}: ${r.stderr}`);
+    assert.match(r.stderr.trim().split("\n").at(-1), says, fault);
+    for (const k of Object.values(KEYS)) assert.ok(!r.stderr.includes(k) && !r.stdout.includes(k), `${fault}: a key in the output`);
+    // Final refusals are not retried.
+    const calls = mock.requests.slice(before).filter((q) => q.method === "POST").length;
+    assert.equal(calls, 1, `${fault} was retried`);
+  }
+  // A quota 429 that says when to come back is retried after that delay.
+  mock.script("gemini-quota");
+  const t0 = Date.now();
+  const r = await outpaint("gemini");
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(Date.now() - t0 >= 3000);
+  assert.match(r.stderr, /gemini is rate limiting \(HTTP 429\): You exceeded your current quota. \(retrying in 3000 ms\)/);
+  assert.deepEqual(mock.problems, []);
+});
+
+test("recraft outpaints on V3 even when V4.1 generates", async () => {
+  const before = mock.requests.length;
+  const r = await outpaint("recraft", ["--provider-model", "recraftv4_1"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(mock.problems, []);
+  const submit = mock.requests[before];
+  assert.equal(submit.path, "/v1/images/outpaint");
+  assert.match(submit.body.toString("latin1"), /name="model"\r\n\r\nrecraftv3\r\n/);
+});
 
 test("flux-expand profile sends edges", async () => {
   const before = mock.requests.length;
@@ -116,7 +195,7 @@ test("a missing key or provider is a clear error; keys never reach stderr", asyn
   assert.match(r.stderr, /INVALID_OPTION: unknown provider "dalle"/);
   r = await outpaint("openai", [], { OPENAI_API_KEY: "sk-wrong-key-0123456789abcdef" });
   assert.equal(r.status, 1);
-  assert.equal(r.stderr.trim(), "error: PROVIDER_ERROR: openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED].");
+  assert.equal(r.stderr.trim(), "error: PROVIDER_AUTH: openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED].");
   assert.deepEqual(mock.problems, []);
 });
 

@@ -41,8 +41,8 @@ test("a session on the four real providers through fetch", async () => {
   assert.equal(it.session.models.recraft.iterations.at(-1).status, "completed");
   assert.deepEqual(mock.problems, []);
   const paths = mock.requests.slice(before).map((r) => r.path.split("?")[0]);
-  for (const p of ["/v1/flux-pro-1.1", "/v1/flux-pro-1.0-fill", "/v1/get_result", "/v1/images/generations", "/v1/images/outpaint",
-    "/v1/images/imageToImage", "/v1beta/models/gemini-2.5-flash-image:generateContent", "/v1/images/edits"]) {
+  for (const p of ["/v1/flux-2-pro", "/v1/flux-tools/outpainting-v1", "/v1/get_result", "/v1/images/generations", "/v1/images/outpaint",
+    "/v1/images/imageToImage", "/v1beta/models/gemini-3.1-flash-image:generateContent", "/v1/images/edits"]) {
     assert.ok(paths.includes(p), `${p} was never called`);
   }
 });
@@ -53,7 +53,31 @@ test("failures reject with codes and retry hints; run retries after retry-after"
   await assert.rejects(op.callProvider(job, options("openai")), (e) =>
     e.code === "PROVIDER_ERROR" && e.retryable === true && e.retryAfterMs === 3000 && /rate limiting \(HTTP 429\)/.test(e.message));
   await assert.rejects(op.callProvider(job, options("openai", { apiKey: "sk-wrong-key-0123456789abcdef" })), (e) =>
-    e.code === "PROVIDER_ERROR" && e.retryable === false && e.message === "openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED].");
+    e.code === "PROVIDER_AUTH" && e.kind === "auth" && e.retryable === false && e.message === "openai refused the API key (HTTP 401): Incorrect API key provided: [REDACTED].");
+  // Every documented refusal, with its code and kind, never retryable.
+  for (const [model, fault, code, kind] of [
+    ["flux", "402", "QUOTA_EXCEEDED", "quota"],
+    ["flux", "bfl-moderated", "CONTENT_POLICY", "content_policy"],
+    ["gemini", "gemini-blocked", "CONTENT_POLICY", "content_policy"],
+    ["gemini", "gemini-safety", "CONTENT_POLICY", "content_policy"],
+    ["gemini", "gemini-daily-quota", "QUOTA_EXCEEDED", "quota"],
+    ["gemini", "gemini-bad-key", "PROVIDER_AUTH", "auth"],
+    ["openai", "openai-moderation", "CONTENT_POLICY", "content_policy"],
+    ["openai", "openai-quota", "QUOTA_EXCEEDED", "quota"],
+    ["openai", "openai-verify", "PROVIDER_AUTH", "auth"],
+  ]) {
+    mock.script(fault);
+    await assert.rejects(op.callProvider({ model, kind: "generate", prompt: "a lake" }, options(model)), (e) =>
+      e.code === code && e.kind === kind && e.retryable === false && !Object.values(KEYS).some((k) => e.message.includes(k)) || assert.fail(`${fault}: ${e.code} ${e.kind} ${e.message}`));
+  }
+  // Gemini's RetryInfo is the retry hint.
+  mock.script("gemini-quota");
+  await assert.rejects(op.callProvider({ model: "gemini", kind: "generate", prompt: "a lake" }, options("gemini")), (e) =>
+    e.code === "PROVIDER_ERROR" && e.retryable === true && e.retryAfterMs === 3000);
+  // A keyed request is not followed across a redirect (fetch would forward x-goog-api-key).
+  mock.script("redirect");
+  await assert.rejects(op.callProvider({ model: "gemini", kind: "generate", prompt: "a lake" }, options("gemini")), (e) =>
+    e.code === "PROVIDER_ERROR" && e.retryable === true);
   mock.script("malformed");
   await assert.rejects(op.callProvider(job, options("openai")), { code: "PROVIDER_ERROR", retryable: true });
   mock.script("hang");
@@ -75,7 +99,7 @@ test("failures reject with codes and retry hints; run retries after retry-after"
   const urls = [];
   const bytes = await op.callProvider({ model: "gemini", kind: "generate", prompt: "x" }, options("gemini", { fetch: (u, init) => (urls.push([init.method, u]), fetch(u, init)) }));
   assert.equal(op.decode(bytes).width, 1024);
-  assert.deepEqual(urls, [["POST", `${mock.url}/v1beta/models/gemini-2.5-flash-image:generateContent`]]);
+  assert.deepEqual(urls, [["POST", `${mock.url}/v1beta/models/gemini-3.1-flash-image:generateContent`]]);
 });
 
 test("the engine calls the providers itself over host.fetch, all four at once", async () => {
@@ -104,8 +128,8 @@ test("the engine calls the providers itself over host.fetch, all four at once", 
   assert.deepEqual(mock.problems, []);
   // The four submits went out before any answer came back.
   assert.deepEqual(seen.slice(0, 4).sort(), [
-    "POST /v1/flux-pro-1.1", "POST /v1/images/generations", "POST /v1/images/generations",
-    "POST /v1beta/models/gemini-2.5-flash-image:generateContent",
+    "POST /v1/flux-2-pro", "POST /v1/images/generations", "POST /v1/images/generations",
+    "POST /v1beta/models/gemini-3.1-flash-image:generateContent",
   ]);
   assert.equal(most, 4);
   assert.equal(mock.requests.length - before, seen.length);

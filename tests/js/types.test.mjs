@@ -148,3 +148,30 @@ test("jobs, effects and events are as declared", async () => {
   assert.deepEqual(Object.keys(events[0]).sort(), ["kind", "message", "model", "ms"]);
   assert.match(dts, /\{ kind: "retrying"; model: Model; message: string; ms: number \}/);
 });
+
+test("the model registry is as declared, and patches are checked", () => {
+  const r = op.registry();
+  conforms(r, "Registry");
+  for (const c of Object.values(r.columns)) conforms(c, "RegistryColumn");
+  for (const m of Object.values(r.models)) {
+    conforms(m, "RegistryModel");
+    conforms(m.upload, "UploadLimits");
+    conforms(m.mask, "UploadLimits");
+  }
+  // Profiles: the keys of the declared variant their `send` names.
+  const variants = /export type RegistryProfile = \{ model: string; mask: MaskKind \} & \(([\s\S]*?)\);/.exec(dts)[1];
+  for (const [name, p] of Object.entries(r.profiles)) {
+    const v = variants.split("\n").find((l) => l.includes(`send: "${p.send}"`));
+    assert.ok(v, `${name}: send ${p.send} is not declared`);
+    const keys = [...v.matchAll(/(\w+):/g)].map((m) => m[1]);
+    assert.deepEqual(Object.keys(p).filter((k) => k !== "model" && k !== "mask").sort(), keys.sort(), name);
+  }
+  assert.equal(r.columns.openai.generate, "gpt-image-2");
+  // Every error code the core has is in the declared union.
+  const codes = /export type ErrorCode =([\s\S]*?);/.exec(dts)[1];
+  for (const c of ["CONTENT_POLICY", "PROVIDER_AUTH", "QUOTA_EXCEEDED", "INVALID_OPTION"]) assert.ok(codes.includes(`"${c}"`), c);
+  const patched = op.registry({ columns: { openai: { generate: "gpt-image-2-2026-04-21" } } });
+  assert.equal(patched.columns.openai.generate, "gpt-image-2-2026-04-21");
+  assert.throws(() => op.registry({ columns: { openai: { generate: "dall-e-3" } } }), { code: "INVALID_OPTION", message: /not in models/ });
+  assert.throws(() => op.registry({ profiles: { openai: { multipleOff: 8 } } }), { code: "INVALID_OPTION", message: /unknown field \/profiles\/openai\/multipleOff/ });
+});

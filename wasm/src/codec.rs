@@ -1,4 +1,4 @@
-//! Decoding (with limits) and PNG encoding from JS.
+//! Decoding (with limits) and encoding (PNG, JPEG, WebP) from JS.
 
 use outpaint::{Limits, PngCompression};
 use wasm_bindgen::prelude::*;
@@ -20,4 +20,22 @@ pub fn encode_png(
 ) -> Result<Vec<u8>, JsValue> {
     let img = image_in(&image)?;
     outpaint::encode_png(img.view(), PngCompression::Fast).map_err(js_error)
+}
+
+/// Encodes an RGBA image as `"png"` (fast), `"jpeg"` (at `quality` 1..=100, default 90;
+/// alpha dropped) or `"webp"` (lossless). An unknown format or quality is
+/// `INVALID_OPTION`.
+#[wasm_bindgen]
+pub fn encode(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage")] image: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"png\" | \"jpeg\" | \"webp\"")] format: &str,
+    quality: Option<u8>,
+) -> Result<Vec<u8>, JsValue> {
+    let img = image_in(&image)?;
+    let format: outpaint::codec::Format = format.parse().map_err(js_error)?;
+    match (format, quality) {
+        (outpaint::codec::Format::Jpeg, Some(q)) => outpaint::codec::encode_jpeg(img.view(), q),
+        (f, _) => outpaint::codec::encode(img.view(), f),
+    }
+    .map_err(js_error)
 }

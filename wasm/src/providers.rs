@@ -66,6 +66,22 @@ pub async fn call_provider(
     }
 }
 
+/// The model registry as JSON: the built-in one, or it with `patch` (a JSON merge patch,
+/// RFC 7396) merged in. A patch that breaks the table throws `INVALID_OPTION` naming
+/// the problem. The same patch goes into `config.registry` and `callProvider`'s options.
+#[wasm_bindgen(js_name = registry, unchecked_return_type = "Registry")]
+pub fn registry(
+    #[wasm_bindgen(unchecked_param_type = "RegistryPatch | undefined")] patch: JsValue,
+) -> Result<JsValue, JsValue> {
+    let r = if patch.is_undefined() || patch.is_null() {
+        Registry::builtin()
+    } else {
+        let v: serde_json::Value = from_js(Some(patch), "registry patch")?;
+        Registry::patched(&v).map_err(js_error)?
+    };
+    crate::convert::to_js(&r.to_json())
+}
+
 fn failure_error(f: ProviderFailure) -> JsValue {
     let (code, retryable, kind) = (f.code(), f.retryable(), f.kind);
     let e = bad(code, f.message);

@@ -462,13 +462,24 @@ pub(crate) fn event_out(event: Event) -> Object {
 }
 
 /// A provider rejection as a failure: its `kind` when it names one (`rejected`,
-/// `transient`, `timeout`); else a timeout when `timeout` is true, its name is
+/// `transient`, `timeout`, `content_policy`, `auth`, `quota`), or its `code` when that is
+/// `CONTENT_POLICY`, `PROVIDER_AUTH` or `QUOTA_EXCEEDED`; else a timeout when `timeout` is true, its name is
 /// `TimeoutError` or its code `PROVIDER_TIMEOUT`; else not retried when `retryable` is
 /// false; else `default`.
 fn failure(e: &JsValue, default: FailureKind) -> ProviderFailure {
+    let code = get(e, "code")
+        .as_string()
+        .and_then(|c| ErrorCode::from_str_code(&c));
+    let by_code = match code {
+        Some(ErrorCode::ContentPolicy) => Some(FailureKind::ContentPolicy),
+        Some(ErrorCode::ProviderAuth) => Some(FailureKind::Auth),
+        Some(ErrorCode::QuotaExceeded) => Some(FailureKind::Quota),
+        _ => None,
+    };
     let named = get(e, "kind")
         .as_string()
-        .and_then(|k| k.parse::<FailureKind>().ok());
+        .and_then(|k| k.parse::<FailureKind>().ok())
+        .or(by_code);
     let timeout = get(e, "timeout").as_bool() == Some(true)
         || get(e, "name").as_string().as_deref() == Some("TimeoutError")
         || get(e, "code").as_string().as_deref() == Some(ErrorCode::ProviderTimeout.as_str());

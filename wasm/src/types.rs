@@ -21,7 +21,7 @@ export interface Edges { left: number; right: number; top: number; bottom: numbe
 export interface Plan {
   profile: string; send: "canvas" | "imageAndEdges"; expansion: Expansion; scale: number;
   size: Size; content: Rect; padding: Edges; image: Rect; edges: Edges;
-  aspectRatio?: string; direction: string;
+  aspectRatio?: string; imageSize?: string; direction: string;
 }
 export type Anchor = "center" | "left" | "right" | "top" | "bottom" | "top-left" | "top-right" | "bottom-left" | "bottom-right";
 export type Curve = "linear" | "smoothstep" | "quadratic";
@@ -32,7 +32,9 @@ export interface PrepareOptions {
   /** "transparent" | "edge" | "mirror" | "blur" | "color" | "color:#rrggbbaa" */
   fill?: string;
   feather?: number; overlap?: number; curve?: Curve; mask?: MaskKind;
-  /** "full" | "flux-fill" | "flux-expand" | "recraft-outpaint" | "openai" | "gemini" | "custom:..." */
+  /** A profile of the model registry (`registry().profiles`: "full", "flux-outpaint",
+   * "flux-fill", "flux-expand", "recraft-outpaint", "recraft-inpaint", "openai", "gemini",
+   * ...) or "custom:..." */
   profile?: string;
 }
 export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; }
@@ -40,8 +42,15 @@ export interface Prepared { canvas: RgbaImage; mask: MaskImage; plan: Plan; seam
 /** `preparePng`'s answer: the canvas and mask as PNG files, ready to upload. */
 export interface PreparedPng { canvasPng: Uint8Array; maskPng: Uint8Array; plan: Plan; seam: Seam; }
 export interface Seam { featherRequested: number; feather: number; overlapRequested: number; overlap: number; curve: Curve; }
+/** The stable error codes (SPEC section 6), the same in Rust, JS and C. */
+export type ErrorCode =
+  | "INVALID_DIMENSIONS" | "INVALID_TARGET" | "INVALID_OPTION" | "UNSUPPORTED_FORMAT"
+  | "CORRUPT_IMAGE" | "IMAGE_TOO_LARGE" | "INVALID_SESSION_ID" | "SESSION_NOT_FOUND"
+  | "MODEL_NOT_FOUND" | "MODEL_DISABLED" | "PROMPT_REQUIRED" | "PROMPT_TOO_LONG"
+  | "ITERATION_NOT_FOUND" | "ITERATION_LIMIT" | "CONFLICT" | "PROVIDER_ERROR"
+  | "PROVIDER_TIMEOUT" | "STORAGE_ERROR" | "CONTENT_POLICY" | "PROVIDER_AUTH" | "QUOTA_EXCEEDED";
 /** Errors thrown by outpaint carry a stable code. */
-export interface OutpaintError extends Error { code: string; }
+export interface OutpaintError extends Error { code: ErrorCode; }
 "#;
 
 /// Declared for `picture.rs`.
@@ -101,6 +110,8 @@ export interface EngineConfig {
    * from every stored message); the other models go to `host.provider`.
    */
   providers?: Partial<Record<Model, ProviderSettings>>;
+  /** A JSON merge patch (RFC 7396) of the model registry (see `registry()`). */
+  registry?: RegistryPatch;
 }
 /** How the engine reaches one provider (every field but `apiKey` optional). */
 export interface ProviderSettings {
@@ -170,11 +181,49 @@ export interface ProviderOptions {
   /** The provider's model id for generation (default: the provider's own). */
   model?: string;
   pollIntervalMs?: number; maxPolls?: number; timeoutMs?: number; maxResponseBytes?: number;
+  /** A JSON merge patch of the model registry (see `registry()`). */
+  registry?: RegistryPatch;
   /** The HTTP client (default: the global `fetch`). */
   fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<Response>;
   /** Waits between polls (default `setTimeout`). */
   sleep?: (ms: number) => Promise<void>;
 }
+"#;
+
+/// Declared for `providers.rs` (the model registry).
+#[wasm_bindgen(typescript_custom_section)]
+const REGISTRY_TYPES: &str = r#"
+/** Which adapter speaks to a provider. */
+export type Adapter = "bfl" | "recraft" | "gemini" | "openai";
+/** A model column's provider and defaults. */
+export interface RegistryColumn {
+  adapter: Adapter; baseUrl: string; keyDomain: string;
+  generate: string; iterate: string; outpaint: string;
+}
+/** What an upload may be (0 = no limit; no encodings = any). */
+export interface UploadLimits {
+  minSide: number; maxSide: number; maxPixels: number; maxBytes: number;
+  encodings: ("png" | "jpeg" | "webp")[];
+}
+/** One model id of a provider. */
+export interface RegistryModel {
+  adapter: Adapter; serves: ("generate" | "iterate" | "outpaint")[]; request: string;
+  promptChars: number; upload: UploadLimits; mask: UploadLimits;
+}
+/** An outpaint profile: its geometry (by `send`), the model that uses it and its mask. */
+export type RegistryProfile = { model: string; mask: MaskKind } & (
+  | { send: "canvas"; multipleOf: number; minSide: number; maxSide: number; minPixels: number; maxPixels: number; maxAspect: number; sizes: Size[] }
+  | { send: "edges"; maxEdge: number; minSide: number; maxSide: number; maxPixels: number; minResultSide: number; maxResultSide: number; maxResultPixels: number }
+  | { send: "aspect"; aspects: string[]; imageSizes: Record<string, number>; sentSide: number });
+/** The model registry: every provider fact as data. */
+export interface Registry {
+  about: string;
+  columns: Record<Model, RegistryColumn>;
+  models: Record<string, RegistryModel>;
+  profiles: Record<string, RegistryProfile>;
+}
+/** A JSON merge patch of the registry: objects merge key by key, `null` removes. */
+export type RegistryPatch = { [key: string]: unknown };
 "#;
 
 /// Declared for `engine.rs`.
@@ -193,7 +242,10 @@ export interface HttpRequest {
   timeoutMs: number; maxResponseBytes: number;
 }
 /** What a provider call failed with (`kind` decides the retry and the code). */
-export interface Failure { kind: "rejected" | "transient" | "timeout"; message: string; retryAfterMs?: number; }
+export interface Failure { kind: FailureKind; message: string; retryAfterMs?: number; }
+/** Why a provider call failed: decides the retry and the code (PROVIDER_ERROR for
+ * rejected and transient, PROVIDER_TIMEOUT, CONTENT_POLICY, PROVIDER_AUTH, QUOTA_EXCEEDED). */
+export type FailureKind = "rejected" | "transient" | "timeout" | "content_policy" | "auth" | "quota";
 /** An HTTP response for `handleResponse`. */
 export interface HttpResponse { status: number; headers?: [string, string][]; body: Uint8Array | string; }
 "#;

@@ -18,7 +18,7 @@ use crate::engine::{
 use crate::error::{Error, ErrorCode, Result};
 use crate::providers::{
     check_image, local_call, Exchange, HttpReply, Next, ProviderConfig, ProviderFailure, Request,
-    TransportError,
+    Sent, TransportError,
 };
 use crate::session::{redact, Model};
 
@@ -229,13 +229,13 @@ pub fn exchange(
     transport: &dyn Transport,
     clock: &dyn Clock,
     on_event: &dyn Fn(Event),
-) -> std::result::Result<Vec<u8>, ProviderFailure> {
+) -> std::result::Result<Called, ProviderFailure> {
     let mut tries = 0;
     loop {
         tries += 1;
         let failure = match once(model, job, provider, config, transport, clock, on_event) {
-            Ok(bytes) => match check_image(&bytes, &config.limits) {
-                Ok(()) => return Ok(bytes),
+            Ok(called) => match check_image(&called.image, &config.limits) {
+                Ok(()) => return Ok(called),
                 Err(f) => f,
             },
             Err(f) => f,
@@ -252,6 +252,17 @@ pub fn exchange(
     }
 }
 
+/// What [`exchange`] got: the image, and what was sent for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Called {
+    /// The image bytes (PNG, JPEG or WebP), checked to decode.
+    pub image: Vec<u8>,
+    /// The provider's model id that made it.
+    pub model: String,
+    /// The images uploaded, as encoded to fit the model's limits.
+    pub sent: Vec<Sent>,
+}
+
 /// One try of [`exchange`].
 fn once(
     model: Model,
@@ -261,7 +272,7 @@ fn once(
     transport: &dyn Transport,
     clock: &dyn Clock,
     on_event: &dyn Fn(Event),
-) -> std::result::Result<Vec<u8>, ProviderFailure> {
+) -> std::result::Result<Called, ProviderFailure> {
     let mut x = Exchange::new(model, job, provider, &config.registry);
     let mut reply = None;
     let mut polls = 0;
@@ -273,7 +284,13 @@ fn once(
                 on_event(Event::Polling { model, polls, ms });
                 clock.sleep(ms);
             }
-            Next::Done(out) => return out,
+            Next::Done(out) => {
+                return out.map(|image| Called {
+                    image,
+                    model: x.model_id().to_string(),
+                    sent: x.uploads().to_vec(),
+                })
+            }
         }
     }
 }

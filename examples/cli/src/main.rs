@@ -272,6 +272,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
     let mask_png = encode_mask_png(&prepared.mask, PngCompression::Fast)?;
     write(&a.out.join("canvas.png"), &canvas_png)?;
     write(&a.out.join("mask.png"), &mask_png)?;
+    let mut called = None;
     let result = match (result, &run) {
         (
             None,
@@ -311,7 +312,8 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
                 &providers::event,
             )?;
             progress.step("compositing");
-            let back = decode(&sent, &opts.limits)?;
+            let back = decode(&sent.image, &opts.limits)?;
+            called = Some(sent);
             let (full, _) = outpaint_core::composite(
                 image.view(),
                 back.view(),
@@ -339,6 +341,10 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
             .provider
             .as_ref()
             .map_or("local".into(), |p| p.0.to_string()));
+    }
+    if let Some(c) = &called {
+        plan["providerModel"] = json!(c.model);
+        plan["sent"] = json!(c.sent);
     }
     let text = serde_json::to_string_pretty(&plan).expect("plain JSON") + "\n";
     write(&a.out.join("plan.json"), text.as_bytes())?;
