@@ -228,3 +228,26 @@ test("a live session: generate with all four providers, then outpaint FLUX", asy
   assert.equal(r.status, 1);
   assert.match(r.stderr, /sessions take --provider local or live/);
 });
+
+test("outpaint registry prints the table; --registry patches it for run", async () => {
+  const printed = await new Promise((resolve) => {
+    const child = spawn(bin, ["registry"]);
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.on("close", (status) => resolve({ status, stdout }));
+  });
+  assert.equal(printed.status, 0);
+  assert.deepEqual(JSON.parse(printed.stdout), op.registry());
+  const patch = join(mkdtempSync(join(tmpdir(), "outpaint-reg-")), "patch.json");
+  writeFileSync(patch, JSON.stringify({ profiles: { openai: { model: "gpt-image-2-2026-04-21" } } }));
+  const before = mock.requests.length;
+  const r = await outpaint("openai", ["--registry", patch]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(mock.requests[before].body.toString("latin1"), /name="model"\r\n\r\ngpt-image-2-2026-04-21\r\n/);
+  assert.equal(JSON.parse(readFileSync(join(r.out, "plan.json"))).providerModel, "gpt-image-2-2026-04-21");
+  writeFileSync(patch, JSON.stringify({ columns: { openai: { outpaint: "nope" } } }));
+  const bad = await outpaint("openai", ["--registry", patch]);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.trim(), 'error: INVALID_OPTION: column openai: outpaint profile "nope" is not in profiles');
+  assert.deepEqual(mock.problems, []);
+});

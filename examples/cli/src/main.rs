@@ -13,11 +13,10 @@ use outpaint_core::codec::{encode, encode_mask_png, probe, Format, Probe};
 use outpaint_core::engine::{Job, JobKind, OutpaintJob};
 use outpaint_core::host::{exchange, SystemClock};
 use outpaint_core::prepare::{OptionNames, Prepared};
-use outpaint_core::providers::profile_of;
 use outpaint_core::session::{validate, Model};
 use outpaint_core::{
     decode, encode_png, expand, run_local, Anchor, EngineConfig, Error, ErrorCode, PngCompression,
-    PrepareOptions, Target,
+    PrepareOptions, Profile, Target,
 };
 use serde_json::{json, Value};
 
@@ -68,6 +67,13 @@ enum Command {
         prompt: Option<String>,
         #[command(flatten)]
         provider: providers::ProviderArgs,
+    },
+    /// Print the model registry (which model serves each operation, the outpaint
+    /// profiles, every upload limit) as JSON, with --registry's patch merged in.
+    Registry {
+        /// A JSON merge patch of the registry.
+        #[arg(long)]
+        registry: Option<PathBuf>,
     },
     /// Sessions: new, iterate, outpaint, status, gallery (on a folder store; offline,
     /// or with --provider live each model's real provider).
@@ -163,12 +169,21 @@ fn run(cli: Cli) -> Result<(), Error> {
             provider,
         } => {
             let fill = Filler {
+                registry: providers::registry(provider.registry.as_deref())?,
                 provider: provider.model()?.map(|m| (m, provider)),
                 prompt,
             };
             step_command(&step, Some((format.parse::<Format>()?, fill)))
         }
         Command::Session { cmd, provider } => session::command(cmd, &provider),
+        Command::Registry { registry } => {
+            let r = providers::registry(registry.as_deref())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&r.to_json()).expect("JSON serialises")
+            );
+            Ok(())
+        }
     }
 }
 
@@ -224,6 +239,8 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// How `run` fills the new area: the `local` provider, or a real one.
 struct Filler {
+    /// The model registry (`--registry` merged in).
+    registry: outpaint_core::providers::Registry,
     provider: Option<(Model, providers::ProviderArgs)>,
     prompt: Option<String>,
 }
@@ -241,10 +258,22 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
         mask: a.mask.clone(),
         profile: a.profile.clone(),
     };
-    let mut opts = PrepareOptions::from_names(&a.target, &names)?;
-    if let (None, Some(m)) = (&a.profile, model) {
-        opts.profile = profile_of(m);
-    }
+    let registry = match &run {
+        Some((_, f)) => f.registry.clone(),
+        None => outpaint_core::providers::Registry::builtin(),
+    };
+    let mut opts = PrepareOptions::from_names(
+        &a.target,
+        &OptionNames {
+            profile: None,
+            ..names.clone()
+        },
+    )?;
+    opts.profile = match (&a.profile, model) {
+        (Some(p), _) => registry.profile(p)?,
+        (None, Some(m)) => registry.outpaint_profile(m),
+        (None, None) => Profile::full(),
+    };
     let bytes = std::fs::read(&a.image).map_err(|e| storage_err(&a.image, e))?;
     let header = probe(&bytes, &opts.limits)?;
     let progress = Progress {
@@ -281,6 +310,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
                 Filler {
                     provider: Some((m, args)),
                     prompt,
+                    ..
                 },
             )),
         ) => {
@@ -305,6 +335,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
                 &args.required(*m)?,
                 &EngineConfig {
                     limits: opts.limits,
+                    registry: registry.clone(),
                     ..EngineConfig::default()
                 },
                 &providers::Http::new(),

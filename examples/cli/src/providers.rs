@@ -8,7 +8,7 @@ use clap::Args;
 use outpaint_core::engine::Event;
 use outpaint_core::host::Transport;
 use outpaint_core::providers::{
-    HttpReply as Reply, Method, ProviderConfig, Request, Response, TransportError,
+    HttpReply as Reply, Method, ProviderConfig, Registry, Request, Response, TransportError,
 };
 use outpaint_core::session::Model;
 use outpaint_core::{Error, ErrorCode};
@@ -33,6 +33,10 @@ pub struct ProviderArgs {
     /// Milliseconds between polls of an asynchronous result (Black Forest Labs).
     #[arg(long, default_value = "1000", global = true)]
     pub poll_interval: u64,
+    /// A JSON merge patch of the model registry (`outpaint registry` prints it): newer
+    /// model ids, other defaults, other limits.
+    #[arg(long, global = true)]
+    pub registry: Option<std::path::PathBuf>,
 }
 
 /// The environment variable prefix of a provider.
@@ -43,6 +47,26 @@ fn prefix(model: Model) -> &'static str {
         Model::Gemini => "GEMINI",
         Model::Openai => "OPENAI",
     }
+}
+
+/// The model registry, with the patch in `file` merged in when there is one.
+pub fn registry(file: Option<&std::path::Path>) -> Result<Registry, Error> {
+    let Some(path) = file else {
+        return Ok(Registry::builtin());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidOption,
+            format!("cannot read the registry patch {}: {e}", path.display()),
+        )
+    })?;
+    let patch: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidOption,
+            format!("the registry patch {} is not JSON: {e}", path.display()),
+        )
+    })?;
+    Registry::patched(&patch)
 }
 
 impl ProviderArgs {

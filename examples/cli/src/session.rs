@@ -178,7 +178,10 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
     };
     let store = FolderStore::new(&store).map_err(|e| Error::new(ErrorCode::StorageError, e))?;
     let http = Http::new();
-    let mut config = EngineConfig::default();
+    let mut config = EngineConfig {
+        registry: crate::providers::registry(live.registry.as_deref())?,
+        ..EngineConfig::default()
+    };
     match live.provider.as_str() {
         "local" => {}
         // Each model with a key in the environment goes to its real provider: the
