@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== setup: install what this machine lacks (idempotent)"
+./scripts/setup.sh
+
 echo "== core builds for wasm32 (pure: no fs, net, threads, clock)"
 cargo build -p outpaint-core --target wasm32-unknown-unknown
 
@@ -21,8 +24,6 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   cargo test -p outpaint-wasm --target wasm32-unknown-unknown
 
 echo "== npm package: build (pinned wasm-bindgen, wasm-opt); vectors, sessions, CLI vs mock providers"
-# JS tools (TypeScript, playwright-core, binaryen) from the committed lockfile.
-[ -d node_modules ] || npm ci --no-audit --no-fund
 ./scripts/build-wasm.sh
 # tests/js/cli-providers.test.mjs runs the CLI against the mock providers (tests/mock).
 cargo build -q -p outpaint-cli

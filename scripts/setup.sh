@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what the test command needs and this machine lacks, idempotently: the wasm
+# target and rustfmt/clippy, Debian's valgrind, pkg-config, libcurl headers, Chromium and
+# its driver, the pinned wasm-bindgen CLI and cbindgen, and the JS tools from the
+# committed lockfile. Each step is skipped when what it installs is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+installed() { rustup target list --installed 2>/dev/null | grep -qx "$1"; }
+installed wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+for c in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+done
+
+# Debian packages: valgrind for the C tests; libcurl's headers for the C provider example
+# (examples/c/live.c); Chromium and its driver for the browser tests (wasm-bindgen-test,
+# the demo page under Playwright).
+need=()
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}"
+fi
+
+# wasm-bindgen CLI pinned to the wasm-bindgen crate's version (no --locked: its lockfile
+# pins crates this toolchain cannot build).
+wbg=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm/Cargo.toml)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg$"; then
+  echo "setup: installing wasm-bindgen-cli $wbg"
+  cargo install wasm-bindgen-cli --version "=$wbg"
+fi
+# Pinned cbindgen: the committed C header must be exactly what it generates.
+if ! cbindgen --version 2>/dev/null | grep -q "0.29.4"; then
+  echo "setup: installing cbindgen 0.29.4"
+  cargo install --locked cbindgen --version 0.29.4
+fi
+
+# JS test tools (TypeScript, playwright-core, binaryen) from the committed lockfile,
+# again whenever the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.outpaint-lock; then
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.outpaint-lock
+fi
