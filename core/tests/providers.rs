@@ -1327,3 +1327,39 @@ fn recraft_outpaints_on_v3_whatever_model_generates() {
         "recraft: recraftv3 takes prompts of at most 1000 characters; this one has 1200"
     );
 }
+
+#[test]
+fn flux_polls_through_a_few_404s_and_202s() {
+    let j = job(Model::Flux, JobKind::Generate, None);
+    let submit = || json_reply(json!({ "id": "t", "polling_url": "http://mock/p" }));
+    let ready = || json_reply(json!({ "status": "Ready", "result": { "sample": "http://cdn/s" } }));
+    // Two 404s and a 202 (a lagging cluster), then Ready: still one task.
+    let (sent, waits, out) = script(
+        Model::Flux,
+        &j,
+        &config(),
+        vec![
+            submit(),
+            ok(404, ""),
+            ok(202, ""),
+            ok(404, "{}"),
+            ready(),
+            ok(200, result_png()),
+        ],
+    );
+    assert_eq!(out.unwrap(), result_png());
+    assert_eq!((sent.len(), waits.len()), (6, 4));
+    // A sixth 404 is a lost task: worth the engine's one resubmission.
+    let mut replies = vec![submit()];
+    replies.extend((0..6).map(|_| ok(404, r#"{"detail":"Not Found"}"#)));
+    let (sent, _, out) = script(Model::Flux, &j, &config(), replies);
+    assert_eq!(sent.len(), 7);
+    let f = out.unwrap_err();
+    assert_eq!(
+        (f.kind, f.message.as_str()),
+        (
+            FailureKind::Transient,
+            "flux: the task was not found after 6 polls (HTTP 404)"
+        )
+    );
+}

@@ -97,6 +97,24 @@ test("C host: a 429 waits the provider's retry-after, a wrong key is refused and
   assert.match(r.stderr, /set OPENAI_API_KEY/);
 });
 
+test("C host: a 512x512 photograph and a 4000x3000 JPEG to 16:9 on every provider", async () => {
+  const { astronaut, grainyJpeg } = await import("../mock/images.mjs");
+  for (const [picture, size] of [[astronaut, [910, 512]], [grainyJpeg(4000, 3000), [5333, 3000]]]) {
+    mock.generated = picture;
+    for (const model of ["flux", "recraft", "gemini", "openai"]) {
+      const r = await live(model);
+      assert.equal(r.status, 0, `${model}: ${r.stderr}`);
+      const [, out] = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      const it = out.session.models[model].iterations[1];
+      assert.equal(it.status, "completed", `${model}: ${it.error}`);
+      const img = op.decode(readFileSync(join(r.store, it.imageKey)));
+      assert.deepEqual([img.width, img.height], size, model);
+    }
+  }
+  mock.generated = null;
+  assert.deepEqual(mock.problems, []);
+});
+
 test("C host: every documented refusal is stored with its code, no key anywhere", async () => {
   for (const [model, fault, code] of [
     ["flux", "402", "QUOTA_EXCEEDED"],

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { startMock, KEYS } from "../mock/providers.mjs";
+import { grainyJpeg } from "../mock/images.mjs";
 
 const require = createRequire(import.meta.url);
 const op = require("../../bindings/npm/node/outpaint_wasm.js");
@@ -74,19 +75,9 @@ for (const [provider, paths] of Object.entries({
   });
 }
 
-/** A 4000x3000 photo-like JPEG (a gradient with grain, as a camera makes). */
 function bigJpeg() {
-  const [w, h] = [4000, 3000];
-  const data = new Uint8ClampedArray(w * h * 4);
-  let x = 0x2545f491;
-  for (let i = 0, p = 0; p < w * h; p++, i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    const n = (x >>> 27) & 31;
-    const [px, py] = [p % w, (p / w) | 0];
-    data[i] = (px * 200) / w + n; data[i + 1] = (py * 200) / h + (n >> 1); data[i + 2] = 90 + n; data[i + 3] = 255;
-  }
   const file = join(mkdtempSync(join(tmpdir(), "outpaint-big-")), "big.jpg");
-  writeFileSync(file, op.encode({ width: w, height: h, data }, "jpeg", 92));
+  writeFileSync(file, grainyJpeg(4000, 3000));
   return file;
 }
 
@@ -104,6 +95,15 @@ test("a 4000x3000 JPEG to 16:9 on every provider: uploads within each model's li
   }
   // Recraft takes under 10 MB: the photo goes as WebP or JPEG, not PNG.
   assert.doesNotMatch(report.recraft, /image png/);
+  // And the 512x512 photograph, on each.
+  const photo = join(root, "examples/images/astronaut.png");
+  for (const provider of ["flux", "recraft", "gemini", "openai"]) {
+    const r = await outpaint(provider, [], {}, photo);
+    assert.equal(r.status, 0, `${provider}: ${r.stderr}`);
+    const result = op.decode(readFileSync(join(r.out, "result.png")));
+    assert.deepEqual([result.width, result.height], [910, 512], provider);
+  }
+  assert.deepEqual(mock.problems, []);
   console.log("uploads for a 4000x3000 JPEG to 16:9:", JSON.stringify(report, null, 1));
 });
 

@@ -142,3 +142,29 @@ test("the engine calls the providers itself over host.fetch, all four at once", 
   await assert.rejects(op.run({ op: "gallery" }, { storage, config: { providers: { flux: { apiKey: "k", timeoutMs: 0 } } } }),
     { code: "INVALID_OPTION", message: "providers.flux: timeoutMs is 0: every request would time out at once" });
 });
+
+test("a 512x512 photograph and a 4000x3000 JPEG to 16:9 on every provider, through the engine over fetch", async () => {
+  const { astronaut, grainyJpeg } = await import("../mock/images.mjs");
+  const big = grainyJpeg(4000, 3000);
+  for (const [picture, size] of [[astronaut, [910, 512]], [big, [5333, 3000]]]) {
+    mock.generated = picture;
+    const storage = new MemoryStore();
+    const host = {
+      storage,
+      sleep: async () => {},
+      config: { providers: Object.fromEntries(["flux", "recraft", "gemini", "openai"].map((m) => [m, options(m)])) },
+    };
+    const g = await op.run({ op: "generate", prompt: "a photo" }, host);
+    for (const m of ["flux", "recraft", "gemini", "openai"]) assert.equal(g.session.models[m].status, "completed", m);
+    const id = g.session.sessionId;
+    for (const model of ["flux", "recraft", "gemini", "openai"]) {
+      const o = await op.run({ op: "outpaint", sessionId: id, model, preset: "16:9", iterationIndex: 0 }, host);
+      const it = o.session.models[model].iterations[o.iterationIndex];
+      assert.equal(it.status, "completed", `${model}: ${it.error}`);
+      const img = op.decode(storage.items.get(it.imageKey).bytes);
+      assert.deepEqual([img.width, img.height], size, model);
+    }
+  }
+  mock.generated = null;
+  assert.deepEqual(mock.problems, []);
+});

@@ -97,6 +97,9 @@ export async function startMock() {
   const queue = [];
   let tasks = 0;
   const polls = new Map();
+  /** When set (encoded bytes), what every generate call answers instead of 1024x1024. */
+  let generated = null;
+  const genUrl = () => `${base()}/delivery/generated`;
 
   const server = createServer((req, res) => {
     const chunks = [];
@@ -137,6 +140,7 @@ export async function startMock() {
     // Downloads (no key: they are signed delivery URLs).
     if (req.method === "GET" && p.startsWith("/delivery/")) {
       expect(!req.headers["x-key"] && !req.headers.authorization && !req.headers["x-goog-api-key"], "a download carries a key");
+      if (p === "/delivery/generated") return res.writeHead(200, { "content-type": MIME[formatOf(generated)] }).end(generated);
       const [w, h] = p.slice("/delivery/".length).split(".")[0].split("x").map(Number);
       return res.writeHead(200, { "content-type": "image/png" }).end(resultPng(w, h));
     }
@@ -150,7 +154,8 @@ export async function startMock() {
         if (!t) return json(res, { id, status: "Task not found" });
         t.polls++;
         if (t.polls < 3) return json(res, { id, status: "Pending", progress: t.polls / 3 });
-        return json(res, { id, status: "Ready", result: { sample: `${base()}/delivery/${t.w}x${t.h}.png` } });
+        const sample = t.w === "generated" ? genUrl() : `${base()}/delivery/${t.w}x${t.h}.png`;
+        return json(res, { id, status: "Ready", result: { sample } });
       }
       expect(req.method === "POST", "BFL submits are POSTs");
       expect(req.headers["content-type"] === "application/json", "BFL bodies are JSON");
@@ -191,7 +196,7 @@ export async function startMock() {
       } else if (BFL_GENERATE.includes(model)) {
         expect(Number.isInteger(b.width) && Number.isInteger(b.height), "width and height are required");
         expect(b.width % 16 === 0 && b.height % 16 === 0 && b.width * b.height <= 4194304, `generate size ${b.width}x${b.height}`);
-        [w, h] = [b.width, b.height];
+        [w, h] = generated ? ["generated", ""] : [b.width, b.height];
       } else {
         return json(res, { detail: "Not Found" }, 404);
       }
@@ -209,7 +214,7 @@ export async function startMock() {
         expect(RECRAFT_MODELS.includes(b.model), `unknown model ${b.model}`);
         expect(/^\d+:\d+$/.test(b.size) || /^\d+x\d+$/.test(b.size), `size ${b.size}`);
         if (RECRAFT_V3.includes(b.model)) expect(b.prompt.length <= 1000, "V3 prompts are at most 1000 characters");
-        return json(res, { created: 1, credits: 1, data: [{ image_id: "i", url: `${base()}/delivery/1024x1024.png` }] });
+        return json(res, { created: 1, credits: 1, data: [{ image_id: "i", url: generated ? genUrl() : `${base()}/delivery/1024x1024.png` }] });
       }
       const parts = multipart(req, body);
       expect(parts.image?.filename, "the image must be a file part");
@@ -277,12 +282,13 @@ export async function startMock() {
       if (ic.imageSize !== undefined) expect(GEMINI[model].sizes.includes(ic.imageSize), `imageSize ${ic.imageSize} not offered by ${model}`);
       // Gemini 3 models think: a draft image (marked thought) comes before the final one.
       const draft = resultPng(8, 8, 100).toString("base64");
-      const data = resultPng(w, h).toString("base64");
+      const final = generated && !images.length ? generated : resultPng(w, h);
+      const data = final.toString("base64");
       return json(res, { candidates: [{ content: { role: "model", parts: [
         { text: "Sketching the layout.", thought: true },
         { inlineData: { mimeType: "image/png", data: draft }, thought: true },
         { text: "Here it is." },
-        { inlineData: { mimeType: "image/png", data } },
+        { inlineData: { mimeType: MIME[formatOf(final)], data } },
       ] }, finishReason: "STOP" }] });
     }
     // A key no provider issued: 401, echoing it the way OpenAI does (hosts must redact).
@@ -299,7 +305,7 @@ export async function startMock() {
         if (OPENAI_GONE.includes(b.model)) return model404(b.model);
         expect(OPENAI_MODELS.includes(b.model), `unknown model ${b.model}`);
         expect(b.prompt && b.size, "prompt and size are required");
-        return json(res, { created: 1, data: [{ b64_json: resultPng(1024, 1024).toString("base64") }] });
+        return json(res, { created: 1, data: [{ b64_json: (generated ?? resultPng(1024, 1024)).toString("base64") }] });
       }
       expect(p === "/v1/images/edits", `unknown OpenAI endpoint ${p}`);
       const parts = multipart(req, body);
@@ -380,6 +386,10 @@ export async function startMock() {
     url: base(),
     requests,
     problems,
+    /** Makes every generate answer these encoded bytes (null: a 1024x1024 PNG). */
+    set generated(bytes) {
+      generated = bytes ? Buffer.from(bytes) : null;
+    },
     /** Queues faults (names of `FAULTS`) for the next requests, in order. */
     script(...faults) {
       for (const f of faults) {

@@ -122,6 +122,9 @@ impl ProviderConfig {
     }
 }
 
+/// Polls answered 404 before a task is taken to be lost (as BFL's own ComfyUI nodes do).
+const POLL_MISSES: u32 = 5;
+
 /// What an [`Exchange`] wants next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Next {
@@ -180,6 +183,8 @@ enum State {
     Polling {
         url: String,
         polls: u32,
+        /// 404 answers so far.
+        misses: u32,
         waiting: bool,
     },
     /// Downloading the result from a URL.
@@ -291,6 +296,7 @@ impl Exchange {
                 State::Polling {
                     url,
                     polls,
+                    misses,
                     waiting: true,
                 },
                 None,
@@ -298,21 +304,44 @@ impl Exchange {
                 State::Polling {
                     url: url.clone(),
                     polls,
+                    misses,
                     waiting: false,
                 },
                 Next::Send(c.get(&url, true)),
+            ),
+            // A task not (yet) known to the polled host (404: BFL's clusters may lag),
+            // a few times; or accepted but not started (202, no body).
+            (
+                State::Polling {
+                    url,
+                    polls,
+                    misses,
+                    waiting: false,
+                },
+                Some(Ok(r)),
+            ) if (r.status == 404 && misses < POLL_MISSES) || r.status == 202 => {
+                self.poll_again(url, polls + 1, misses + u32::from(r.status == 404))
+            }
+            (State::Polling { misses, .. }, Some(Ok(r))) if r.status == 404 => (
+                State::Done,
+                Next::Done(Err(ProviderFailure::transient(format!(
+                    "{}: the task was not found after {} polls (HTTP 404)",
+                    c.provider,
+                    misses + 1
+                )))),
             ),
             (
                 State::Polling {
                     url,
                     polls,
+                    misses,
                     waiting: false,
                 },
                 Some(reply),
             ) => match c.ok_json(reply) {
                 Err(f) => (State::Done, Next::Done(Err(f))),
                 Ok(v) => match bfl::status(&v) {
-                    bfl::Status::Pending => self.poll(url, polls + 1),
+                    bfl::Status::Pending => self.poll_again(url, polls + 1, misses),
                     bfl::Status::Ready(sample) => self.download(Ok(sample)),
                     bfl::Status::Failed(f) => (State::Done, Next::Done(Err(c.redacted(f)))),
                 },
@@ -334,6 +363,10 @@ impl Exchange {
     }
 
     fn poll(&self, url: String, polls: u32) -> (State, Next) {
+        self.poll_again(url, polls, 0)
+    }
+
+    fn poll_again(&self, url: String, polls: u32, misses: u32) -> (State, Next) {
         if polls >= self.ctx.config.max_polls {
             let f = ProviderFailure::timeout(format!(
                 "{}: no result after {polls} polls {} ms apart",
@@ -345,6 +378,7 @@ impl Exchange {
             State::Polling {
                 url,
                 polls,
+                misses,
                 waiting: true,
             },
             Next::Wait(self.ctx.config.poll_interval_ms),

@@ -250,14 +250,15 @@ fn run_writes_a_full_resolution_result() {
     for (x, y) in [(0, 16), (400, 400), (767, 767), (10, 700)] {
         assert_eq!(result.pixel(x, 597 + y), src.pixel(x, y));
     }
-    // The openai canvas is 1024x1536 with a transparent area to paint.
+    // The openai (gpt-image-2) canvas: 768x1365 padded to multiples of 16, transparent
+    // where the model may paint.
     let canvas = decode(
         &std::fs::read(out.join("canvas.png")).unwrap(),
         &Limits::default(),
     )
     .unwrap();
-    assert_eq!((canvas.width(), canvas.height()), (1024, 1536));
-    assert_eq!(canvas.pixel(512, 10)[3], 0);
+    assert_eq!((canvas.width(), canvas.height()), (768, 1376));
+    assert_eq!(canvas.pixel(384, 20)[3], 0);
 }
 
 fn json_out(o: &Output) -> Value {
