@@ -588,3 +588,81 @@ fn bad_requests_have_codes() {
         (Some(0), true, "more sky")
     );
 }
+
+#[test]
+fn damaged_counters_and_starts_are_typed_errors_or_go_stale() {
+    let store = MemoryStore::new();
+    let clock = TestClock::ticking();
+    let s = generate(&store, &clock, &[Model::Flux]);
+    let key = format!("sessions/{}/status.json", s.session_id);
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&store.get(&key).unwrap().unwrap().bytes).unwrap();
+        f(&mut v);
+        let tag = store.get(&key).unwrap().unwrap().tag;
+        store
+            .put(
+                &key,
+                &serde_json::to_vec(&v).unwrap(),
+                &outpaint_core::engine::Expect::Tag(tag),
+            )
+            .unwrap()
+            .unwrap();
+    };
+    let iterate = || Operation::Iterate {
+        session_id: s.session_id.clone(),
+        model: Model::Flux,
+        prompt: "again".into(),
+    };
+    let attempt = || {
+        run(
+            iterate(),
+            EngineConfig::default(),
+            &store,
+            &LocalProvider,
+            &clock,
+            9,
+        )
+    };
+    // A version at its maximum: STORAGE_ERROR, not a panic or a wrap.
+    edit(&|v| v["version"] = serde_json::json!(u64::MAX));
+    let e = attempt().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StorageError);
+    assert!(
+        e.message().contains("cannot be written again"),
+        "{}",
+        e.message()
+    );
+    edit(&|v| v["version"] = serde_json::json!(3));
+    // An iteration index at its maximum: STORAGE_ERROR.
+    edit(&|v| v["models"]["flux"]["iterations"][0]["index"] = serde_json::json!(u32::MAX));
+    let e = attempt().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StorageError);
+    assert!(e.message().contains("no index is left"), "{}", e.message());
+    edit(&|v| v["models"]["flux"]["iterations"][0]["index"] = serde_json::json!(0));
+    // In-progress iterations whose start is unreadable, before 1970 or far in the future
+    // are failed as interrupted by the next write, as any stale one.
+    edit(&|v| {
+        let its = v["models"]["flux"]["iterations"].as_array_mut().unwrap();
+        for (i, start) in [
+            "garbage",
+            "0000-01-01T00:00:00.000Z",
+            "9999-01-01T00:00:00.000Z",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            its.push(serde_json::json!({
+                "index": i + 1, "status": "in_progress", "prompt": "p",
+                "startedAt": start, "isOutpaint": false
+            }));
+        }
+    });
+    let out = attempt().unwrap();
+    let its = &out.session.unwrap().models.flux.iterations;
+    for it in &its[1..=3] {
+        assert_eq!(it.status, IterationStatus::Error, "{}", it.started_at);
+        assert!(it.error.as_deref().unwrap().starts_with("interrupted"));
+    }
+    assert_eq!(its[4].status, IterationStatus::Completed);
+}

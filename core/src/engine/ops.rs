@@ -88,7 +88,15 @@ async fn update<T>(
         let now = io.now();
         expire_stale(&mut s, cfg, now);
         let value = change(&mut s, now)?;
-        s.version += 1;
+        s.version = s.version.checked_add(1).ok_or_else(|| {
+            Error::new(
+                ErrorCode::StorageError,
+                format!(
+                    "session {id} is at version {}: it cannot be written again",
+                    s.version
+                ),
+            )
+        })?;
         s.refresh(now);
         if io.put(&key, s.to_json(), Expect::Tag(tag)).await?.is_some() {
             return Ok((s, value));
@@ -120,9 +128,11 @@ fn expire_stale(s: &mut Session, cfg: &EngineConfig, now: Timestamp) {
             .iterations
             .iter()
             .filter(|i| i.status == IterationStatus::InProgress)
-            .filter(|i| {
-                Timestamp::parse(&i.started_at)
-                    .is_some_and(|t| now.ms().saturating_sub(t.ms()) > cfg.stale_after_ms)
+            .filter(|i| match Timestamp::parse(&i.started_at) {
+                // A start nobody can read (damaged, before 1970) could never go stale.
+                None => true,
+                // Stale either way: long ago, or implausibly far in the future.
+                Some(t) => now.ms().abs_diff(t.ms()) > cfg.stale_after_ms,
             })
             .map(|i| i.index)
             .collect();

@@ -498,12 +498,15 @@ impl Session {
             );
         }
         let col = self.models.get_mut(model);
-        let index = col
-            .iterations
-            .iter()
-            .map(|i| i.index + 1)
-            .max()
-            .unwrap_or(0);
+        let index = match col.iterations.iter().map(|i| i.index).max() {
+            None => 0,
+            Some(last) => last.checked_add(1).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::StorageError,
+                    format!("{model} has an iteration numbered {last}: no index is left"),
+                )
+            })?,
+        };
         col.iterations.push(Iteration {
             index,
             status: IterationStatus::InProgress,

@@ -229,6 +229,44 @@ impl Progress {
     }
 }
 
+/// An input image, bounded before it is read: a regular file (not a FIFO, device or
+/// folder: `INVALID_OPTION`) of at most `limits.max_bytes` (`IMAGE_TOO_LARGE`, found by
+/// reading one byte more, never the whole of an endless file).
+pub(crate) fn read_input(path: &Path, limits: &outpaint_core::Limits) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    // Looked at before it is opened: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(|e| storage_err(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorCode::InvalidOption,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    let max = limits.max_bytes;
+    if meta.len() > max {
+        return Err(Error::new(
+            ErrorCode::ImageTooLarge,
+            format!(
+                "{} is {} bytes; the limit is {max}",
+                path.display(),
+                meta.len()
+            ),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| storage_err(path, e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| storage_err(path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(Error::new(
+            ErrorCode::ImageTooLarge,
+            format!("{} is over the limit of {max} bytes", path.display()),
+        ));
+    }
+    Ok(bytes)
+}
+
 fn storage_err(path: &Path, e: std::io::Error) -> Error {
     Error::new(ErrorCode::StorageError, format!("{}: {e}", path.display()))
 }
@@ -274,7 +312,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
         (None, Some(m)) => registry.outpaint_profile(m),
         (None, None) => Profile::full(),
     };
-    let bytes = std::fs::read(&a.image).map_err(|e| storage_err(&a.image, e))?;
+    let bytes = read_input(&a.image, &opts.limits)?;
     let header = probe(&bytes, &opts.limits)?;
     let progress = Progress {
         on: std::io::stderr().is_terminal()

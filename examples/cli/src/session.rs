@@ -8,8 +8,8 @@ use clap::Subcommand;
 use outpaint_core::engine::Job;
 use outpaint_core::host::{drive, Host, LocalProvider, Provider, SystemClock};
 use outpaint_core::providers::ProviderFailure;
-use outpaint_core::session::{Model, SessionId};
-use outpaint_core::{EngineConfig, Error, ErrorCode, Operation};
+use outpaint_core::session::{IterationStatus, Model, SessionId, SessionStatus};
+use outpaint_core::{EngineConfig, Error, ErrorCode, Operation, Outcome};
 
 use crate::providers::{Http, ProviderArgs};
 use crate::store::FolderStore;
@@ -124,9 +124,7 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
                 None => Vec::new(),
             };
             let image = match image {
-                Some(p) => Some(std::fs::read(&p).map_err(|e| {
-                    Error::new(ErrorCode::StorageError, format!("{}: {e}", p.display()))
-                })?),
+                Some(p) => Some(crate::read_input(&p, &outpaint_core::Limits::default())?),
                 None => None,
             };
             (
@@ -212,10 +210,48 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
         clock: &SystemClock,
         on_event: Some(&crate::providers::event),
     };
+    let step = match &op {
+        Operation::Iterate { model, .. } | Operation::Outpaint { model, .. } => Some(*model),
+        _ => None,
+    };
     let out = drive(op, config, &host, seed())?;
     println!(
         "{}",
         serde_json::to_string_pretty(&out).expect("outcomes serialise")
     );
-    Ok(())
+    failed(&out, step).map_or(Ok(()), Err)
+}
+
+/// The error of an operation whose step failed (the outcome is printed all the same): an
+/// iterate or outpaint whose iteration ended in error, or a generate where every model
+/// did. The stored `CODE: message` becomes the exit's error.
+fn failed(out: &Outcome, step: Option<Model>) -> Option<Error> {
+    let s = out.session.as_ref()?;
+    let stored = |e: &str| {
+        let (code, message) = e.split_once(": ").unwrap_or(("PROVIDER_ERROR", e));
+        Error::new(
+            ErrorCode::from_str_code(code).unwrap_or(ErrorCode::ProviderError),
+            message,
+        )
+    };
+    match (step, out.iteration_index) {
+        (Some(model), Some(index)) => {
+            let it = s.models.get(model).get(index)?;
+            (it.status == IterationStatus::Error).then(|| stored(it.error.as_deref().unwrap_or("")))
+        }
+        _ if s.status == SessionStatus::Failed => {
+            let first = Model::ALL.into_iter().find_map(|m| {
+                s.models
+                    .get(m)
+                    .iterations
+                    .iter()
+                    .find_map(|i| i.error.clone())
+            });
+            Some(first.map_or_else(
+                || Error::new(ErrorCode::ProviderError, "every model failed"),
+                |e| stored(&e),
+            ))
+        }
+        _ => None,
+    }
 }

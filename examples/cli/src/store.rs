@@ -1,6 +1,8 @@
 //! A folder store for the session engine: key `a/b.json` is the file `DIR/a/b.json`;
 //! the version tag is a hash of the file's bytes. Writes go to a temporary file and are
-//! renamed into place; a lock file serialises compare-and-swap between processes.
+//! renamed into place; an OS lock on `DIR/.lock` (`flock`, released by the kernel when
+//! its holder dies, however it dies) serialises compare-and-swap between processes.
+//! Temporary files of writers that died mid-write are removed by the next writer.
 
 use std::fs;
 use std::io::Write;
@@ -23,13 +25,13 @@ fn tag_of(bytes: &[u8]) -> String {
     format!("{h:016x}-{}", bytes.len())
 }
 
-struct Lock(PathBuf);
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
+/// The store's write lock, held while it lives (closing the file releases it).
+struct Lock {
+    _file: fs::File,
 }
+
+/// How long a writer waits for the lock before `STORAGE_ERROR`.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 impl FolderStore {
     /// A store rooted at `root` (created when missing).
@@ -53,24 +55,49 @@ impl FolderStore {
 
     fn lock(&self) -> Result<Lock, String> {
         let path = self.root.join(".lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let start = Instant::now();
         loop {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(_) => return Ok(Lock(path)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if start.elapsed() > Duration::from_secs(10) {
-                        return Err(format!("{} is held for over 10 s", path.display()));
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) => {
+                    if start.elapsed() > LOCK_WAIT {
+                        return Err(format!(
+                            "{} is held by another writer for over {} s",
+                            path.display(),
+                            LOCK_WAIT.as_secs()
+                        ));
                     }
                     std::thread::sleep(Duration::from_millis(2));
                 }
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", path.display())),
             }
         }
     }
+}
+
+/// Removes the temporary files left in `dir` by writers that died mid-write (only
+/// called under the lock, when no live writer has one).
+fn clean_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if is_temporary(&e.file_name().to_string_lossy()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// `status.tmp1234`: a temporary file of writer 1234.
+fn is_temporary(name: &str) -> bool {
+    name.rsplit_once(".tmp")
+        .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Storage for FolderStore {
@@ -109,6 +136,7 @@ impl FolderStore {
         }
         let dir = path.parent().expect("keys have a folder");
         fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        clean_temporaries(dir);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let write = || -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
@@ -136,7 +164,10 @@ impl FolderStore {
                     stack.push(p);
                 } else if let Ok(rel) = p.strip_prefix(&self.root) {
                     let key = rel.to_string_lossy().replace('\\', "/");
-                    if key.starts_with(prefix) && !key.contains(".tmp") {
+                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                    if key.starts_with(prefix)
+                        && !name.is_some_and(|n| is_temporary(&n) || n == ".lock")
+                    {
                         out.push(key);
                     }
                 }
