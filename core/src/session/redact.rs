@@ -36,14 +36,37 @@ const HEADER_KEYS: [&str; 5] = [
     "x-goog-api-key",
 ];
 
+/// A secret as written, upper- and lower-cased, and base64-encoded (standard and
+/// URL-safe alphabets, the padding dropped so it also matches inside longer encodings
+/// that end there).
+fn forms(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b = secret.as_bytes();
+    let std = base64::engine::general_purpose::STANDARD_NO_PAD.encode(b);
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    vec![
+        secret.to_string(),
+        secret.to_ascii_uppercase(),
+        secret.to_ascii_lowercase(),
+        std,
+        url,
+    ]
+}
+
 /// Redacts secrets from a provider message; `registered` are the host's own secrets
-/// (API keys it holds), redacted wherever they occur. Empty registered strings are
-/// ignored.
+/// (API keys it holds), redacted wherever they occur, also upper- or lower-cased or in
+/// base64. Secrets shorter than 4 bytes are ignored.
 pub fn redact(message: &str, registered: &[String]) -> String {
     // 1. Registered secrets, anywhere (longest first so overlapping ones all go).
+    //    Each also in the forms a server may echo it in: upper or lower case, base64.
     let mut msg = message.to_string();
-    let mut secrets: Vec<&String> = registered.iter().filter(|s| s.len() >= 4).collect();
+    let mut secrets: Vec<String> = registered
+        .iter()
+        .filter(|s| s.len() >= 4)
+        .flat_map(|s| forms(s))
+        .collect();
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
     for s in secrets {
         msg = msg.replace(s.as_str(), REDACTED);
     }
@@ -230,5 +253,25 @@ mod tests {
         );
         // Too-short registered strings are not treated as secrets (they would shred text).
         assert_eq!(redact("about ab", &secrets), "about ab");
+    }
+
+    #[test]
+    fn registered_secrets_in_other_cases_and_base64() {
+        use base64::Engine as _;
+        // All lower case, no digits: no heuristic would catch it on its own.
+        let key = "quietlakeatdawnkey".to_string();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key);
+        let message = format!(
+            "upper {} base64 {b64} url {url} basic {}",
+            key.to_uppercase(),
+            base64::engine::general_purpose::STANDARD.encode(format!("user:{key}"))
+        );
+        let out = redact(&message, std::slice::from_ref(&key));
+        assert!(!out.to_lowercase().contains(&key), "{out}");
+        assert!(!out.contains(&b64[..b64.len() - 2]) && !out.contains(&url), "{out}");
+        assert!(out.starts_with("upper [REDACTED] base64 [REDACTED]"), "{out}");
+        // "Basic <base64>" is redacted as an authorization value.
+        assert!(out.ends_with("basic [REDACTED]"), "{out}");
     }
 }
