@@ -199,6 +199,8 @@ export type Adapter = "bfl" | "recraft" | "gemini" | "openai";
 export interface RegistryColumn {
   adapter: Adapter; baseUrl: string; keyDomain: string;
   generate: string; iterate: string; outpaint: string;
+  /** Paths under the base URL; `{model}` is the model id, `{id}` a task id. */
+  endpoints: { generate: string; iterate: string; outpaint: string; inpaint: string; poll: string };
 }
 /** What an upload may be (0 = no limit; no encodings = any). */
 export interface UploadLimits {

@@ -92,19 +92,29 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
             }
         }
     };
-    let path: Vec<String> = id.split('/').map(escape).collect();
-    let url = format!("{}/v1/{}", c.base, path.join("/"));
+    let endpoint = match job.kind {
+        JobKind::Generate => &c.endpoints.generate,
+        JobKind::Iterate => &c.endpoints.iterate,
+        JobKind::Outpaint if outpaint(job)?.plan.send == Upload::Canvas => &c.endpoints.inpaint,
+        JobKind::Outpaint => &c.endpoints.outpaint,
+    };
+    let url = c.url(endpoint, &id);
     let key = vec![("x-key".to_string(), c.config.api_key.clone())];
     Ok((post_json(url, key, &body, c.config), Parse::BflTask))
 }
 
-/// Where to poll a submitted task: its `polling_url`, else `get_result?id=`.
-pub(super) fn task(v: &Value, base: &str) -> Result<String, ProviderFailure> {
+/// Where to poll a submitted task: its `polling_url`, else the `poll` endpoint
+/// (`/v1/get_result?id={id}`) under `base`.
+pub(super) fn task(v: &Value, base: &str, poll: &str) -> Result<String, ProviderFailure> {
     if let Some(u) = v.get("polling_url").and_then(Value::as_str) {
         return Ok(u.to_string());
     }
-    match v.get("id").and_then(Value::as_str) {
-        Some(id) => Ok(format!("{base}/v1/get_result?id={}", escape(id))),
+    match v
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|_| !poll.is_empty())
+    {
+        Some(id) => Ok(format!("{base}{}", poll.replace("{id}", &escape(id)))),
         None => Err(ProviderFailure::transient(format!(
             "flux: the task answer has neither polling_url nor id: {v}"
         ))),

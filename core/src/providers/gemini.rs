@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::{base64, outpaint, post_json, sent_original, source, source_within, unbase64, Call};
 use super::{Parse, Sent};
 use crate::engine::JobKind;
-use crate::providers::{escape, Request};
+use crate::providers::Request;
 use crate::providers::{FailureKind, ProviderFailure};
 
 /// Finish reasons that mean the content was refused (not worth a retry).
@@ -60,7 +60,12 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
         "contents": [{ "role": "user", "parts": parts }],
         "generationConfig": generation,
     });
-    let url = format!("{}/v1beta/models/{}:generateContent", c.base, escape(&c.id));
+    let endpoint = match job.kind {
+        JobKind::Generate => &c.endpoints.generate,
+        JobKind::Iterate => &c.endpoints.iterate,
+        JobKind::Outpaint => &c.endpoints.outpaint,
+    };
+    let url = c.url(endpoint, &c.id);
     let key = vec![("x-goog-api-key".to_string(), c.config.api_key.clone())];
     Ok((post_json(url, key, &body, c.config), Parse::GeminiParts))
 }

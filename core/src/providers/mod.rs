@@ -155,6 +155,8 @@ struct Ctx {
     base: String,
     /// The provider's registered domain ([`Column::key_domain`]).
     key_domain: String,
+    /// Where a task is polled when the answer names no URL ([`Endpoints::poll`]).
+    poll: String,
 }
 
 /// What an adapter needs to build its first request.
@@ -171,6 +173,15 @@ pub(super) struct Call<'a> {
     pub base: String,
     /// The whole registry (for a sibling model).
     pub registry: &'a Registry,
+    /// The paths of the provider's operations.
+    pub endpoints: &'a Endpoints,
+}
+
+impl Call<'_> {
+    /// The URL of an endpoint (`&self.endpoints.generate`, ...) for model `id`.
+    pub fn url(&self, endpoint: &str, id: &str) -> String {
+        format!("{}{}", self.base, Endpoints::path(endpoint, id))
+    }
 }
 
 #[derive(Debug)]
@@ -233,6 +244,7 @@ impl Exchange {
             info,
             base: base.clone(),
             registry,
+            endpoints: &column.endpoints,
         };
         let mut sent = Vec::new();
         let built = match within_profile(job, registry) {
@@ -250,6 +262,7 @@ impl Exchange {
                 config: config.clone(),
                 base,
                 key_domain: column.key_domain.clone(),
+                poll: column.endpoints.poll.clone(),
             },
             state: State::Start(built),
             sent,
@@ -283,10 +296,12 @@ impl Exchange {
             (State::Submitted(parse), Some(reply)) => match c.ok_json(reply) {
                 Err(f) => (State::Done, Next::Done(Err(f))),
                 Ok(v) => match parse {
-                    Parse::BflTask => match bfl::task(&v, &c.base).and_then(|u| c.keyed_url(u)) {
-                        Ok(url) => self.poll(url, 0),
-                        Err(f) => (State::Done, Next::Done(Err(c.redacted(f)))),
-                    },
+                    Parse::BflTask => {
+                        match bfl::task(&v, &c.base, &c.poll).and_then(|u| c.keyed_url(u)) {
+                            Ok(url) => self.poll(url, 0),
+                            Err(f) => (State::Done, Next::Done(Err(c.redacted(f)))),
+                        }
+                    }
                     Parse::DataUrl => self.download(url_at(&v, "/data/0/url")),
                     Parse::DataB64 => (State::Done, Next::Done(c.b64(&v, "/data/0/b64_json"))),
                     Parse::GeminiParts => (State::Done, Next::Done(gemini::image(&v))),

@@ -18,7 +18,6 @@ use crate::providers::{Multipart, Request};
 /// The request of a job.
 pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse), ProviderFailure> {
     let job = c.job;
-    let root = &c.base;
     let auth = vec![(
         "authorization".to_string(),
         format!("Bearer {}", c.config.api_key),
@@ -26,7 +25,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
     let m = c.id.as_str();
     let req = match job.kind {
         JobKind::Generate => post_json(
-            format!("{root}/v1/images/generations"),
+            c.url(&c.endpoints.generate, m),
             auth,
             &json!({ "model": m, "prompt": job.prompt, "n": 1, "size": "1024x1024" }),
             c.config,
@@ -45,7 +44,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
                 .text("prompt", job.prompt.clone())
                 .text("n", "1")
                 .text("size", "auto");
-            post_form(format!("{root}/v1/images/edits"), auth, form, c.config)
+            post_form(c.url(&c.endpoints.iterate, m), auth, form, c.config)
         }
         JobKind::Outpaint => {
             let o = outpaint(job)?;
@@ -91,7 +90,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
                 .text("prompt", job.prompt.clone())
                 .text("n", "1")
                 .text("size", format!("{w}x{h}"));
-            post_form(format!("{root}/v1/images/edits"), auth, form, c.config)
+            post_form(c.url(&c.endpoints.inpaint, m), auth, form, c.config)
         }
     };
     Ok((req, Parse::DataB64))

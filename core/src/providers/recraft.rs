@@ -19,7 +19,6 @@ use crate::Limits;
 /// The request of a job.
 pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse), ProviderFailure> {
     let job = c.job;
-    let root = &c.base;
     let auth = vec![(
         "authorization".to_string(),
         format!("Bearer {}", c.config.api_key),
@@ -34,7 +33,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
     }
     let req = match job.kind {
         JobKind::Generate => post_json(
-            format!("{root}/v1/images/generations"),
+            c.url(&c.endpoints.generate, m),
             auth,
             &json!({ "prompt": job.prompt, "model": m, "size": "1:1", "response_format": "url" }),
             c.config,
@@ -53,12 +52,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
                 .text("strength", "0.5")
                 .text("model", m)
                 .text("response_format", "url");
-            post_form(
-                format!("{root}/v1/images/imageToImage"),
-                auth,
-                form,
-                c.config,
-            )
+            post_form(c.url(&c.endpoints.iterate, m), auth, form, c.config)
         }
         JobKind::Outpaint => {
             let o = outpaint(job)?;
@@ -85,7 +79,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
                         }
                     }
                     let form = form.text("model", m).text("response_format", "url");
-                    post_form(format!("{root}/v1/images/outpaint"), auth, form, c.config)
+                    post_form(c.url(&c.endpoints.outpaint, m), auth, form, c.config)
                 }
                 Upload::Canvas => {
                     let image = sent_canvas(o, &c.info.upload, "image", sent)?;
@@ -109,7 +103,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
                         .text("prompt", job.prompt.clone())
                         .text("model", m)
                         .text("response_format", "url");
-                    post_form(format!("{root}/v1/images/inpaint"), auth, form, c.config)
+                    post_form(c.url(&c.endpoints.inpaint, m), auth, form, c.config)
                 }
             }
         }

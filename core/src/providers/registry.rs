@@ -73,6 +73,34 @@ pub struct Column {
     pub iterate: String,
     /// The profile (and so the model) that outpaints.
     pub outpaint: String,
+    /// The paths of each operation under the base URL.
+    pub endpoints: Endpoints,
+}
+
+/// The paths of a provider's operations under its base URL: `{model}` stands for the
+/// model id, `{id}` for a task id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    /// Generate.
+    pub generate: String,
+    /// Iterate (edit the source).
+    pub iterate: String,
+    /// Outpaint with the original and edges (or its own placement).
+    pub outpaint: String,
+    /// Outpaint with a canvas and a mask.
+    pub inpaint: String,
+    /// Where an asynchronous task is polled when the provider names no URL (empty: it
+    /// always names one, or has no tasks).
+    pub poll: String,
+}
+
+impl Endpoints {
+    /// `template` (one of these paths) for model `id`, its path segments escaped.
+    pub fn path(template: &str, id: &str) -> String {
+        let escaped: Vec<String> = id.split('/').map(crate::providers::escape).collect();
+        template.replace("{model}", &escaped.join("/"))
+    }
 }
 
 /// What an upload may be. Zero means no limit; no encodings means any.
@@ -227,6 +255,19 @@ impl Registry {
                         InvalidOption,
                         "column {m}: model {id:?} is not a {} model that serves {task}",
                         c.adapter
+                    );
+                }
+            }
+            for (op, t) in [
+                ("generate", &c.endpoints.generate),
+                ("iterate", &c.endpoints.iterate),
+                ("outpaint", &c.endpoints.outpaint),
+                ("inpaint", &c.endpoints.inpaint),
+            ] {
+                if !t.starts_with('/') {
+                    bail!(
+                        InvalidOption,
+                        "column {m}: the {op} endpoint {t:?} is not a path (it must start with /)"
                     );
                 }
             }
@@ -516,6 +557,41 @@ mod tests {
                 .0,
             "gpt-image-2"
         );
+    }
+
+    #[test]
+    fn endpoints_are_data_a_host_can_move() {
+        use crate::engine::{Job, JobKind};
+        use crate::providers::{Exchange, Next, ProviderConfig};
+        let r = Registry::patched(&json!({
+            "columns": { "openai": { "endpoints": { "generate": "/proxy/openai/{model}/images" } } }
+        }))
+        .unwrap();
+        let job = Job {
+            model: Model::Openai,
+            kind: JobKind::Generate,
+            prompt: "a lake".into(),
+            source: None,
+            source_mime: None,
+            outpaint: None,
+        };
+        let config = ProviderConfig {
+            api_key: "k".into(),
+            base_url: "https://gw.example".into(),
+            ..ProviderConfig::default()
+        };
+        let Next::Send(req) = Exchange::new(Model::Openai, &job, &config, &r).step(None) else {
+            panic!("a request")
+        };
+        assert_eq!(
+            req.url,
+            "https://gw.example/proxy/openai/gpt-image-2/images"
+        );
+        assert_eq!(
+            Endpoints::path("/v1/{model}", "flux-tools/outpainting-v1"),
+            "/v1/flux-tools/outpainting-v1"
+        );
+        assert_eq!(Endpoints::path("/m/{model}", "a b"), "/m/a%20b");
     }
 
     #[test]

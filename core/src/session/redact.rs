@@ -269,8 +269,14 @@ mod tests {
         );
         let out = redact(&message, std::slice::from_ref(&key));
         assert!(!out.to_lowercase().contains(&key), "{out}");
-        assert!(!out.contains(&b64[..b64.len() - 2]) && !out.contains(&url), "{out}");
-        assert!(out.starts_with("upper [REDACTED] base64 [REDACTED]"), "{out}");
+        assert!(
+            !out.contains(&b64[..b64.len() - 2]) && !out.contains(&url),
+            "{out}"
+        );
+        assert!(
+            out.starts_with("upper [REDACTED] base64 [REDACTED]"),
+            "{out}"
+        );
         // "Basic <base64>" is redacted as an authorization value.
         assert!(out.ends_with("basic [REDACTED]"), "{out}");
     }
