@@ -135,6 +135,9 @@ test("jobs, effects and events are as declared", async () => {
   const declaredOutpaint = members(declared("Job").outpaint.type.replace(/^\{|\}$/g, ""));
   for (const k of Object.keys(call.job.outpaint)) assert.ok(k in declaredOutpaint, `Job.outpaint.${k} is not declared`);
   for (const k of Object.keys(declaredOutpaint)) assert.ok(k in call.job.outpaint, `Job.outpaint.${k} is not serialised`);
+  // Bytes are Uint8Arrays, not arrays of numbers (a canvas as a JS array costs 8x).
+  for (const k of ["canvasPng", "maskPng"]) assert.ok(call.job.outpaint[k] instanceof Uint8Array, `Job.outpaint.${k} is not a Uint8Array`);
+  if (call.job.source !== undefined) assert.ok(call.job.source instanceof Uint8Array, "Job.source is not a Uint8Array");
   engine.free();
   // Events: a retry after a failing provider call.
   const events = [];

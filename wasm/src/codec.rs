@@ -8,8 +8,11 @@ use crate::convert::{image_in, image_out, js_error};
 /// Decodes PNG, JPEG or WebP bytes (by content; EXIF orientation applied; limits checked
 /// before pixels are allocated).
 #[wasm_bindgen(unchecked_return_type = "RgbaImage")]
-pub fn decode(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    let img = outpaint::decode(bytes, &Limits::default()).map_err(js_error)?;
+pub fn decode(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+) -> Result<JsValue, JsValue> {
+    let bytes = crate::convert::byte_arg(&bytes, "bytes")?;
+    let img = outpaint::decode(&bytes, &Limits::default()).map_err(js_error)?;
     Ok(image_out(&img))
 }
 
@@ -28,11 +31,13 @@ pub fn encode_png(
 #[wasm_bindgen]
 pub fn encode(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage")] image: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "\"png\" | \"jpeg\" | \"webp\"")] format: &str,
+    #[wasm_bindgen(unchecked_param_type = "\"png\" | \"jpeg\" | \"webp\"")] format: JsValue,
     quality: Option<u8>,
 ) -> Result<Vec<u8>, JsValue> {
     let img = image_in(&image)?;
-    let format: outpaint::codec::Format = format.parse().map_err(js_error)?;
+    let format: outpaint::codec::Format = crate::convert::text(&format, "format")?
+        .parse()
+        .map_err(js_error)?;
     match (format, quality) {
         (outpaint::codec::Format::Jpeg, Some(q)) => outpaint::codec::encode_jpeg(img.view(), q),
         (f, _) => outpaint::codec::encode(img.view(), f),

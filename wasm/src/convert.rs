@@ -19,8 +19,10 @@ pub(crate) fn bad(code: ErrorCode, msg: impl Into<String>) -> JsValue {
     js_error(Error::new(code, msg))
 }
 
+/// A value as plain JS data: objects for maps and structs, `null` for none, and bytes as
+/// `Uint8Array` (`json_compatible` alone would make a canvas a JS array of numbers).
 pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false))
         .map_err(|e| bad(ErrorCode::InvalidOption, e.to_string()))
 }
 
@@ -39,6 +41,57 @@ pub(crate) fn from_js<T: for<'de> Deserialize<'de> + Default>(
 pub(crate) fn required<T: for<'de> Deserialize<'de>>(v: JsValue, what: &str) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(v)
         .map_err(|e| bad(ErrorCode::InvalidOption, format!("bad {what}: {e}")))
+}
+
+/// What kind of JS value `v` is, for messages (`number`, `null`, `array`, ...).
+fn kind_of(v: &JsValue) -> String {
+    if v.is_null() {
+        "null".into()
+    } else if js_sys::Array::is_array(v) {
+        "an array".into()
+    } else {
+        v.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+/// A string argument: `INVALID_OPTION` naming `what` when it is anything else (a number
+/// where a string belongs used to trap in the allocator).
+pub(crate) fn text(v: &JsValue, what: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| {
+        bad(
+            ErrorCode::InvalidOption,
+            format!("{what} must be a string, got {}", kind_of(v)),
+        )
+    })
+}
+
+/// A number argument: `INVALID_OPTION` naming `what` for anything but a JS number (no
+/// `"10"` quietly becoming 10).
+pub(crate) fn number(v: &JsValue, what: &str) -> Result<f64, JsValue> {
+    v.as_f64().ok_or_else(|| {
+        bad(
+            ErrorCode::InvalidOption,
+            format!("{what} must be a number, got {}", kind_of(v)),
+        )
+    })
+}
+
+/// A byte argument (`Uint8Array` or `ArrayBuffer`): `INVALID_OPTION` naming `what`
+/// otherwise.
+pub(crate) fn byte_arg(v: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+    if let Some(a) = v.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(a.to_vec());
+    }
+    if v.is_instance_of::<js_sys::ArrayBuffer>() {
+        return Ok(js_sys::Uint8Array::new(v).to_vec());
+    }
+    Err(bad(
+        ErrorCode::InvalidOption,
+        format!(
+            "{what} must be a Uint8Array or ArrayBuffer, got {}",
+            kind_of(v)
+        ),
+    ))
 }
 
 pub(crate) fn dimension(v: f64, what: &str) -> Result<u32, JsValue> {

@@ -99,10 +99,12 @@ impl Picture {
     pub fn pad(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion_: JsValue,
-        fill: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] fill: JsValue,
     ) -> Result<Picture, JsValue> {
         let e = expansion(expansion_)?;
-        let f: Fill = fill.parse().map_err(js_error)?;
+        let f: Fill = crate::convert::text(&fill, "fill")?
+            .parse()
+            .map_err(js_error)?;
         let img =
             outpaint::pixels::pad(self.img.view(), &e, f, &Limits::default()).map_err(js_error)?;
         Ok(Picture { img })
@@ -113,11 +115,13 @@ impl Picture {
     pub fn pad_into(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion_: JsValue,
-        fill: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] fill: JsValue,
         out: &mut Picture,
     ) -> Result<(), JsValue> {
         let e = expansion(expansion_)?;
-        let f: Fill = fill.parse().map_err(js_error)?;
+        let f: Fill = crate::convert::text(&fill, "fill")?
+            .parse()
+            .map_err(js_error)?;
         outpaint::pixels::pad_into(self.img.view(), &e, f, out.img.data_mut()).map_err(js_error)
     }
 
@@ -175,10 +179,10 @@ impl Picture {
     #[wasm_bindgen(unchecked_return_type = "PreparedPictures")]
     pub fn prepare(
         &self,
-        target: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let opts = prepare_options(target, options)?;
+        let opts = prepare_options(&target, options)?;
         let p = outpaint::prepare(self.img.view(), &opts).map_err(js_error)?;
         let out = Object::new();
         set(&out, "plan", &to_js(&p.plan)?);
@@ -201,10 +205,10 @@ impl Picture {
     #[wasm_bindgen(js_name = runLocal)]
     pub fn run_local(
         &self,
-        target: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
     ) -> Result<Picture, JsValue> {
-        let opts = prepare_options(target, options)?;
+        let opts = prepare_options(&target, options)?;
         let (_, img) = outpaint::run_local(self.img.view(), &opts).map_err(js_error)?;
         Ok(Picture { img })
     }

@@ -61,11 +61,13 @@ pub(crate) fn build_mask(
 pub fn pad(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage")] image: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
-    fill: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] fill: JsValue,
 ) -> Result<JsValue, JsValue> {
     let img = image_in(&image)?;
     let e: outpaint::Expansion = required(expansion, "expansion")?;
-    let f: Fill = fill.parse().map_err(js_error)?;
+    let f: Fill = crate::convert::text(&fill, "fill")?
+        .parse()
+        .map_err(js_error)?;
     let out = outpaint::pixels::pad(img.view(), &e, f, &Limits::default()).map_err(js_error)?;
     Ok(image_out(&out))
 }

@@ -3,24 +3,28 @@
 use outpaint::{PrepareOptions, Target};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{dimension, js_error, to_js};
+use crate::convert::{dimension, js_error, number, text, to_js};
 use crate::prepare::options_in;
 
 /// The plan for sending a `width x height` image expanded to `target` to a provider
 /// profile (`options.profile`, default `full`).
 #[wasm_bindgen(unchecked_return_type = "Plan")]
 pub fn fit(
-    width: f64,
-    height: f64,
-    target: &str,
+    #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] height: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "{ anchor?: Anchor; profile?: string }")]
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let (w, h) = (dimension(width, "width")?, dimension(height, "height")?);
+    let (w, h) = (
+        dimension(number(&width, "width")?, "width")?,
+        dimension(number(&height, "height")?, "height")?,
+    );
     let o = options_in(options)?;
+    let target = text(&target, "target")?;
     let t: Target = target.parse().map_err(js_error)?;
     let e = outpaint::expand(w, h, &t, o.anchor().map_err(js_error)?).map_err(js_error)?;
-    let profile = PrepareOptions::from_names(target, &o)
+    let profile = PrepareOptions::from_names(&target, &o)
         .map_err(js_error)?
         .profile;
     let plan = outpaint::fit(&e, &t, &profile).map_err(js_error)?;

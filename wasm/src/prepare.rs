@@ -20,11 +20,11 @@ pub(crate) fn options_in(options: Option<JsValue>) -> Result<OptionNames, JsValu
 #[wasm_bindgen(unchecked_return_type = "Prepared")]
 pub fn prepare(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
-    target: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;
-    let p = outpaint::prepare(img.view(), &prepare_options(target, options)?).map_err(js_error)?;
+    let p = outpaint::prepare(img.view(), &prepare_options(&target, options)?).map_err(js_error)?;
     let out = Object::new();
     set(&out, "canvas", &image_out(&p.canvas));
     set(&out, "mask", &mask_out(&p.mask));
@@ -39,10 +39,10 @@ pub fn prepare(
 #[wasm_bindgen(js_name = preparePng, unchecked_return_type = "PreparedPng")]
 pub fn prepare_png(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
-    target: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let opts = prepare_options(target, options)?;
+    let opts = prepare_options(&target, options)?;
     let p = match bytes_of(&image) {
         Some(bytes) => outpaint::prepare_png(&bytes, &opts),
         None => outpaint::prepare::prepare_png_image(image_in(&image)?.view(), &opts),
@@ -64,21 +64,22 @@ pub fn prepare_png(
 #[wasm_bindgen(js_name = runLocal, unchecked_return_type = "RgbaImage")]
 pub fn run_local(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
-    target: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;
     let (_, out) =
-        outpaint::run_local(img.view(), &prepare_options(target, options)?).map_err(js_error)?;
+        outpaint::run_local(img.view(), &prepare_options(&target, options)?).map_err(js_error)?;
     Ok(image_out(&out))
 }
 
 /// The `PrepareOptions` of `target` and a JS options object.
 pub(crate) fn prepare_options(
-    target: &str,
+    target: &JsValue,
     options: Option<JsValue>,
 ) -> Result<PrepareOptions, JsValue> {
-    PrepareOptions::from_names(target, &options_in(options)?).map_err(js_error)
+    let target = crate::convert::text(target, "target")?;
+    PrepareOptions::from_names(&target, &options_in(options)?).map_err(js_error)
 }
 
 /// The seam of a JS options object (`feather`, `overlap`, `curve`).

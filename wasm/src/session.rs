@@ -22,7 +22,9 @@ use outpaint::{Engine, EngineConfig, ErrorCode, PngCompression};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::convert::{bad, bytes_of, from_js, get, image_in, js_error, required, set, to_js};
+use crate::convert::{
+    bad, byte_arg, bytes_of, from_js, get, image_in, js_error, required, set, text, to_js,
+};
 use crate::providers::send;
 
 /// The rolling context of one session and model: the last 3 successful steps.
@@ -53,10 +55,12 @@ impl ContextWindow {
     /// An empty window for `sessionId` (a UUID) and `model`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(js_name = sessionId)] session_id: &str,
-        #[wasm_bindgen(unchecked_param_type = "Model")] model: &str,
+        #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Model")] model: JsValue,
     ) -> Result<ContextWindow, JsValue> {
-        let id = SessionId::parse(session_id).map_err(js_error)?;
+        let id = SessionId::parse(&text(&session_id, "sessionId")?).map_err(js_error)?;
+        let model = text(&model, "model")?;
+        let model = model.as_str();
         Ok(ContextWindow {
             inner: outpaint::session::ContextWindow::new(&id, model_of(model)?),
             warnings: Vec::new(),
@@ -67,10 +71,12 @@ impl ContextWindow {
     /// skips bad entries) and `warnings` says what was dropped.
     pub fn parse(
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] json: JsValue,
-        #[wasm_bindgen(js_name = sessionId)] session_id: &str,
-        #[wasm_bindgen(unchecked_param_type = "Model")] model: &str,
+        #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Model")] model: JsValue,
     ) -> Result<ContextWindow, JsValue> {
-        let id = SessionId::parse(session_id).map_err(js_error)?;
+        let id = SessionId::parse(&text(&session_id, "sessionId")?).map_err(js_error)?;
+        let model = text(&model, "model")?;
+        let model = model.as_str();
         let bytes = text_or_bytes(&json)?;
         let (inner, warnings) =
             outpaint::session::ContextWindow::from_json(&bytes, &id, model_of(model)?);
@@ -91,11 +97,11 @@ impl ContextWindow {
     /// alone when the window is empty.
     pub fn prompt(
         &self,
-        prompt: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] prompt: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PromptTemplate")] template: Option<JsValue>,
     ) -> Result<String, JsValue> {
         let t: PromptTemplate = from_js(template, "template")?;
-        Ok(self.inner.prompt(prompt, &t))
+        Ok(self.inner.prompt(&text(&prompt, "prompt")?, &t))
     }
 
     /// The entries, oldest first.
@@ -135,8 +141,11 @@ pub fn parse_session(
 
 /// A canonical UUID v4 from 16 random bytes (e.g. `crypto.getRandomValues`).
 #[wasm_bindgen(js_name = newSessionId)]
-pub fn new_session_id(random: &[u8]) -> Result<String, JsValue> {
-    let bytes: [u8; 16] = random.try_into().map_err(|_| {
+pub fn new_session_id(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] random: JsValue,
+) -> Result<String, JsValue> {
+    let random = byte_arg(&random, "random")?;
+    let bytes: [u8; 16] = random.as_slice().try_into().map_err(|_| {
         bad(
             ErrorCode::InvalidOption,
             format!("newSessionId needs 16 random bytes, got {}", random.len()),

@@ -152,7 +152,7 @@ fn prepare_and_run_local_from_a_canvas() {
     let c = html_canvas();
     outpaint_wasm::draw_to_canvas(c.clone().into(), img).unwrap();
     let source: JsValue = outpaint_wasm::read_canvas(c.clone().into()).unwrap().into();
-    let out = outpaint_wasm::run_local(source, "16:9", None).unwrap();
+    let out = outpaint_wasm::run_local(source, "16:9".into(), None).unwrap();
     outpaint_wasm::draw_to_canvas(c.clone().into(), out).unwrap();
     // 3x2 -> 16:9 keeps the height: round_half_up(2 * 16 / 9) = 4 wide.
     assert_eq!((c.width(), c.height()), (4, 2));

@@ -40,6 +40,11 @@ extern "C" {
     fn failing_storage() -> JsValue;
 }
 
+/// Bytes as the Uint8Array JS hands over.
+fn u8a(b: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(b).into()
+}
+
 fn prop(v: &JsValue, path: &str) -> JsValue {
     path.split('.').fold(v.clone(), |o, k| {
         Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED)
@@ -93,13 +98,18 @@ fn bytes(v: &JsValue, path: &str) -> Vec<u8> {
 
 #[wasm_bindgen_test]
 fn expand_is_exact() {
-    let e = outpaint_wasm::expand(1024.0, 1024.0, "16:9", None).unwrap();
+    let e = outpaint_wasm::expand(1024.0.into(), 1024.0.into(), "16:9".into(), None).unwrap();
     assert_eq!(
         js_sys::JSON::stringify(&e).unwrap().as_string().unwrap(),
         r#"{"left":398,"right":398,"top":0,"bottom":0,"newWidth":1820,"newHeight":1024}"#
     );
-    let e =
-        outpaint_wasm::expand(1000.0, 500.0, "1:1", Some(obj(r#"{"anchor":"bottom"}"#))).unwrap();
+    let e = outpaint_wasm::expand(
+        1000.0.into(),
+        500.0.into(),
+        "1:1".into(),
+        Some(obj(r#"{"anchor":"bottom"}"#)),
+    )
+    .unwrap();
     assert_eq!((num(&e, "top"), num(&e, "bottom")), (500.0, 0.0));
 }
 
@@ -107,35 +117,55 @@ fn expand_is_exact() {
 fn bad_input_throws_coded_errors() {
     let e = |r: Result<JsValue, JsValue>| code(r.unwrap_err());
     assert_eq!(
-        e(outpaint_wasm::expand(0.0, 5.0, "16:9", None)),
+        e(outpaint_wasm::expand(
+            0.0.into(),
+            5.0.into(),
+            "16:9".into(),
+            None
+        )),
         "INVALID_DIMENSIONS"
     );
     assert_eq!(
-        e(outpaint_wasm::expand(1.5, 5.0, "16:9", None)),
+        e(outpaint_wasm::expand(
+            1.5.into(),
+            5.0.into(),
+            "16:9".into(),
+            None
+        )),
         "INVALID_DIMENSIONS"
     );
     assert_eq!(
-        e(outpaint_wasm::expand(5.0, 5.0, "16:x", None)),
+        e(outpaint_wasm::expand(
+            5.0.into(),
+            5.0.into(),
+            "16:x".into(),
+            None
+        )),
         "INVALID_TARGET"
     );
     let opts = Some(obj(r#"{"anchor":"middle"}"#));
     assert_eq!(
-        e(outpaint_wasm::expand(5.0, 5.0, "16:9", opts)),
+        e(outpaint_wasm::expand(
+            5.0.into(),
+            5.0.into(),
+            "16:9".into(),
+            opts
+        )),
         "INVALID_OPTION"
     );
     assert_eq!(
-        e(outpaint_wasm::decode(b"GIF89a....")),
+        e(outpaint_wasm::decode(u8a(b"GIF89a...."))),
         "UNSUPPORTED_FORMAT"
     );
     let img = solid(4, 4, [1, 2, 3, 255]);
     let opts = Some(obj(r#"{"fill":"plaid"}"#));
     assert_eq!(
-        e(outpaint_wasm::prepare(img.clone(), "16:9", opts)),
+        e(outpaint_wasm::prepare(img.clone(), "16:9".into(), opts)),
         "INVALID_OPTION"
     );
     let short = obj(r#"{"width":4,"height":4,"data":null}"#);
     assert_eq!(
-        e(outpaint_wasm::prepare(short, "16:9", None)),
+        e(outpaint_wasm::prepare(short, "16:9".into(), None)),
         "INVALID_DIMENSIONS"
     );
     assert_eq!(
@@ -152,7 +182,7 @@ fn bad_input_throws_coded_errors() {
 fn prepare_pads_masks_and_composites_back() {
     let img = solid(4, 4, [200, 100, 50, 255]);
     let opts = obj(r#"{"fill":"edge","feather":1}"#);
-    let p = outpaint_wasm::prepare(img.clone(), "2:1", Some(opts)).unwrap();
+    let p = outpaint_wasm::prepare(img.clone(), "2:1".into(), Some(opts)).unwrap();
     assert_eq!(
         (num(&p, "canvas.width"), num(&p, "canvas.height")),
         (8.0, 4.0)
@@ -169,23 +199,26 @@ fn prepare_pads_masks_and_composites_back() {
         outpaint_wasm::composite(img.clone(), prop(&p, "canvas"), prop(&p, "plan"), None).unwrap();
     assert_eq!(bytes(&out, "data"), canvas);
     let png = outpaint_wasm::encode_png(out).unwrap();
-    let back = outpaint_wasm::decode(&png).unwrap();
+    let back = outpaint_wasm::decode(u8a(&png)).unwrap();
     assert_eq!(bytes(&back, "data"), canvas);
 
     // preparePng: the same canvas and mask, as PNG files, from pixels or from bytes.
     let src_png = outpaint_wasm::encode_png(img.clone()).unwrap();
     for input in [img.clone(), js_sys::Uint8Array::from(&src_png[..]).into()] {
         let opts = obj(r#"{"fill":"edge","feather":1}"#);
-        let q = outpaint_wasm::prepare_png(input, "2:1", Some(opts)).unwrap();
-        let c = outpaint_wasm::decode(&bytes(&q, "canvasPng")).unwrap();
+        let q = outpaint_wasm::prepare_png(input, "2:1".into(), Some(opts)).unwrap();
+        let c = outpaint_wasm::decode(u8a(&bytes(&q, "canvasPng"))).unwrap();
         assert_eq!(bytes(&c, "data"), canvas);
-        let m = outpaint_wasm::decode(&bytes(&q, "maskPng")).unwrap();
+        let m = outpaint_wasm::decode(u8a(&bytes(&q, "maskPng"))).unwrap();
         let grey: Vec<u8> = bytes(&m, "data").chunks(4).map(|p| p[0]).collect();
         assert_eq!(grey, mask);
         assert_eq!(num(&q, "plan.size.width"), 8.0);
     }
-    let bad =
-        outpaint_wasm::prepare_png(js_sys::Uint8Array::from(&b"nope"[..]).into(), "2:1", None);
+    let bad = outpaint_wasm::prepare_png(
+        js_sys::Uint8Array::from(&b"nope"[..]).into(),
+        "2:1".into(),
+        None,
+    );
     assert_eq!(code(bad.unwrap_err()), "UNSUPPORTED_FORMAT");
 }
 
@@ -228,21 +261,22 @@ async fn run_drives_a_session_over_js_promises() {
 #[wasm_bindgen_test]
 fn context_window_from_rust() {
     let id = "8f14e45f-ceea-467f-a0e6-6f9a2b1c3d4e";
-    let mut w = outpaint_wasm::ContextWindow::new(id, "openai").unwrap();
+    let mut w = outpaint_wasm::ContextWindow::new(id.into(), "openai".into()).unwrap();
     for i in 0..5 {
         let e = format!(r#"{{"iteration":{i},"prompt":"p{i}","imageKey":"k","timestamp":"t"}}"#);
         w.push(obj(&e)).unwrap();
     }
     assert_eq!(
-        w.prompt("go", None).unwrap(),
+        w.prompt("go".into(), None).unwrap(),
         "Previous: p2 | p3 | p4. Now: go"
     );
     assert_eq!(w.key(), format!("sessions/{id}/context/openai.json"));
-    let again = outpaint_wasm::ContextWindow::parse(w.to_json().into(), id, "openai").unwrap();
+    let again = outpaint_wasm::ContextWindow::parse(w.to_json().into(), id.into(), "openai".into())
+        .unwrap();
     assert_eq!(again.to_json(), w.to_json());
     assert_eq!(
         code(
-            outpaint_wasm::ContextWindow::new(id, "midjourney")
+            outpaint_wasm::ContextWindow::new(id.into(), "midjourney".into())
                 .err()
                 .unwrap()
         ),
@@ -277,20 +311,20 @@ fn pictures_chain_in_wasm_memory_and_agree_with_the_functions() {
     assert_eq!(bytes(&p.to_image(), "data")[0], 99);
     view.set_index(0, 0);
 
-    let e = outpaint_wasm::expand(8.0, 4.0, "16:9", None).unwrap();
+    let e = outpaint_wasm::expand(8.0.into(), 4.0.into(), "16:9".into(), None).unwrap();
     let (cw, ch) = (num(&e, "newWidth") as u32, num(&e, "newHeight") as u32);
     assert_eq!((cw, ch), (8, 4 + 1)); // 8:4.5 -> one row added
-    let e = outpaint_wasm::expand(8.0, 4.0, "edges:3,2,1,2", None).unwrap();
+    let e = outpaint_wasm::expand(8.0.into(), 4.0.into(), "edges:3,2,1,2".into(), None).unwrap();
     let mut out = Picture::from_rgba(solid(13, 7, [1, 2, 3, 4])).unwrap();
     for fill in ["transparent", "edge", "mirror", "blur", "color:#10203040"] {
         let want = bytes(
-            &outpaint_wasm::pad(src.clone(), e.clone(), fill).unwrap(),
+            &outpaint_wasm::pad(src.clone(), e.clone(), fill.into()).unwrap(),
             "data",
         );
-        let got = p.pad(e.clone(), fill).unwrap();
+        let got = p.pad(e.clone(), fill.into()).unwrap();
         assert_eq!((got.width(), got.height()), (13, 7), "{fill}");
         assert_eq!(bytes(&got.to_image(), "data"), want, "{fill}");
-        p.pad_into(e.clone(), fill, &mut out).unwrap();
+        p.pad_into(e.clone(), fill.into(), &mut out).unwrap();
         assert_eq!(out.view().to_vec(), want, "{fill} into");
     }
 
@@ -313,13 +347,13 @@ fn pictures_chain_in_wasm_memory_and_agree_with_the_functions() {
     );
     assert_eq!(num(&m2.seam().unwrap(), "feather"), 0.0);
     // The mask PNG decodes to the mask, as grey.
-    let back = outpaint_wasm::decode(&m.encode_png().unwrap()).unwrap();
+    let back = outpaint_wasm::decode(u8a(&m.encode_png().unwrap())).unwrap();
     let grey: Vec<u8> = bytes(&back, "data").chunks(4).map(|p| p[0]).collect();
     assert_eq!(grey, bytes(&want, "mask.data"));
 
     // composite / compositeInto agree with composite() on objects.
-    let plan = outpaint_wasm::fit(8.0, 4.0, "edges:3,2,1,2", None).unwrap();
-    let gen = p.pad(e.clone(), "edge").unwrap();
+    let plan = outpaint_wasm::fit(8.0.into(), 4.0.into(), "edges:3,2,1,2".into(), None).unwrap();
+    let gen = p.pad(e.clone(), "edge".into()).unwrap();
     let seam = || Some(obj(r#"{"feather":2}"#));
     let want = bytes(
         &outpaint_wasm::composite(src.clone(), gen.to_image(), plan.clone(), seam()).unwrap(),
@@ -342,8 +376,8 @@ fn pictures_chain_in_wasm_memory_and_agree_with_the_functions() {
 
     // prepare / runLocal: the same pixels as the functions, as pictures.
     let popts = || Some(obj(r#"{"fill":"blur","feather":2}"#));
-    let want = outpaint_wasm::prepare(src.clone(), "16:9", popts()).unwrap();
-    let got = p.prepare("16:9", popts()).unwrap();
+    let want = outpaint_wasm::prepare(src.clone(), "16:9".into(), popts()).unwrap();
+    let got = p.prepare("16:9".into(), popts()).unwrap();
     assert_eq!(
         bytes(&call(&prop(&got, "canvas"), "toImage"), "data"),
         bytes(&want, "canvas.data")
@@ -357,8 +391,8 @@ fn pictures_chain_in_wasm_memory_and_agree_with_the_functions() {
         js_sys::JSON::stringify(&prop(&want, "plan")).unwrap()
     );
     assert_eq!(num(&got, "mask.seam.feather"), 2.0);
-    let want = outpaint_wasm::run_local(src.clone(), "16:9", popts()).unwrap();
-    let got = p.run_local("16:9", popts()).unwrap();
+    let want = outpaint_wasm::run_local(src.clone(), "16:9".into(), popts()).unwrap();
+    let got = p.run_local("16:9".into(), popts()).unwrap();
     assert_eq!(bytes(&got.to_image(), "data"), bytes(&want, "data"));
 }
 
@@ -382,18 +416,25 @@ fn pictures_refuse_bad_input_with_codes() {
     );
 
     let p = Picture::from_rgba(gradient()).unwrap();
-    let other = outpaint_wasm::expand(9.0, 4.0, "16:9", None).unwrap();
-    assert_eq!(e(p.pad(other, "edge").map(drop)), "INVALID_DIMENSIONS");
-    let ex = || outpaint_wasm::expand(8.0, 4.0, "edges:1,1,0,0", None).unwrap();
-    assert_eq!(e(p.pad(ex(), "plaid").map(drop)), "INVALID_OPTION");
-    assert_eq!(e(p.pad(obj("{}"), "edge").map(drop)), "INVALID_OPTION");
-    let mut small = Picture::from_rgba(solid(9, 4, [0; 4])).unwrap();
+    let other = outpaint_wasm::expand(9.0.into(), 4.0.into(), "16:9".into(), None).unwrap();
     assert_eq!(
-        e(p.pad_into(ex(), "edge", &mut small)),
+        e(p.pad(other, "edge".into()).map(drop)),
         "INVALID_DIMENSIONS"
     );
-    let plan = outpaint_wasm::fit(8.0, 4.0, "edges:1,1,0,0", None).unwrap();
-    let gen = p.pad(ex(), "edge").unwrap();
+    let ex =
+        || outpaint_wasm::expand(8.0.into(), 4.0.into(), "edges:1,1,0,0".into(), None).unwrap();
+    assert_eq!(e(p.pad(ex(), "plaid".into()).map(drop)), "INVALID_OPTION");
+    assert_eq!(
+        e(p.pad(obj("{}"), "edge".into()).map(drop)),
+        "INVALID_OPTION"
+    );
+    let mut small = Picture::from_rgba(solid(9, 4, [0; 4])).unwrap();
+    assert_eq!(
+        e(p.pad_into(ex(), "edge".into(), &mut small)),
+        "INVALID_DIMENSIONS"
+    );
+    let plan = outpaint_wasm::fit(8.0.into(), 4.0.into(), "edges:1,1,0,0".into(), None).unwrap();
+    let gen = p.pad(ex(), "edge".into()).unwrap();
     assert_eq!(
         e(gen.composite(&p, plan.clone(), None).map(drop)),
         "INVALID_DIMENSIONS"
@@ -421,7 +462,7 @@ fn pictures_refuse_bad_input_with_codes() {
     );
     assert_eq!(
         e(MaskPicture::build_into(
-            outpaint_wasm::expand(9.0, 4.0, "16:9", None).unwrap(),
+            outpaint_wasm::expand(9.0.into(), 4.0.into(), "16:9".into(), None).unwrap(),
             &mut m,
             None
         )),
@@ -439,9 +480,9 @@ fn large_pictures_start_on_a_page() {
     // The allocator page-aligns buffers of 64 KiB and more (no 4K aliasing between rows).
     use outpaint_wasm::Picture;
     let a = Picture::from_rgba(solid(128, 128, [1, 2, 3, 4])).unwrap();
-    let e = outpaint_wasm::expand(128.0, 128.0, "16:9", None).unwrap();
-    let b = a.pad(e.clone(), "edge").unwrap();
-    let c = a.pad(e, "blur").unwrap();
+    let e = outpaint_wasm::expand(128.0.into(), 128.0.into(), "16:9".into(), None).unwrap();
+    let b = a.pad(e.clone(), "edge".into()).unwrap();
+    let c = a.pad(e, "blur".into()).unwrap();
     for p in [&a, &b, &c] {
         assert_eq!(p.view().byte_offset() % 4096, 0);
     }
