@@ -257,6 +257,30 @@ fn truncated_jpeg_scan_is_corrupt_not_grey() {
     let mut padded = jpeg.clone();
     padded.extend_from_slice(&[0; 100]);
     assert!(decode(&padded, &Limits::default()).is_ok());
+    // A header that claims far more than the scan holds (the end marker intact): the
+    // 64x64 file claiming 4000x4000 used to decode "successfully" as grey.
+    let mut claims = jpeg.clone();
+    let sof = claims
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline SOF0");
+    claims[sof + 5..sof + 9].copy_from_slice(&[0x0F, 0xA0, 0x0F, 0xA0]); // height, width 4000
+    let e = decode(&claims, &Limits::default()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::CorruptImage);
+    assert!(
+        e.message()
+            .contains("cannot hold the scan of a 4000x4000 image"),
+        "{}",
+        e.message()
+    );
+    // A flat picture (the cheapest scan there is) still decodes at any size.
+    let flat = Image::from_rgba(2000, 1000, [90u8, 120, 200, 255].repeat(2000 * 1000)).unwrap();
+    let small = encode_jpeg(flat.view(), 90).unwrap();
+    assert!(
+        decode(&small, &Limits::default()).is_ok(),
+        "{} bytes",
+        small.len()
+    );
 }
 
 #[test]

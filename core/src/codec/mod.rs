@@ -166,6 +166,21 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Image> {
             bytes.len()
         );
     }
+    if format == Format::Jpeg {
+        // Every 8x8 block of a scan costs at least one bit (its DC difference), so a file
+        // shorter than that for the size its header claims has lost its scan: decoders
+        // would fill it with grey and report success (an 855-byte file "decoded" as
+        // 10000x10000 before).
+        let (w, h) = decoder.dimensions();
+        let blocks = u64::from(w.div_ceil(8)) * u64::from(h.div_ceil(8));
+        if (bytes.len() as u64).saturating_mul(8) < blocks {
+            bail!(
+                CorruptImage,
+                "JPEG is truncated: {} bytes cannot hold the scan of a {w}x{h} image",
+                bytes.len()
+            );
+        }
+    }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
