@@ -84,6 +84,44 @@ ldd examples/c/outpaint-c | grep -q "$prefix/lib/liboutpaint.so"
 ldd examples/c/outpaint-live | grep -q "$prefix/lib/liboutpaint.so"
 usage=$(examples/c/outpaint-live 2>&1 || echo "exit $?")
 grep -q "^usage: " <<<"$usage" && grep -q "^exit 2$" <<<"$usage"
+# The shared library is versioned like a distribution's: liboutpaint.so.0 -> .so.0.1.0.
+readelf -d "$prefix/lib/liboutpaint.so.0.1.0" | grep -q 'Library soname: \[liboutpaint.so.0\]'
+test "$(readlink "$prefix/lib/liboutpaint.so.0")" = liboutpaint.so.0.1.0
+test "$(readlink "$prefix/lib/liboutpaint.so")" = liboutpaint.so.0
+ldd examples/c/outpaint-c | grep -q "liboutpaint.so.0 => $prefix/lib/liboutpaint.so.0"
+# Static: pkg-config --static adds the system libraries; outpaint-static links the archive.
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --static --libs outpaint | grep -q -- "-lpthread"
+gcc -O1 -std=c11 $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags outpaint-static) \
+  examples/c/main.c examples/c/folder_store.c \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs outpaint-static) -o "$out/outpaint-c-static"
+! ldd "$out/outpaint-c-static" | grep -q liboutpaint
+mkdir -p out-c/static out-c/cmake-shared out-c/cmake-static
+"$out/outpaint-c-static" examples/images/lake.jpg out-c/static > /dev/null
+test -s out-c/static/result.png
+# CMake: find_package(outpaint) with a shared and a static target.
+if command -v cmake >/dev/null; then
+  cm=$(mktemp -d)
+  cmake -S tests/c/cmake -B "$cm" -DCMAKE_PREFIX_PATH="$prefix" -DOUTPAINT_EXAMPLES="$PWD/examples/c" >/dev/null
+  cmake --build "$cm" >/dev/null
+  ldd "$cm/outpaint-c-shared" | grep -q "$prefix/lib/liboutpaint.so.0"
+  ! ldd "$cm/outpaint-c-static" | grep -q liboutpaint
+  for t in shared static; do
+    "$cm/outpaint-c-$t" examples/images/lake.jpg "out-c/cmake-$t" > /dev/null
+    test -s "out-c/cmake-$t/result.png"
+  done
+  rm -rf "$cm"
+  echo "CMake: find_package(outpaint 0.1) linked shared and static, both ran"
+else
+  echo "cmake not found (scripts/setup.sh installs it): CMake config not tested"; exit 1
+fi
+# A packager's install: DESTDIR staging, PREFIX=/usr, a multiarch libdir.
+stage=$(mktemp -d)
+DESTDIR="$stage" PREFIX=/usr LIBDIR=lib/x86_64-linux-gnu PROFILE=debug ./scripts/install-c.sh >/dev/null
+test -L "$stage/usr/lib/x86_64-linux-gnu/liboutpaint.so.0"
+test -f "$stage/usr/include/outpaint.h"
+grep -q '^libdir=/usr/lib/x86_64-linux-gnu$' "$stage/usr/lib/x86_64-linux-gnu/pkgconfig/outpaint.pc"
+grep -q '"${CMAKE_CURRENT_LIST_DIR}/../../../.."' "$stage/usr/lib/x86_64-linux-gnu/cmake/outpaint/outpaintConfig.cmake"
+rm -rf "$stage"
 make -s -C examples/c clean
 rm -rf "$prefix" out-c
-echo "C example: installed, linked via pkg-config, ran"
+echo "C example: installed, linked via pkg-config (shared and static) and CMake, ran"

@@ -12,8 +12,8 @@ for c in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
 done
 
-# Debian packages: valgrind for the C tests; libcurl's headers for the C provider example
-# (examples/c/live.c); Chromium and its driver for the browser tests (wasm-bindgen-test,
+# Debian packages: valgrind for the C tests; cmake for the C library's CMake package;
+# libcurl's headers for the C provider example (examples/c/live.c); Chromium and its driver for the browser tests (wasm-bindgen-test,
 # the demo page under Playwright).
 need=()
 command -v valgrind >/dev/null || need+=(valgrind)
@@ -21,6 +21,7 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v cmake >/dev/null || need+=(cmake)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   sudo=""
