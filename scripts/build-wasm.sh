@@ -33,6 +33,22 @@ fi
 echo '{ "type": "commonjs" }' > bindings/npm/node/package.json
 echo '{ "type": "module" }' > bindings/npm/web/package.json
 echo '{ "type": "module" }' > bindings/npm/bundler/package.json
+# The browser entry of "." (what bundlers pick for `import ... from "outpaint-wasm"`):
+# the web build, initialised before the importer runs (top-level await), so the README's
+# import works as it does in Node; init/initSync stay exported for hosts that pass their
+# own wasm URL or bytes. It is listed in sideEffects, or bundlers would drop it.
+cat > bindings/npm/web/index.js <<'JS'
+// The browser entry: the web build, initialised at import (top-level await).
+import init, { initSync } from "./outpaint_wasm.js";
+await init();
+export * from "./outpaint_wasm.js";
+export { init, initSync };
+JS
+cat > bindings/npm/web/index.d.ts <<'TS'
+// The browser entry: initialised at import; `init`/`initSync` for a wasm of your own.
+export * from "./outpaint_wasm.js";
+export { default as init, initSync } from "./outpaint_wasm.js";
+TS
 raw=$(stat -c %s bindings/npm/web/outpaint_wasm_bg.wasm)
 gz=$(gzip -9 -c bindings/npm/web/outpaint_wasm_bg.wasm | wc -c)
 echo "outpaint_wasm_bg.wasm: $raw bytes raw, $gz bytes gzip -9"

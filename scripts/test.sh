@@ -32,6 +32,9 @@ node --test tests/js/
 echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"
 ./scripts/npm-pack-test.sh
 
+echo "== bundlers: the packed package, the README's import, a Vite production build in Chromium"
+node --test tests/bundlers/
+
 echo "== browser demo (examples/web) under Playwright in headless Chromium"
 node --test tests/browser/
 

@@ -19,8 +19,9 @@ const types = {
   ".css": "text/css",
 };
 
-/** Starts the server on 127.0.0.1 (`port` 0 = any free port); resolves to it. */
-export function serve(port = 0) {
+/** Starts the server on 127.0.0.1 (`port` 0 = any free port) for the files under `dir`
+ * (default: the repository); resolves to it. */
+export function serve(port = 0, dir = root) {
   const server = createServer(async (req, res) => {
     let path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
     if (path.endsWith("/")) path += "index.html";
@@ -29,7 +30,7 @@ export function serve(port = 0) {
       return;
     }
     try {
-      const body = await readFile(join(root, path));
+      const body = await readFile(join(dir, path));
       res.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
       res.end(body);
     } catch {
