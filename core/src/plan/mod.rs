@@ -114,6 +114,19 @@ pub fn fit(expansion: &Expansion, target: &Target, profile: &Profile) -> Result<
     })
 }
 
+/// The largest scale (at most 1) at which a `w x h` picture has no side over `max_side`
+/// and no more than `max_pixels` pixels (0 = no limit).
+pub(crate) fn scale_into(w: f64, h: f64, max_side: u32, max_pixels: u64) -> f64 {
+    let mut s: f64 = 1.0;
+    if max_side != 0 {
+        s = s.min(f64::from(max_side) / w.max(h));
+    }
+    if max_pixels != 0 {
+        s = s.min((max_pixels as f64 / (w * h)).sqrt());
+    }
+    s
+}
+
 /// The original scaled within the rules, each side's new pixels scaled with it.
 fn fit_edges(e: &Expansion, r: &EdgeRules) -> Result<Plan> {
     let (w, h) = (f64::from(e.width()), f64::from(e.height()));
@@ -126,18 +139,8 @@ fn fit_edges(e: &Expansion, r: &EdgeRules) -> Result<Plan> {
     if r.max_edge != 0 && max_edge > r.max_edge {
         s = s.min(f64::from(r.max_edge) / f64::from(max_edge));
     }
-    if r.max_side != 0 {
-        s = s.min(f64::from(r.max_side) / w.max(h));
-    }
-    if r.max_pixels != 0 {
-        s = s.min((r.max_pixels as f64 / (w * h)).sqrt());
-    }
-    if r.max_result_side != 0 {
-        s = s.min(f64::from(r.max_result_side) / cw.max(ch));
-    }
-    if r.max_result_pixels != 0 {
-        s = s.min((r.max_result_pixels as f64 / (cw * ch)).sqrt());
-    }
+    s = s.min(scale_into(w, h, r.max_side, r.max_pixels));
+    s = s.min(scale_into(cw, ch, r.max_result_side, r.max_result_pixels));
     if r.min_side != 0 && w.min(h) * s < f64::from(r.min_side) {
         s = f64::from(r.min_side) / w.min(h);
     }

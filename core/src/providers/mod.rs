@@ -182,6 +182,14 @@ impl Call<'_> {
     pub fn url(&self, endpoint: &str, id: &str) -> String {
         format!("{}{}", self.base, Endpoints::path(endpoint, id))
     }
+
+    /// `authorization: Bearer <key>` (Recraft, OpenAI).
+    pub fn bearer(&self) -> Vec<(String, String)> {
+        vec![(
+            "authorization".to_string(),
+            format!("Bearer {}", self.config.api_key),
+        )]
+    }
 }
 
 #[derive(Debug)]
@@ -247,7 +255,7 @@ impl Exchange {
             endpoints: &column.endpoints,
         };
         let mut sent = Vec::new();
-        let built = match within_profile(job, registry) {
+        let built = match within_profile(job, registry).and_then(|()| within_prompt(&call)) {
             Err(f) => Err(f),
             Ok(()) => match column.adapter {
                 Adapter::Bfl => bfl::request(&call, &mut sent),
@@ -510,6 +518,19 @@ impl Ctx {
         })?;
         unbase64(s)
     }
+}
+
+/// A prompt longer than the model takes (the registry's `promptChars`): refused before
+/// any request.
+fn within_prompt(c: &Call) -> Result<(), ProviderFailure> {
+    let chars = c.job.prompt.chars().count();
+    if c.info.prompt_chars != 0 && chars > c.info.prompt_chars as usize {
+        return Err(ProviderFailure::rejected(format!(
+            "{}: {} takes prompts of at most {} characters; this one has {chars}",
+            c.job.model, c.id, c.info.prompt_chars
+        )));
+    }
+    Ok(())
 }
 
 /// A plan made by hand may break its profile's edge limit: refused before any request.

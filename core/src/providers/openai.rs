@@ -18,10 +18,7 @@ use crate::providers::{Multipart, Request};
 /// The request of a job.
 pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse), ProviderFailure> {
     let job = c.job;
-    let auth = vec![(
-        "authorization".to_string(),
-        format!("Bearer {}", c.config.api_key),
-    )];
+    let auth = c.bearer();
     let m = c.id.as_str();
     let req = match job.kind {
         JobKind::Generate => post_json(

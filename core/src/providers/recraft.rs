@@ -19,18 +19,8 @@ use crate::Limits;
 /// The request of a job.
 pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse), ProviderFailure> {
     let job = c.job;
-    let auth = vec![(
-        "authorization".to_string(),
-        format!("Bearer {}", c.config.api_key),
-    )];
+    let auth = c.bearer();
     let m = c.id.as_str();
-    let chars = job.prompt.chars().count();
-    if c.info.prompt_chars != 0 && chars > c.info.prompt_chars as usize {
-        return Err(ProviderFailure::rejected(format!(
-            "recraft: {m} takes prompts of at most {} characters; this one has {chars}",
-            c.info.prompt_chars
-        )));
-    }
     let req = match job.kind {
         JobKind::Generate => post_json(
             c.url(&c.endpoints.generate, m),

@@ -153,13 +153,7 @@ pub(crate) fn source_within(
     }
     let img = decoded()?;
     let (w, h) = (f64::from(img.width()), f64::from(img.height()));
-    let mut s: f64 = 1.0;
-    if limits.max_side != 0 {
-        s = s.min(f64::from(limits.max_side) / w.max(h));
-    }
-    if limits.max_pixels != 0 {
-        s = s.min((limits.max_pixels as f64 / (w * h)).sqrt());
-    }
+    let mut s = crate::plan::scale_into(w, h, limits.max_side, limits.max_pixels);
     if limits.min_side != 0 && w.min(h) * s < f64::from(limits.min_side) {
         s = f64::from(limits.min_side) / w.min(h);
     }
