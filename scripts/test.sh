@@ -32,7 +32,7 @@ node --test tests/js/
 echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"
 ./scripts/npm-pack-test.sh
 
-echo "== bundlers: the packed package, the README's import, a Vite production build in Chromium"
+echo "== bundlers: the packed package, the README's import, built by Vite, webpack, esbuild and Rollup, run in Chromium"
 node --test tests/bundlers/
 
 echo "== browser demo (examples/web) under Playwright in headless Chromium"
