@@ -49,6 +49,35 @@ cat > bindings/npm/web/index.d.ts <<'TS'
 export * from "./outpaint_wasm.js";
 export { default as init, initSync } from "./outpaint_wasm.js";
 TS
+# `init`/`initSync` on every entry with the same types, so code written for the browser
+# (`import { init } from "outpaint-wasm"; await init();`) runs and type-checks on Node and
+# in bundlers too: there the wasm is already instantiated and they do nothing.
+for t in node bundler; do
+  if [ "$t" = node ]; then
+    cat >> "bindings/npm/$t/outpaint_wasm.js" <<'JS'
+
+/** Already initialised on Node: resolves at once (for code shared with the browser). */
+exports.init = async function init() {};
+/** Already initialised on Node: does nothing. */
+exports.initSync = function initSync() {};
+JS
+  else
+    cat >> "bindings/npm/$t/outpaint_wasm.js" <<'JS'
+
+/** Already initialised by the bundler: resolves at once (for code shared with the web build). */
+export async function init() {}
+/** Already initialised by the bundler: does nothing. */
+export function initSync() {}
+JS
+  fi
+  cat >> "bindings/npm/$t/outpaint_wasm.d.ts" <<'TS'
+
+/** The wasm is instantiated at import here: resolves at once (the browser entry's `init` loads it). */
+export function init(module_or_path?: unknown): Promise<unknown>;
+/** The wasm is instantiated at import here: does nothing (the browser entry's `initSync` loads it). */
+export function initSync(module?: unknown): unknown;
+TS
+done
 raw=$(stat -c %s bindings/npm/web/outpaint_wasm_bg.wasm)
 gz=$(gzip -9 -c bindings/npm/web/outpaint_wasm_bg.wasm | wc -c)
 echo "outpaint_wasm_bg.wasm: $raw bytes raw, $gz bytes gzip -9"

@@ -38,12 +38,15 @@ test -s "$app/result.png"
 cd "$app"
 node -e '
 const o = require("outpaint-wasm");
+if (typeof o.init !== "function" || typeof o.initSync !== "function") throw new Error("init/initSync missing");
+o.initSync();
 const e = o.expand(1024, 1024, "16:9");
 if (e.newWidth !== 1820) throw new Error("require: " + JSON.stringify(e));
 console.log("require(\"outpaint-wasm\"): ok, version " + o.version());
 '
 node --input-type=module -e '
-import { expand, version } from "outpaint-wasm";
+import { expand, version, init } from "outpaint-wasm";
+await init();
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { initSync, expand as webExpand } from "outpaint-wasm/web";

@@ -22,7 +22,11 @@ import {
   type PreparedPictures,
   type Storage,
   type Stored,
+  init,
 } from "outpaint-wasm";
+
+// The same line as in a browser: the wasm is already instantiated on Node.
+await init();
 
 const photo = readFileSync(process.argv[2] ?? "lake.jpg");
 

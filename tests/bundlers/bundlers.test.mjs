@@ -24,9 +24,10 @@ let browser;
 
 /** The app's entry: the README's import line as written there, then the checks. */
 const MAIN = `import { expand, prepare, composite, runLocal, run, ContextWindow } from "outpaint-wasm";
-import { drawToCanvas, readCanvas } from "outpaint-wasm";
+import { drawToCanvas, readCanvas, init } from "outpaint-wasm";
 const out = {};
 try {
+  await init(); // already done at import: code written for the web build runs unchanged
   out.expand = expand(1024, 1024, "16:9");
   const pngBytes = new Uint8Array(await (await fetch("./lake.jpg")).arrayBuffer());
   const { canvas, mask, plan } = prepare(pngBytes, "16:9", { fill: "blur", feather: 32, profile: "openai" });
