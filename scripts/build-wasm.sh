@@ -78,6 +78,8 @@ export function init(module_or_path?: unknown): Promise<unknown>;
 export function initSync(module?: unknown): unknown;
 TS
 done
+# The licences travel with the package (MIT OR Apache-2.0, as Cargo.toml says).
+cp LICENSE-MIT LICENSE-APACHE bindings/npm/
 raw=$(stat -c %s bindings/npm/web/outpaint_wasm_bg.wasm)
 gz=$(gzip -9 -c bindings/npm/web/outpaint_wasm_bg.wasm | wc -c)
 echo "outpaint_wasm_bg.wasm: $raw bytes raw, $gz bytes gzip -9"

@@ -14,7 +14,8 @@ tarball=$(cd bindings/npm && npm pack --silent --pack-destination "$tmp" 2>/dev/
 echo "packed $tarball: $(stat -c %s "$tmp/$tarball") bytes, $(tar tzf "$tmp/$tarball" | wc -l) files"
 listing=$(tar tzf "$tmp/$tarball")
 for f in package/package.json package/README.md package/node/outpaint_wasm.d.ts \
-         package/web/outpaint_wasm_bg.wasm package/bundler/outpaint_wasm.js; do
+         package/web/outpaint_wasm_bg.wasm package/bundler/outpaint_wasm.js \
+         package/web/index.js package/LICENSE-MIT package/LICENSE-APACHE; do
   grep -qx "$f" <<<"$listing" || { echo "missing from the tarball: $f"; exit 1; }
 done
 
