@@ -96,7 +96,17 @@ pub fn redact(message: &str, registered: &[String]) -> String {
         // `Bearer`/`Basic` always announce a secret; `token` only right after a header
         // name (`Authorization: token ...`), so "the token expired" stays readable.
         let scheme = lower == "bearer" || lower == "basic" || (redact_next && lower == "token");
-        if redact_next && token != REDACTED && !scheme && !is_header_name(token) {
+        // A value already redacted (`[REDACTED]`, by step 1 or an earlier pass) stays as
+        // it is: redacting twice must change nothing.
+        let already = token == REDACTED.trim_matches(['[', ']'])
+            && out.ends_with('[')
+            && rest.starts_with(']');
+        if redact_next && already {
+            out.push_str(token);
+            redact_next = false;
+            continue;
+        }
+        if redact_next && !scheme && !is_header_name(token) {
             out.push_str(REDACTED);
             redact_next = false;
             continue;
@@ -253,6 +263,20 @@ mod tests {
         );
         // Too-short registered strings are not treated as secrets (they would shred text).
         assert_eq!(redact("about ab", &secrets), "about ab");
+    }
+
+    #[test]
+    fn redacting_twice_changes_nothing() {
+        let key = "sk-live-0123456789abcdefXYZ".to_string();
+        for m in [
+            format!("Authorization: Bearer {key}"),
+            format!("x-key: {key} and key={key}"),
+            format!("https://h/p?token={key}&x=1"),
+        ] {
+            let once = redact(&m, std::slice::from_ref(&key));
+            assert_eq!(redact(&once, std::slice::from_ref(&key)), once, "{m}");
+            assert!(!once.contains("[[") && !once.contains(&key), "{once}");
+        }
     }
 
     #[test]
