@@ -690,14 +690,7 @@ fn sent_canvas(
     let e = if limits.admits(w, h, o.canvas_png.len(), crate::codec::Format::Png) {
         Ok(Encoded {
             bytes: o.canvas_png.clone(),
-            sent: Sent {
-                part: part.to_string(),
-                format: crate::codec::Format::Png,
-                quality: None,
-                width: w,
-                height: h,
-                bytes: o.canvas_png.len() as u64,
-            },
+            sent: Sent::png(part, w, h, o.canvas_png.len()),
         })
     } else {
         encode_within(decoded_canvas(o)?.view(), limits, part)

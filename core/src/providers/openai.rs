@@ -67,14 +67,7 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
                     c.info.mask.describe()
                 )));
             }
-            sent.push(Sent {
-                part: "mask".into(),
-                format: Format::Png,
-                quality: None,
-                width: w,
-                height: h,
-                bytes: mask.len() as u64,
-            });
+            sent.push(Sent::png("mask", w, h, mask.len()));
             let form = Multipart::new()
                 .text("model", m)
                 .file(

@@ -74,14 +74,12 @@ pub(super) fn request(c: &Call, sent: &mut Vec<Sent>) -> Result<(Request, Parse)
                 Upload::Canvas => {
                     let image = sent_canvas(o, &c.info.upload, "image", sent)?;
                     let mask = binary(&o.mask_png)?;
-                    sent.push(Sent {
-                        part: "mask".into(),
-                        format: crate::codec::Format::Png,
-                        quality: None,
-                        width: o.plan.size.width,
-                        height: o.plan.size.height,
-                        bytes: mask.len() as u64,
-                    });
+                    sent.push(Sent::png(
+                        "mask",
+                        o.plan.size.width,
+                        o.plan.size.height,
+                        mask.len(),
+                    ));
                     let form = Multipart::new()
                         .file(
                             "image",

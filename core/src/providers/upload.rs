@@ -36,6 +36,20 @@ pub struct Sent {
     pub bytes: u64,
 }
 
+impl Sent {
+    /// The record of a PNG `part` of `width x height` in `bytes` bytes (a mask made here).
+    pub fn png(part: &str, width: u32, height: u32, bytes: usize) -> Sent {
+        Sent {
+            part: part.to_string(),
+            format: Format::Png,
+            quality: None,
+            width,
+            height,
+            bytes: bytes as u64,
+        }
+    }
+}
+
 /// An encoded upload and its record.
 #[derive(Debug, Clone)]
 pub(crate) struct Encoded {
