@@ -9,6 +9,7 @@
 #   bench/engine.sh                 1000 ms per call, a 2048x2048 outpaint
 #   bench/engine.sh --smoke         50 ms per call, a 256x256 outpaint (the test command)
 set -euo pipefail
+trap 'echo "engine.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 delay=1000
 side=2048

@@ -7,6 +7,7 @@
 #   bench/run.sh            1024, 2048 and 4096 square sources -> 16:9, feather 32
 #   bench/run.sh --smoke    a 64x64 source, one run each (the test command does this)
 set -euo pipefail
+trap 'echo "run.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 sizes=1024,2048,4096
 runs=7
@@ -35,7 +36,7 @@ else
 fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
-echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/Mem:/ {print $2}') GiB" | tee "$dir/machine.txt"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p;T;q' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB" | tee "$dir/machine.txt"
 "target/$profile/outpaint-bench" --out "$dir" --sizes "$sizes" --runs "$runs"
 node bench/node.mjs --dir "$dir" --sizes "$sizes" --runs "$runs"
 "$venv/bin/python" bench/pillow_ref.py --dir "$dir" --sizes "$sizes" --runs "$runs"

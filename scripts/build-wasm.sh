@@ -2,6 +2,7 @@
 # Builds the npm package into bindings/npm/{web,bundler,node} with the pinned
 # wasm-bindgen CLI (the same version as the wasm-bindgen crate) and prints its size.
 set -euo pipefail
+trap 'echo "build-wasm.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm/Cargo.toml)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')

@@ -3,6 +3,10 @@
 # and a C++ translation unit build against liboutpaint and pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+trap 'echo "c-tests.sh:$LINENO failed: $BASH_COMMAND"' ERR
+# shows PATTERN CMD...: CMD's whole output holds PATTERN. CMD runs to its end first: a
+# `CMD | grep -q` under pipefail fails at random when grep exits early and CMD gets SIGPIPE.
+shows() { local p=$1; shift; local o; o=$("$@" 2>&1) && grep -q -- "$p" <<<"$o"; }
 
 command -v cbindgen >/dev/null || { echo "cbindgen 0.29.4 is needed (cargo install --locked cbindgen --version 0.29.4)"; exit 1; }
 tmp=$(mktemp)
@@ -70,7 +74,7 @@ done
 prefix=$(mktemp -d)
 PROFILE=debug ./scripts/install-c.sh "$prefix"
 test "$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --modversion outpaint)" = \
-  "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+  "$(sed -n 's/^version = "\(.*\)"/\1/p;T;q' Cargo.toml)"
 make -s -C examples/c clean
 PKG_CONFIG_PATH="$prefix/lib/pkgconfig" make -s -C examples/c
 rm -rf out-c && mkdir -p out-c
@@ -80,21 +84,21 @@ for f in canvas.png mask.png plan.json result.png; do test -s "out-c/$f"; done
 grep -q '"outpaintPreset":"16:9"' out-c/stdout.txt
 ls out-c/store/sessions/*/status.json out-c/store/sessions/*/images/flux-1.png out-c/store/sessions/*/context/flux.json >/dev/null
 # The example linked the shared library from the prefix.
-ldd examples/c/outpaint-c | grep -q "$prefix/lib/liboutpaint.so"
-ldd examples/c/outpaint-live | grep -q "$prefix/lib/liboutpaint.so"
+shows "$prefix/lib/liboutpaint.so" ldd examples/c/outpaint-c
+shows "$prefix/lib/liboutpaint.so" ldd examples/c/outpaint-live
 usage=$(examples/c/outpaint-live 2>&1 || echo "exit $?")
 grep -q "^usage: " <<<"$usage" && grep -q "^exit 2$" <<<"$usage"
 # The shared library is versioned like a distribution's: liboutpaint.so.0 -> .so.0.1.0.
-readelf -d "$prefix/lib/liboutpaint.so.0.1.0" | grep -q 'Library soname: \[liboutpaint.so.0\]'
+shows 'Library soname: \[liboutpaint.so.0\]' readelf -d "$prefix/lib/liboutpaint.so.0.1.0"
 test "$(readlink "$prefix/lib/liboutpaint.so.0")" = liboutpaint.so.0.1.0
 test "$(readlink "$prefix/lib/liboutpaint.so")" = liboutpaint.so.0
-ldd examples/c/outpaint-c | grep -q "liboutpaint.so.0 => $prefix/lib/liboutpaint.so.0"
+shows "liboutpaint.so.0 => $prefix/lib/liboutpaint.so.0" ldd examples/c/outpaint-c
 # Static: pkg-config --static adds the system libraries; outpaint-static links the archive.
-PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --static --libs outpaint | grep -q -- "-lpthread"
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" shows "-lpthread" pkg-config --static --libs outpaint
 gcc -O1 -std=c11 $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags outpaint-static) \
   examples/c/main.c examples/c/folder_store.c \
   $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs outpaint-static) -o "$out/outpaint-c-static"
-! ldd "$out/outpaint-c-static" | grep -q liboutpaint
+! shows liboutpaint ldd "$out/outpaint-c-static"
 mkdir -p out-c/static out-c/cmake-shared out-c/cmake-static
 "$out/outpaint-c-static" examples/images/lake.jpg out-c/static > /dev/null
 test -s out-c/static/result.png
@@ -103,8 +107,8 @@ if command -v cmake >/dev/null; then
   cm=$(mktemp -d)
   cmake -S tests/c/cmake -B "$cm" -DCMAKE_PREFIX_PATH="$prefix" -DOUTPAINT_EXAMPLES="$PWD/examples/c" >/dev/null
   cmake --build "$cm" >/dev/null
-  ldd "$cm/outpaint-c-shared" | grep -q "$prefix/lib/liboutpaint.so.0"
-  ! ldd "$cm/outpaint-c-static" | grep -q liboutpaint
+  shows "$prefix/lib/liboutpaint.so.0" ldd "$cm/outpaint-c-shared"
+  ! shows liboutpaint ldd "$cm/outpaint-c-static"
   for t in shared static; do
     "$cm/outpaint-c-$t" examples/images/lake.jpg "out-c/cmake-$t" > /dev/null
     test -s "out-c/cmake-$t/result.png"

@@ -13,6 +13,7 @@
 #   PROFILE=debug scripts/install-c.sh /tmp/p            # what the tests use
 # CARGO_TARGET_DIR is honoured (the library is found where cargo put it).
 set -euo pipefail
+trap 'echo "install-c.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 prefix=${1:-${PREFIX:?usage: scripts/install-c.sh PREFIX (or PREFIX=... in the environment)}}
 libdir_rel=${LIBDIR:-lib}
@@ -26,7 +27,7 @@ else
   cargo build -q -p outpaint-ffi
   out="$target_dir/debug"
 fi
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+version=$(sed -n 's/^version = "\(.*\)"/\1/p;T;q' Cargo.toml)
 major=${version%%.*}
 minor=$(cut -d. -f2 <<<"$version")
 # The system libraries the static archive needs: what `cargo rustc -p outpaint-ffi --lib

@@ -5,6 +5,7 @@
 # CommonJS `require`, ESM `import` and the `web` build (initSync) are used from Node.
 # Needs ./scripts/build-wasm.sh first and `npm ci` at the repository root (TypeScript).
 set -euo pipefail
+trap 'echo "npm-pack-test.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 root=$PWD
 tmp=$(mktemp -d)

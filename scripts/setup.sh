@@ -4,12 +4,13 @@
 # its driver, the pinned wasm-bindgen CLI and cbindgen, and the JS tools from the
 # committed lockfile. Each step is skipped when what it installs is already there.
 set -euo pipefail
+trap 'echo "setup.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 
-installed() { rustup target list --installed 2>/dev/null | grep -qx "$1"; }
+installed() { grep -qx -- "$1" <<<"$(rustup target list --installed 2>/dev/null)"; }
 installed wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 for c in rustfmt clippy; do
-  rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  grep -q "^$c" <<<"$(rustup component list --installed 2>/dev/null)" || rustup component add "$c"
 done
 
 # Debian packages: valgrind for the C tests; cmake for the C library's CMake package;
@@ -32,12 +33,12 @@ fi
 # wasm-bindgen CLI pinned to the wasm-bindgen crate's version (no --locked: its lockfile
 # pins crates this toolchain cannot build).
 wbg=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm/Cargo.toml)
-if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg$"; then
+if ! grep -q " $wbg$" <<<"$(wasm-bindgen --version 2>/dev/null)"; then
   echo "setup: installing wasm-bindgen-cli $wbg"
   cargo install wasm-bindgen-cli --version "=$wbg"
 fi
 # Pinned cbindgen: the committed C header must be exactly what it generates.
-if ! cbindgen --version 2>/dev/null | grep -q "0.29.4"; then
+if ! grep -q "0.29.4" <<<"$(cbindgen --version 2>/dev/null)"; then
   echo "setup: installing cbindgen 0.29.4"
   cargo install --locked cbindgen --version 0.29.4
 fi

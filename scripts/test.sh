@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: everything a change must pass. Extended by every issue.
 set -euo pipefail
+trap 'echo "test.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 
 echo "== setup: install what this machine lacks (idempotent)"
