@@ -837,8 +837,9 @@ outpaint_status outpaint_prepare(outpaint_image_view source,
 
 // Composites a provider's `result` (any size) with `original` at full resolution
 // through the plan JSON `outpaint_prepare` gave, with a feathered seam (`curve`
-// `{NULL, 0}` = smoothstep). `out` must not be NULL; free it with
-// `outpaint_image_free`.
+// `{NULL, 0}` = smoothstep) and the default seam corrections: the provider's colours
+// matched to the original and the detail band (`outpaint_composite_report` takes every
+// seam option). `out` must not be NULL; free it with `outpaint_image_free`.
 //
 // # Safety
 // The views must point at their bytes, `plan_json` at its `len` bytes, `out` at a
@@ -850,6 +851,24 @@ outpaint_status outpaint_composite(outpaint_image_view original,
                                    uint32_t overlap,
                                    outpaint_str curve,
                                    outpaint_image *out);
+
+// Composites like `outpaint_composite`, with the seam options as JSON (`seam_json`:
+// `{"feather":32,"overlap":0,"curve":"smoothstep","colour":"field","detail":true}`,
+// every key optional; `{NULL, 0}` = all defaults), and reports the seam: on success
+// `*report_json` receives the seam report as JSON (seam jump, colour step, colour
+// difference, residual cast, overlap residual, band sharpness per edge, and what the
+// colour match did; free with `outpaint_bytes_free`). `out` may be NULL when only the
+// report is wanted; otherwise free it with `outpaint_image_free`.
+//
+// # Safety
+// The views must point at their bytes, the strings at their `len` bytes, `out` at a
+// writable `outpaint_image` or be NULL, `report_json` at a writable `outpaint_bytes`.
+outpaint_status outpaint_composite_report(outpaint_image_view original,
+                                          outpaint_image_view result,
+                                          outpaint_str plan_json,
+                                          outpaint_str seam_json,
+                                          outpaint_image *out,
+                                          outpaint_bytes *report_json);
 
 // Prepares `source`, fills it with the offline `local` provider and composites the
 // result back at full resolution. `out` must not be NULL; free it with

@@ -106,6 +106,7 @@ fn bench(c: &mut Criterion) {
                 feather,
                 overlap: 0,
                 curve: Curve::Smoothstep,
+                ..SeamOptions::default()
             };
             g.bench_function(
                 BenchmarkId::new(format!("mask_into-feather{feather}"), &name),
@@ -121,6 +122,7 @@ fn bench(c: &mut Criterion) {
                 feather,
                 overlap: 0,
                 curve: Curve::Smoothstep,
+                ..SeamOptions::default()
             };
             g.bench_function(
                 BenchmarkId::new(format!("composite_into-feather{feather}"), &name),

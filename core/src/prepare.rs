@@ -9,8 +9,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::geometry::{expand_with_limits, Anchor, Expansion, Target};
 use crate::limits::Limits;
 use crate::pixels::{
-    apply_alpha, apply_alpha_row, build_mask, composite, continue_scene, pad, resize, Curve, Fill,
-    Image, ImageRef, Mask, MaskKind, MaskRows, PadRows, Seam, SeamOptions,
+    apply_alpha, apply_alpha_row, build_mask, composite, continue_scene, pad, resize, ColourMatch,
+    Curve, Fill, Image, ImageRef, Mask, MaskKind, MaskRows, PadRows, Seam, SeamOptions,
 };
 use crate::plan::{fit, Plan, Profile};
 
@@ -92,18 +92,24 @@ pub struct OptionNames {
     pub curve: Option<String>,
     /// `feathered`, `binary`, `inverted`, `alpha` (default: the profile's).
     pub mask: Option<String>,
+    /// The composite's colour match: `off`, `global`, `field` (default).
+    pub colour: Option<String>,
+    /// The composite's detail-preserving band (default on).
+    pub detail: Option<bool>,
     /// `full` (default), `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`,
     /// `gemini`, `custom:...`.
     pub profile: Option<String>,
 }
 
 impl OptionNames {
-    /// The seam part: feather, overlap, curve.
+    /// The seam part: feather, overlap, curve, colour match, detail band.
     pub fn seam(&self) -> Result<SeamOptions> {
         Ok(SeamOptions {
             feather: self.feather,
             overlap: self.overlap,
             curve: parse_or(&self.curve, Curve::Smoothstep)?,
+            colour: parse_or(&self.colour, ColourMatch::Field)?,
+            detail: self.detail.unwrap_or(true),
         })
     }
 
@@ -177,6 +183,7 @@ impl Planned {
             feather: scale_px(seam.feather),
             overlap: scale_px(seam.overlap),
             curve: seam.curve,
+            ..opts.seam
         };
         Ok(Planned {
             e,

@@ -29,6 +29,7 @@ fn opts(target: &str, profile: Profile) -> PrepareOptions {
             feather: 8,
             overlap: 2,
             curve: Curve::Smoothstep,
+            ..SeamOptions::default()
         },
         profile,
         ..PrepareOptions::new(target.parse().unwrap())

@@ -88,7 +88,7 @@ proptest! {
         let orig = Image::from_rgba(w, h, data).unwrap();
         let plan = fit(&e, &t, &Profile::full()).unwrap();
         let result = Image::filled(e.new_width, e.new_height, [1, 2, 3, 4], &Limits::default()).unwrap();
-        let seam = SeamOptions { feather, overlap, curve: Curve::Smoothstep };
+        let seam = SeamOptions::plain(feather, overlap, Curve::Smoothstep);
         let (out, eff) = composite(orig.view(), result.view(), &plan, &seam, &Limits::default()).unwrap();
         let (mask, _) = build_mask(&Layout::of(&e), &seam, MaskKind::Feathered).unwrap();
         prop_assert!(eff.feather <= feather && eff.overlap <= overlap);

@@ -61,11 +61,11 @@ fn expansion_vectors() {
 fn mask_vectors() {
     for c in load("mask.json") {
         let e = expansion_of(&c).unwrap();
-        let opts = SeamOptions {
-            feather: u32_of(&c["feather"]),
-            overlap: u32_of(&c["overlap"]),
-            curve: c["curve"].as_str().unwrap().parse::<Curve>().unwrap(),
-        };
+        let opts = SeamOptions::plain(
+            u32_of(&c["feather"]),
+            u32_of(&c["overlap"]),
+            c["curve"].as_str().unwrap().parse::<Curve>().unwrap(),
+        );
         let kind: MaskKind = c["kind"].as_str().unwrap().parse().unwrap();
         let (m, seam) = build_mask(&Layout::of(&e), &opts, kind).unwrap();
         let x = &c["expect"];

@@ -48,6 +48,8 @@ fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error
         curve: name(o.curve)?,
         mask: name(o.mask)?,
         profile: name(o.profile)?,
+        // The composite's options: prepare does not read them.
+        ..OptionNames::default()
     };
     PrepareOptions::from_names(opt_str(o.target)?.unwrap_or_default(), &names)
 }
@@ -111,6 +113,7 @@ pub unsafe extern "C" fn outpaint_mask_into(
             feather,
             overlap,
             curve: parse(curve, Curve::Smoothstep)?,
+            ..SeamOptions::default()
         };
         let kind = parse(kind, MaskKind::Feathered)?;
         // SAFETY: the caller promises `out` points at `out_len` writable bytes.
@@ -167,8 +170,9 @@ pub unsafe extern "C" fn outpaint_prepare(
 
 /// Composites a provider's `result` (any size) with `original` at full resolution
 /// through the plan JSON `outpaint_prepare` gave, with a feathered seam (`curve`
-/// `{NULL, 0}` = smoothstep). `out` must not be NULL; free it with
-/// `outpaint_image_free`.
+/// `{NULL, 0}` = smoothstep) and the default seam corrections: the provider's colours
+/// matched to the original and the detail band (`outpaint_composite_report` takes every
+/// seam option). `out` must not be NULL; free it with `outpaint_image_free`.
 ///
 /// # Safety
 /// The views must point at their bytes, `plan_json` at its `len` bytes, `out` at a
@@ -185,18 +189,12 @@ pub unsafe extern "C" fn outpaint_composite(
 ) -> outpaint_status {
     boundary! {
         let out = present(out, "out")?;
-        let text = opt_str(plan_json)?
-            .ok_or_else(|| Error::new(ErrorCode::InvalidOption, "the plan JSON is required"))?;
-        let plan: Plan = serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidOption,
-                format!("the plan JSON is not a plan: {e}"),
-            )
-        })?;
+        let plan = plan_of(plan_json)?;
         let seam = SeamOptions {
             feather,
             overlap,
             curve: parse(curve, Curve::Smoothstep)?,
+            ..SeamOptions::default()
         };
         let (img, _) = outpaint_core::composite(
             view(&original)?,
@@ -207,6 +205,68 @@ pub unsafe extern "C" fn outpaint_composite(
         )?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(outpaint_image::from_image(img)) };
+        Ok(())
+    }
+}
+
+/// Reads a plan JSON (what `outpaint_prepare` gave).
+fn plan_of(plan_json: outpaint_str) -> Result<Plan, Error> {
+    let text = opt_str(plan_json)?
+        .ok_or_else(|| Error::new(ErrorCode::InvalidOption, "the plan JSON is required"))?;
+    serde_json::from_str(text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidOption,
+            format!("the plan JSON is not a plan: {e}"),
+        )
+    })
+}
+
+/// Composites like `outpaint_composite`, with the seam options as JSON (`seam_json`:
+/// `{"feather":32,"overlap":0,"curve":"smoothstep","colour":"field","detail":true}`,
+/// every key optional; `{NULL, 0}` = all defaults), and reports the seam: on success
+/// `*report_json` receives the seam report as JSON (seam jump, colour step, colour
+/// difference, residual cast, overlap residual, band sharpness per edge, and what the
+/// colour match did; free with `outpaint_bytes_free`). `out` may be NULL when only the
+/// report is wanted; otherwise free it with `outpaint_image_free`.
+///
+/// # Safety
+/// The views must point at their bytes, the strings at their `len` bytes, `out` at a
+/// writable `outpaint_image` or be NULL, `report_json` at a writable `outpaint_bytes`.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_composite_report(
+    original: outpaint_image_view,
+    result: outpaint_image_view,
+    plan_json: outpaint_str,
+    seam_json: outpaint_str,
+    out: *mut outpaint_image,
+    report_json: *mut outpaint_bytes,
+) -> outpaint_status {
+    boundary! {
+        let report_out = present(report_json, "report_json")?;
+        let plan = plan_of(plan_json)?;
+        let seam = match opt_str(seam_json)?.map(str::trim).filter(|s| !s.is_empty()) {
+            None => SeamOptions::default(),
+            Some(text) => {
+                let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                    Error::new(ErrorCode::InvalidOption, format!("the seam options are not JSON: {e}"))
+                })?;
+                OptionNames::from_json(v)?.seam()?
+            }
+        };
+        let (c, report) = outpaint_core::pixels::composite_reported(
+            view(&original)?,
+            view(&result)?,
+            &plan,
+            &seam,
+            &Limits::default(),
+        )?;
+        let json = serde_json::to_vec(&report).expect("JSON serialises");
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { report_out.write(outpaint_bytes::from_vec(json)) };
+        if !out.is_null() {
+            // SAFETY: non-NULL; the caller promises it is writable.
+            unsafe { out.write(outpaint_image::from_image(c.image)) };
+        }
         Ok(())
     }
 }

@@ -9,6 +9,8 @@
 
 #include "check.h"
 
+static int has(const outpaint_bytes *b, const char *needle);
+
 static const outpaint_str NONE = {NULL, 0};
 
 static void test_expand(void) {
@@ -130,6 +132,43 @@ static void test_prepare_composite(void) {
   outpaint_image_view other = {32, 32, px, 32 * 32 * 4};
   CHECK(outpaint_composite(other, result, plan_s, 8, 0, NONE, &out) ==
         OUTPAINT_STATUS_INVALID_DIMENSIONS);
+
+  /* The seam report, and the colour match, on a result with a red cast. */
+  uint8_t *cast = malloc(canvas.len);
+  CHECK(cast != NULL);
+  memcpy(cast, canvas.data, canvas.len);
+  for (size_t i = 0; i < canvas.len; i += 4) {
+    unsigned r = cast[i] * 9u / 8u;
+    cast[i] = (uint8_t)(r > 255 ? 255 : r);
+  }
+  outpaint_image_view tinted = {canvas.width, canvas.height, cast, canvas.len};
+  outpaint_bytes report = {NULL, 0};
+  CHECK(outpaint_composite_report(src, tinted, plan_s, outpaint_str_c("{\"feather\":8}"), &out,
+                                  &report) == OUTPAINT_STATUS_OK);
+  CHECK(out.width == 114 && out.height == 64);
+  CHECK(memcmp(out.data + (10 * 114 + left + 20) * 4, px + (10 * 64 + 20) * 4, 4 * 20) == 0);
+  /* The new area lost the cast: its red is back near the original's edge colour. */
+  CHECK(abs((int)out.data[(10 * 114) * 4] - (int)px[(10 * 64) * 4]) <= 3);
+  CHECK(report.len > 0 && has(&report, "\"colour\":\"field\""));
+  CHECK(has(&report, "\"edges\":[{\"edge\":\"left\""));
+  CHECK(has(&report, "\"seamJump\":"));
+  outpaint_image_free(&out);
+  outpaint_bytes_free(&report);
+  /* Off: the cast stays; the report alone (out NULL). */
+  CHECK(outpaint_composite_report(src, tinted, plan_s,
+                                  outpaint_str_c("{\"feather\":8,\"colour\":\"off\"}"), NULL,
+                                  &report) == OUTPAINT_STATUS_OK);
+  CHECK(has(&report, "\"colour\":\"off\""));
+  outpaint_bytes_free(&report);
+  CHECK(outpaint_composite_report(src, tinted, plan_s, outpaint_str_c("{\"colour\":\"sepia\"}"),
+                                  NULL, &report) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_composite_report(src, tinted, plan_s, outpaint_str_c("{\"detail\":3}"), NULL,
+                                  &report) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_composite_report(src, tinted, plan_s, outpaint_str_c("[1"), NULL, &report) ==
+        OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(outpaint_composite_report(src, tinted, plan_s, NONE, NULL, NULL) ==
+        OUTPAINT_STATUS_NULL_PARAMETER);
+  free(cast);
 
   o.fill = outpaint_str_c("smear");
   CHECK(outpaint_prepare(src, &o, &canvas, &mask, &plan) == OUTPAINT_STATUS_INVALID_OPTION);

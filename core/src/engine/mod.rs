@@ -121,6 +121,7 @@ impl Default for EngineConfig {
                 feather: 32,
                 overlap: 0,
                 curve: Curve::Smoothstep,
+                ..SeamOptions::default()
             },
             fill: Fill::Edge,
             limits: Limits::default(),

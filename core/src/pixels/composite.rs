@@ -3,7 +3,9 @@
 //!
 //! Pixels of the original outside the blend band are copied, so they come back
 //! byte-identical; inside the band `out = round((o * (255 - a) + g * a) / 255)` with `a`
-//! the same profile the mask used.
+//! the same profile the mask used (or, with the detail band, its short version), and `g`
+//! the provider's picture after the colour match and the seam field
+//! ([`SeamOptions::colour`]).
 
 use image::imageops::{self, FilterType};
 use image::{ImageBuffer, Rgba};
@@ -11,8 +13,10 @@ use image::{ImageBuffer, Rgba};
 use crate::error::{bail, Result};
 use crate::geometry::Layout;
 use crate::limits::Limits;
-use crate::pixels::{check_out, Image, ImageRef, Rows, RGBA};
-use crate::pixels::{Seam, SeamOptions};
+use crate::pixels::blend::{CanvasRows, Corrector};
+use crate::pixels::report::{measure, Residual};
+use crate::pixels::{check_out, ColourMatch, Correction, Image, ImageRef, Rows, RGBA};
+use crate::pixels::{Seam, SeamOptions, SeamReport};
 use crate::plan::Plan;
 
 /// Rows of a canvas-sized picture: either a crop of the provider's result (no copy) or a
@@ -30,6 +34,12 @@ impl Generated<'_> {
     fn row(&self, y: usize) -> &[u8] {
         let start = (self.y + y) * self.stride + self.x * RGBA;
         &self.data[start..start + self.width * RGBA]
+    }
+}
+
+impl CanvasRows for Generated<'_> {
+    fn canvas_row(&self, y: usize) -> &[u8] {
+        self.row(y)
     }
 }
 
@@ -106,18 +116,89 @@ pub fn composite(
     seam: &SeamOptions,
     limits: &Limits,
 ) -> Result<(Image, Seam)> {
+    let c = composite_corrected(original, result, plan, seam, limits)?;
+    Ok((c.image, c.seam))
+}
+
+/// A composite and what it corrected.
+#[derive(Debug, Clone)]
+pub struct Composited {
+    /// The canvas.
+    pub image: Image,
+    /// The effective seam.
+    pub seam: Seam,
+    /// The corrections made (`colour: off` and an identity fit when none were asked).
+    pub correction: Correction,
+}
+
+/// Like [`composite`], and also says what the colour match and the seam field did.
+pub fn composite_corrected(
+    original: ImageRef<'_>,
+    result: ImageRef<'_>,
+    plan: &Plan,
+    seam: &SeamOptions,
+    limits: &Limits,
+) -> Result<Composited> {
     let e = &plan.expansion;
     limits.check_canvas(e.new_width, e.new_height)?;
     let mut rows = Rows::grow(e.new_height as usize, e.new_width as usize * RGBA)?;
-    let s = composite_rows(original, result, plan, seam, &mut rows)?;
+    let (s, correction) = composite_rows(original, result, plan, seam, &mut rows, None)?;
+    Ok(Composited {
+        image: Image::from_rgba(e.new_width, e.new_height, rows.into_vec())?,
+        seam: s,
+        correction,
+    })
+}
+
+/// Like [`composite_corrected`], and also measures the seam ([`SeamReport`]).
+pub fn composite_reported(
+    original: ImageRef<'_>,
+    result: ImageRef<'_>,
+    plan: &Plan,
+    seam: &SeamOptions,
+    limits: &Limits,
+) -> Result<(Composited, SeamReport)> {
+    let e = &plan.expansion;
+    limits.check_canvas(e.new_width, e.new_height)?;
+    let mut rows = Rows::grow(e.new_height as usize, e.new_width as usize * RGBA)?;
+    let mut residual = Residual::default();
+    let (s, correction) =
+        composite_rows(original, result, plan, seam, &mut rows, Some(&mut residual))?;
+    let image = Image::from_rgba(e.new_width, e.new_height, rows.into_vec())?;
+    let report = measure(
+        original,
+        image.view(),
+        &Layout::of(e),
+        &s,
+        &residual,
+        correction,
+    );
     Ok((
-        Image::from_rgba(e.new_width, e.new_height, rows.into_vec())?,
-        s,
+        Composited {
+            image,
+            seam: s,
+            correction,
+        },
+        report,
     ))
 }
 
+/// The seam report of compositing `result` with `original` under `seam`: how visible the
+/// seam is and what the corrections did (the composite itself is dropped).
+pub fn seam_report(
+    original: ImageRef<'_>,
+    result: ImageRef<'_>,
+    plan: &Plan,
+    seam: &SeamOptions,
+    limits: &Limits,
+) -> Result<SeamReport> {
+    Ok(composite_reported(original, result, plan, seam, limits)?.1)
+}
+
 /// Like [`composite`], but writes into a caller-provided `new_width * new_height * 4`
-/// buffer. When the result needs no resampling nothing is allocated but two profiles.
+/// buffer. With the plain blend and a result that needs no resampling nothing is
+/// allocated but two profiles; the corrections add a small grid, a colour table and one
+/// row.
 pub fn composite_into(
     original: ImageRef<'_>,
     result: ImageRef<'_>,
@@ -127,13 +208,15 @@ pub fn composite_into(
 ) -> Result<Seam> {
     let e = &plan.expansion;
     check_out(out.len(), e.new_width, e.new_height, RGBA)?;
-    composite_rows(
+    let (s, _) = composite_rows(
         original,
         result,
         plan,
         seam,
         &mut Rows::slice(out, e.new_width as usize * RGBA),
-    )
+        None,
+    )?;
+    Ok(s)
 }
 
 /// Writes the composite top to bottom, each row once.
@@ -143,7 +226,8 @@ fn composite_rows(
     plan: &Plan,
     seam: &SeamOptions,
     out: &mut Rows<'_>,
-) -> Result<Seam> {
+    mut residual: Option<&mut Residual>,
+) -> Result<(Seam, Correction)> {
     let e = &plan.expansion;
     if original.width() != e.width() || original.height() != e.height() {
         bail!(
@@ -156,12 +240,33 @@ fn composite_rows(
         );
     }
     let layout = Layout::of(e);
-    let seam = layout.seam(seam)?;
-    let prof = layout.profiles(&seam, true);
+    let eff = layout.seam(seam)?;
     let mut scratch = None;
     let gen = generated(result, plan, &mut scratch)?;
+    let mut fix = Corrector::estimate(original, &gen, &layout, &eff, seam.colour, seam.detail);
+    let correction = fix.as_ref().map_or(
+        Correction {
+            colour: ColourMatch::Off,
+            fit: crate::pixels::ColourFit::identity(),
+            field_cell: 0,
+            field_max: 0.0,
+            detail_feather: eff.feather,
+        },
+        |f| f.report,
+    );
+    if fix.as_ref().is_some_and(Corrector::is_identity) {
+        fix = None;
+    }
+    // The blend's ramp: the mask's, or its short version when the field carries the low
+    // frequencies.
+    let blend_seam = Seam {
+        feather: correction.detail_feather,
+        ..eff
+    };
+    let prof = layout.profiles(&blend_seam, true);
 
-    let (l, w, top, h) = (
+    let (cw, l, w, top, h) = (
+        e.new_width as usize,
         e.left as usize,
         e.width() as usize,
         e.top as usize,
@@ -170,12 +275,58 @@ fn composite_rows(
     // Runs of the horizontal profile over the original's columns.
     let hin = &prof.h[l..l + w];
     let runs = runs(hin);
+    // Canvas columns that need the provider's pixels on rows outside the vertical band.
+    let mut needed: Vec<(usize, usize)> = vec![(0, l)];
+    needed.extend(
+        runs.iter()
+            .filter(|r| r.2 != Run::Keep)
+            .map(|&(a, b, _)| (l + a, l + b)),
+    );
+    needed.push((l + w, cw));
     // The same weights once per channel, so blending is byte by byte.
     let weights: Vec<u8> = hin.iter().flat_map(|&a| [a; RGBA]).collect();
+    let mut fixed = if fix.is_some() {
+        vec![0u8; cw * RGBA]
+    } else {
+        Vec::new()
+    };
     for y in 0..e.new_height as usize {
+        let inside = y >= top && y < top + h && prof.v[y] != 255;
+        let raw = gen.row(y);
+        let g: &[u8] = match &mut fix {
+            None => raw,
+            Some(f) => {
+                f.start_row(y as u32);
+                let spans: &[(usize, usize)] = if inside && prof.v[y] == 0 && residual.is_none() {
+                    &needed
+                } else {
+                    &[(0, cw)]
+                };
+                for &(a, b) in spans {
+                    let (a4, b4) = (a * RGBA, b * RGBA);
+                    f.apply(a, &raw[a4..b4], &mut fixed[a4..b4]);
+                }
+                &fixed
+            }
+        };
+        if let Some(r) = residual.as_deref_mut() {
+            if y >= top && y < top + h && (y - top) % 2 == 0 {
+                let o = original.row((y - top) as u32);
+                let gm = &g[l * RGBA..(l + w) * RGBA];
+                let yy = (y - top) as u32;
+                for x in (0..w).step_by(2) {
+                    r.add(
+                        &layout,
+                        x as u32,
+                        yy,
+                        &o[x * RGBA..][..RGBA],
+                        &gm[x * RGBA..][..RGBA],
+                    );
+                }
+            }
+        }
         out.next(|row| {
-            let g = gen.row(y);
-            if y < top || y >= top + h || prof.v[y] == 255 {
+            if !inside {
                 row.copy_from_slice(g);
                 return;
             }
@@ -201,7 +352,7 @@ fn composite_rows(
             }
         });
     }
-    Ok(seam)
+    Ok((eff, correction))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -265,11 +416,7 @@ mod tests {
     }
 
     fn seam(feather: u32) -> SeamOptions {
-        SeamOptions {
-            feather,
-            overlap: 0,
-            curve: Curve::Linear,
-        }
+        SeamOptions::plain(feather, 0, Curve::Linear)
     }
 
     #[test]

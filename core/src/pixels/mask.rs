@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Result};
 use crate::geometry::Layout;
-use crate::pixels::{check_out, Image, Mask, Rows, RGBA};
+use crate::pixels::{check_out, ColourMatch, Image, Mask, Rows, RGBA};
 
 /// Largest feather or overlap accepted, in pixels.
 pub const MAX_SEAM: u32 = 65_536;
@@ -69,7 +69,7 @@ crate::names::named_enum!(MaskKind, "mask kind", InvalidOption {
 });
 
 /// How the seam between the original and the new area is treated, in canvas pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SeamOptions {
     /// Width of the ramp from 255 to 0 inside the original, along expanded edges.
@@ -78,6 +78,39 @@ pub struct SeamOptions {
     pub overlap: u32,
     /// Shape of the ramp.
     pub curve: Curve,
+    /// How the composite matches the generated area's colour to the original (default
+    /// `field`). Masks ignore it.
+    pub colour: ColourMatch,
+    /// With the `field` match, the original keeps its detail inside the band: the field
+    /// already carries the low frequencies, so the blend fades over an eighth of the
+    /// feather (default on). Masks ignore it.
+    pub detail: bool,
+}
+
+impl Default for SeamOptions {
+    fn default() -> Self {
+        SeamOptions {
+            feather: 0,
+            overlap: 0,
+            curve: Curve::default(),
+            colour: ColourMatch::default(),
+            detail: true,
+        }
+    }
+}
+
+impl SeamOptions {
+    /// The plain feathered blend, with no correction: `round((o (255 - a) + g a) / 255)`
+    /// with `a` the mask's own ramp.
+    pub fn plain(feather: u32, overlap: u32, curve: Curve) -> SeamOptions {
+        SeamOptions {
+            feather,
+            overlap,
+            curve,
+            colour: ColourMatch::Off,
+            detail: false,
+        }
+    }
 }
 
 impl SeamOptions {
@@ -478,11 +511,7 @@ mod tests {
     }
 
     fn opts(feather: u32, overlap: u32, curve: Curve) -> SeamOptions {
-        SeamOptions {
-            feather,
-            overlap,
-            curve,
-        }
+        SeamOptions::plain(feather, overlap, curve)
     }
 
     #[test]

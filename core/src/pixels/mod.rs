@@ -2,16 +2,20 @@
 //! blur, colour), masks and seams, compositing at full resolution, resizing, and the
 //! offline `local` fill.
 
+mod blend;
 mod composite;
 mod fill;
 mod image;
 mod local;
 mod mask;
+mod report;
 mod resize;
 
+pub use blend::{ColourFit, ColourMatch, Correction};
 pub use composite::*;
 pub use fill::*;
 pub use image::*;
 pub use local::*;
 pub use mask::*;
+pub use report::{EdgeReport, SeamReport};
 pub use resize::*;
