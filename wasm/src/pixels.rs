@@ -28,6 +28,36 @@ pub fn composite(
     Ok(image_out(&img))
 }
 
+/// `composite`, and the seam report: how visible the seam is (per edge: seam jump,
+/// colour step, Oklab difference, band sharpness; the residual cast and the overlap
+/// residual) and what the colour match did.
+#[wasm_bindgen(js_name = compositeReport, unchecked_return_type = "{ image: RgbaImage; seam: Seam; report: SeamReport }")]
+pub fn composite_report(
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")]
+    original: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] result: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let orig = image_or_bytes(&original)?;
+    let res = image_or_bytes(&result)?;
+    let plan: Plan = required(plan, "plan")?;
+    let seam = seam_options(options)?;
+    let (c, report) = outpaint::pixels::composite_reported(
+        orig.view(),
+        res.view(),
+        &plan,
+        &seam,
+        &Limits::default(),
+    )
+    .map_err(js_error)?;
+    let out = Object::new();
+    set(&out, "image", &image_out(&c.image));
+    set(&out, "seam", &to_js(&c.seam)?);
+    set(&out, "report", &to_js(&report)?);
+    Ok(out.into())
+}
+
 /// The mask (255 = generate) of an expansion, with the seam actually used.
 #[wasm_bindgen(unchecked_return_type = "{ mask: MaskImage; seam: Seam }")]
 pub fn mask(

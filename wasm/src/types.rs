@@ -37,7 +37,15 @@ export interface PrepareOptions {
    * ...) or "custom:..." */
   profile?: string;
 }
-export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; }
+/** How the composite matches the provider's colours to the original: `field` (default) also follows casts that change across the frame. */
+export type ColourMatch = "off" | "global" | "field";
+export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; colour?: ColourMatch; detail?: boolean; }
+/** The global colour fit of a composite (Oklab affine map after per-channel tone curves). */
+export interface ColourFit { curves: number[][]; matrix: number[][]; offset: number[]; strength: number; correlation: number; samples: number; cast: number[]; }
+export interface Correction { colour: ColourMatch; fit: ColourFit; fieldCell: number; fieldMax: number; detailFeather: number; }
+export interface EdgeReport { edge: "left" | "right" | "top" | "bottom"; seamJump: number; colourStep: number; deltaE: number; bandSharpness: number; }
+/** How visible a composite's seam is, measured against the original alone. */
+export interface SeamReport { edges: EdgeReport[]; seamJump: number; colourStep: number; deltaE: number; bandSharpness: number; residualCast: number[]; overlapResidual: number; correction: Correction; }
 export interface Prepared { canvas: RgbaImage; mask: MaskImage; plan: Plan; seam: Seam; }
 /** `preparePng`'s answer: the canvas and mask as PNG files, ready to upload. */
 export interface PreparedPng { canvasPng: Uint8Array; maskPng: Uint8Array; plan: Plan; seam: Seam; }

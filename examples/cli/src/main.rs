@@ -68,6 +68,35 @@ enum Command {
         #[command(flatten)]
         provider: providers::ProviderArgs,
     },
+    /// Composite a provider's RESULT (from anywhere, any size) with ORIGINAL through
+    /// --plan (the plan.json prepare wrote): DIR/result.png and DIR/report.json, the seam
+    /// report. Seam options default to the plan's own.
+    Composite {
+        /// The original image.
+        original: PathBuf,
+        /// The provider's answer.
+        result: PathBuf,
+        /// The plan.json that prepare (or run) wrote.
+        #[arg(long)]
+        plan: PathBuf,
+        /// Feather width in pixels (default: the plan's).
+        #[arg(long, allow_hyphen_values = true)]
+        feather: Option<String>,
+        /// Pixels of the original regenerated along expanded edges (default: the plan's).
+        #[arg(long, allow_hyphen_values = true)]
+        overlap: Option<String>,
+        /// Feather curve (default: the plan's).
+        #[arg(long)]
+        curve: Option<String>,
+        #[command(flatten)]
+        corrections: Corrections,
+        /// Format of result: png, jpeg or webp.
+        #[arg(long, default_value = "png")]
+        format: String,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the model registry (which model serves each operation, the outpaint
     /// profiles, every upload limit) as JSON, with --registry's patch merged in.
     Registry {
@@ -107,6 +136,8 @@ struct StepArgs {
     /// Feather curve: linear, smoothstep or quadratic.
     #[arg(long, default_value = "smoothstep")]
     curve: String,
+    #[command(flatten)]
+    corrections: Corrections,
     /// Mask kind: feathered, binary, inverted or alpha (default: the profile's own).
     #[arg(long)]
     mask: Option<String>,
@@ -117,6 +148,31 @@ struct StepArgs {
     /// Output folder (created if missing).
     #[arg(long)]
     out: PathBuf,
+}
+
+/// The composite's seam corrections.
+#[derive(Args, Clone)]
+struct Corrections {
+    /// Colour match of the provider's picture to the original before the blend: off,
+    /// global or field.
+    #[arg(long, default_value = "field")]
+    colour: String,
+    /// Keep the original's detail inside the band (with --colour field): on or off.
+    #[arg(long, default_value = "on")]
+    detail: String,
+}
+
+impl Corrections {
+    fn detail(&self) -> Result<bool, Error> {
+        match self.detail.trim() {
+            "on" => Ok(true),
+            "off" => Ok(false),
+            other => Err(Error::new(
+                ErrorCode::InvalidOption,
+                format!("detail must be on or off, got {other:?}"),
+            )),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -176,6 +232,27 @@ fn run(cli: Cli) -> Result<(), Error> {
             step_command(&step, Some((format.parse::<Format>()?, fill)))
         }
         Command::Session { cmd, provider } => session::command(cmd, &provider),
+        Command::Composite {
+            original,
+            result,
+            plan,
+            feather,
+            overlap,
+            curve,
+            corrections,
+            format,
+            out,
+        } => composite_command(&CompositeArgs {
+            original,
+            result,
+            plan,
+            feather,
+            overlap,
+            curve,
+            corrections,
+            format: format.parse()?,
+            out,
+        }),
         Command::Registry { registry } => {
             let r = providers::registry(registry.as_deref())?;
             println!(
@@ -295,6 +372,8 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
         curve: Some(a.curve.clone()),
         mask: a.mask.clone(),
         profile: a.profile.clone(),
+        colour: Some(a.corrections.colour.clone()),
+        detail: Some(a.corrections.detail()?),
     };
     let registry = match &run {
         Some((_, f)) => f.registry.clone(),
@@ -340,6 +419,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
     write(&a.out.join("canvas.png"), &canvas_png)?;
     write(&a.out.join("mask.png"), &mask_png)?;
     let mut called = None;
+    let mut report = None;
     let result = match (result, &run) {
         (
             None,
@@ -383,18 +463,23 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
             progress.step("compositing");
             let back = decode(&sent.image, &opts.limits)?;
             called = Some(sent);
-            let (full, _) = outpaint_core::composite(
+            let (full, r) = outpaint_core::pixels::composite_reported(
                 image.view(),
                 back.view(),
                 &prepared.plan,
                 &opts.seam,
                 &opts.limits,
             )?;
-            Some(full)
+            report = Some(r);
+            Some(full.image)
         }
         (r, _) => r,
     };
     let mut files = json!({ "canvas": "canvas.png", "mask": "mask.png" });
+    if let Some(r) = &report {
+        write_json(&a.out.join("report.json"), &json!(r))?;
+        files["report"] = json!("report.json");
+    }
     if let (Some(result), Some((fmt, _))) = (&result, &run) {
         let name = match fmt {
             Format::Png => "result.png",
@@ -425,6 +510,85 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
     Ok(())
 }
 
+fn write_json(path: &Path, v: &Value) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(v).expect("plain JSON") + "\n";
+    write(path, text.as_bytes())
+}
+
+struct CompositeArgs {
+    original: PathBuf,
+    result: PathBuf,
+    plan: PathBuf,
+    feather: Option<String>,
+    overlap: Option<String>,
+    curve: Option<String>,
+    corrections: Corrections,
+    format: Format,
+    out: PathBuf,
+}
+
+/// `outpaint composite`: a result from anywhere put back, with the seam report.
+fn composite_command(a: &CompositeArgs) -> Result<(), Error> {
+    let limits = outpaint_core::Limits::default();
+    let plan_file = read_input(&a.plan, &limits)?;
+    let bad = |what: String| {
+        Error::new(
+            ErrorCode::InvalidOption,
+            format!("{}: {what}", a.plan.display()),
+        )
+    };
+    let doc: Value =
+        serde_json::from_slice(&plan_file).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let plan: outpaint_core::Plan = serde_json::from_value(doc["fit"].clone()).map_err(|e| {
+        bad(format!(
+            "no plan under \"fit\" (write it with outpaint prepare): {e}"
+        ))
+    })?;
+    // The seam as prepared (the asked values: the clamp is applied again), unless given.
+    let asked = |v: &Value| v["requested"].as_u64().and_then(|n| u32::try_from(n).ok());
+    let feather = match &a.feather {
+        Some(f) => pixels(f, "feather")?,
+        None => asked(&doc["feather"]).unwrap_or(0),
+    };
+    let overlap = match &a.overlap {
+        Some(o) => pixels(o, "overlap")?,
+        None => asked(&doc["overlap"]).unwrap_or(0),
+    };
+    let names = OptionNames {
+        feather,
+        overlap,
+        curve: a
+            .curve
+            .clone()
+            .or_else(|| doc["curve"].as_str().map(str::to_string)),
+        colour: Some(a.corrections.colour.clone()),
+        detail: Some(a.corrections.detail()?),
+        ..OptionNames::default()
+    };
+    let seam = names.seam()?;
+    let original = decode(&read_input(&a.original, &limits)?, &limits)?;
+    let result = decode(&read_input(&a.result, &limits)?, &limits)?;
+    let (c, report) = outpaint_core::pixels::composite_reported(
+        original.view(),
+        result.view(),
+        &plan,
+        &seam,
+        &limits,
+    )?;
+    std::fs::create_dir_all(&a.out).map_err(|e| storage_err(&a.out, e))?;
+    let name = match a.format {
+        Format::Png => "result.png",
+        Format::Jpeg => "result.jpg",
+        Format::Webp => "result.webp",
+    };
+    write(&a.out.join(name), &encode(c.image.view(), a.format)?)?;
+    let mut doc = json!(report);
+    doc["seam"] = json!(c.seam);
+    write_json(&a.out.join("report.json"), &doc)?;
+    println!("{}", json!({ "result": name, "report": "report.json" }));
+    Ok(())
+}
+
 fn plan_json(opts: &PrepareOptions, header: &Probe, p: &Prepared, files: Value) -> Value {
     json!({
         "source": {
@@ -442,6 +606,8 @@ fn plan_json(opts: &PrepareOptions, header: &Probe, p: &Prepared, files: Value) 
         "feather": { "requested": p.seam.feather_requested, "effective": p.seam.feather },
         "overlap": { "requested": p.seam.overlap_requested, "effective": p.seam.overlap },
         "curve": p.seam.curve,
+        "colour": opts.seam.colour,
+        "detail": opts.seam.detail,
         "files": files,
     })
 }

@@ -16,8 +16,9 @@
 //! A gain, not an offset: a cast that changes across the frame scales colours (white
 //! balance, exposure), so next to the seam an offset learnt on dark content over-corrects
 //! bright content beside it. In sRGB levels a gain is nearly a gain in linear light (the
-//! transfer curve is close to a power law), so it is applied to the levels directly, and
-//! solved in the log domain.
+//! transfer curve is close to a power law), so it is applied to the levels directly. (The
+//! gains are averaged as they are, not as logarithms: for the few per cent a provider's
+//! cast moves they are the same, and plain arithmetic gives every door the same bytes.)
 
 /// Cells whose difference varies more than this (levels, RMS within the cell) count for
 /// less: edges the provider moved, content it changed.
@@ -113,11 +114,12 @@ impl Field {
             w.push((a.n / full).min(1.0) / (1.0 + var / (SPREAD * SPREAD)));
             let dark = DARK * a.n;
             v.push(std::array::from_fn(|k| {
-                ((a.o[k] + dark) / (a.g[k] + dark)).ln()
+                // Solved as the gain's departure from 1 (unknown cells are 0: no change).
+                ((a.o[k] + dark) / (a.g[k] + dark)).clamp(1.0 / MAX_GAIN, MAX_GAIN) - 1.0
             }));
         }
         let mut values = pull_push(self.cols, self.rows, w, v);
-        let (mut max, lim) = (0.0f32, MAX_GAIN.ln());
+        let mut max = 0.0f32;
         let fade = f64::from((FADE * self.cell).max(FADE_MIN));
         let c = f64::from(self.cell);
         let [rx, ry, rw, rh] = self.rect.map(f64::from);
@@ -131,7 +133,7 @@ impl Field {
             let t = (1.0 - (dx * dx + dy * dy).sqrt() / fade).max(0.0);
             let keep = (t * t * (3.0 - 2.0 * t)) as f32;
             for x in p.iter_mut() {
-                *x = (*x * strength * keep).clamp(-lim, lim).exp();
+                *x = 1.0 + *x * strength * keep;
                 max = max.max((*x - 1.0).abs());
             }
         }
