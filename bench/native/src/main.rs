@@ -111,11 +111,8 @@ fn main() {
         ..Limits::default()
     };
     let t: Target = "16:9".parse().expect("a target");
-    let seam = |feather| SeamOptions {
-        feather,
-        overlap: 0,
-        curve: Curve::Smoothstep,
-    };
+    // The plain feathered blend (no seam corrections): the rows kept from earlier runs.
+    let seam = |feather| SeamOptions::plain(feather, 0, Curve::Smoothstep);
     let mut rows: Vec<Value> = Vec::new();
     let mut ratios: Vec<Value> = Vec::new();
     let mut peaks: Vec<Value> = Vec::new();
@@ -253,6 +250,34 @@ fn main() {
                 || lim.copy_from_slice(&from),
                 || {
                     composite_into(src.view(), generated.view(), &plan, &seam(32), &mut buf)
+                        .expect("composites")
+                },
+            ),
+        );
+        // A provider's answer with a cast (the edge pad, R x 1.12, G x 1.08, B x 1.04), so
+        // the corrections have something to do: the full composite (colour match, seam
+        // field, detail band) against the plain blend of the same answer.
+        let mut cast = generated.clone();
+        for p in cast.data_mut().chunks_exact_mut(4) {
+            for (c, k) in [1.12f32, 1.08, 1.04].into_iter().enumerate() {
+                p[c] = (f32::from(p[c]) * k).round().min(255.0) as u8;
+            }
+        }
+        let corrected = SeamOptions {
+            feather: 32,
+            ..SeamOptions::default()
+        };
+        ratio(
+            "composite feather 32 corrected (cast answer)",
+            "composite feather 32 plain",
+            paired(
+                pairs,
+                || {
+                    composite(src.view(), cast.view(), &plan, &seam(32), &unlimited)
+                        .expect("composites")
+                },
+                || {
+                    composite(src.view(), cast.view(), &plan, &corrected, &unlimited)
                         .expect("composites")
                 },
             ),

@@ -248,6 +248,7 @@ fn composite_rows(
         Correction {
             colour: ColourMatch::Off,
             fit: crate::pixels::ColourFit::identity(),
+            oklab_max: 0.0,
             field_cell: 0,
             field_max: 0.0,
             detail_feather: eff.feather,

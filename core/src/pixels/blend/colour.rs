@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::oklab::{decode, decode_table, encode, from_oklab, to_oklab};
 
 /// At most this many sample pairs are read for the fit (a regular grid over the original).
-const MAX_SAMPLES: usize = 1 << 16;
+const MAX_SAMPLES: usize = 1 << 14;
 /// Fewer pairs than this and nothing is corrected.
 const MIN_SAMPLES: usize = 64;
 /// The matrix's diagonal is kept within `[1 / MAX_GAIN, MAX_GAIN]`, the rest within
@@ -384,11 +384,21 @@ fn correlation(s: &Samples, idx: &[usize]) -> f32 {
     (cov / (vo * vg).sqrt()) as f32
 }
 
-/// The fit as a table over sRGB: 16 nodes per axis at levels 0, 17, ..., 255, each the
-/// corrected colour in sRGB levels, read with trilinear interpolation.
+/// The fit as tables over sRGB: the tone curves at every level (three lookups a pixel),
+/// and the Oklab stage as corrections on a grid of 16 nodes per axis at levels 0, 17,
+/// ..., 255, read with trilinear interpolation, kept only when it moves some colour by
+/// more than [`MIN_CROSS`] levels (most casts are tone shifts the curves already take
+/// out, and the grid costs eight lookups a pixel).
 pub(crate) struct Table {
-    nodes: Vec<[f32; 3]>,
+    curves: [[f32; 256]; 3],
+    cross: Option<Vec<[f32; 4]>>,
+    /// The largest change the Oklab stage makes at a node, in levels.
+    pub(crate) cross_max: f32,
 }
+
+/// Below this many levels at every node the Oklab stage is left out (the seam field takes
+/// up what it would have changed next to the seam).
+const MIN_CROSS: f32 = 1.5;
 
 /// For each level: the lower node and the weight of the upper one.
 const fn split(v: usize) -> (usize, f32) {
@@ -402,48 +412,72 @@ const fn split(v: usize) -> (usize, f32) {
 
 impl Table {
     pub(crate) fn new(fit: &ColourFit) -> Table {
-        let mut nodes = Vec::with_capacity(NODES * NODES * NODES);
+        let curves: [[f32; 256]; 3] =
+            std::array::from_fn(|c| std::array::from_fn(|v| through(&fit.curves[c], v as u8)));
+        let mut cross = Vec::with_capacity(NODES * NODES * NODES);
         let lin: [Vec<f64>; 3] = std::array::from_fn(|c| {
             fit.curves[c]
                 .iter()
                 .map(|&v| decode(f64::from(v)))
                 .collect()
         });
+        let mut cross_max = 0.0f32;
+        let identity = fit.matrix == IDENTITY && fit.offset == [0.0; 3];
         for r in 0..NODES {
             for g in 0..NODES {
                 for b in 0..NODES {
-                    let lab = to_oklab([lin[0][r] as f32, lin[1][g] as f32, lin[2][b] as f32]);
-                    let rgb = from_oklab(apply(&fit.matrix, &fit.offset, lab));
-                    nodes.push(rgb.map(|x| encode(f64::from(x)) as f32));
+                    let d: [f32; 3] = if identity {
+                        [0.0; 3]
+                    } else {
+                        let lab = to_oklab([lin[0][r] as f32, lin[1][g] as f32, lin[2][b] as f32]);
+                        let rgb = from_oklab(apply(&fit.matrix, &fit.offset, lab));
+                        let at = [fit.curves[0][r], fit.curves[1][g], fit.curves[2][b]];
+                        std::array::from_fn(|c| encode(f64::from(rgb[c])) as f32 - at[c])
+                    };
+                    cross_max = d.iter().fold(cross_max, |m, v| m.max(v.abs()));
+                    cross.push([d[0], d[1], d[2], 0.0]);
                 }
             }
         }
-        Table { nodes }
+        Table {
+            curves,
+            cross: (cross_max > MIN_CROSS).then_some(cross),
+            cross_max,
+        }
     }
 
-    /// The corrected colour of one sRGB pixel, in levels (not rounded).
-    #[inline]
-    pub(crate) fn get(&self, p: &[u8]) -> [f32; 3] {
-        let (r, fr) = split(p[0] as usize);
-        let (g, fg) = split(p[1] as usize);
-        let (b, fb) = split(p[2] as usize);
-        let at = |r: usize, g: usize, b: usize| &self.nodes[(r * NODES + g) * NODES + b];
-        let mut out = [0.0f32; 3];
-        let (c000, c001) = (at(r, g, b), at(r, g, b + 1));
-        let (c010, c011) = (at(r, g + 1, b), at(r, g + 1, b + 1));
-        let (c100, c101) = (at(r + 1, g, b), at(r + 1, g, b + 1));
-        let (c110, c111) = (at(r + 1, g + 1, b), at(r + 1, g + 1, b + 1));
-        for c in 0..3 {
-            let x00 = c000[c] + (c001[c] - c000[c]) * fb;
-            let x01 = c010[c] + (c011[c] - c010[c]) * fb;
-            let x10 = c100[c] + (c101[c] - c100[c]) * fb;
-            let x11 = c110[c] + (c111[c] - c110[c]) * fb;
-            let y0 = x00 + (x01 - x00) * fg;
-            let y1 = x10 + (x11 - x10) * fg;
-            out[c] = y0 + (y1 - y0) * fr;
+    /// The corrected colour of one sRGB pixel, in levels (not rounded; the fourth lane is
+    /// padding).
+    #[inline(always)]
+    pub(crate) fn get(&self, p: &[u8]) -> [f32; 4] {
+        let base = [
+            self.curves[0][p[0] as usize],
+            self.curves[1][p[1] as usize],
+            self.curves[2][p[2] as usize],
+            0.0,
+        ];
+        match &self.cross {
+            None => base,
+            Some(nodes) => {
+                let d = trilinear(nodes, p);
+                [base[0] + d[0], base[1] + d[1], base[2] + d[2], 0.0]
+            }
         }
-        out
     }
+}
+
+#[inline]
+fn trilinear(nodes: &[[f32; 4]], p: &[u8]) -> [f32; 4] {
+    use super::lerp4;
+    let (r, fr) = split(p[0] as usize);
+    let (g, fg) = split(p[1] as usize);
+    let (b, fb) = split(p[2] as usize);
+    let at = |r: usize, g: usize, b: usize| nodes[(r * NODES + g) * NODES + b];
+    let x00 = lerp4(at(r, g, b), at(r, g, b + 1), fb);
+    let x01 = lerp4(at(r, g + 1, b), at(r, g + 1, b + 1), fb);
+    let x10 = lerp4(at(r + 1, g, b), at(r + 1, g, b + 1), fb);
+    let x11 = lerp4(at(r + 1, g + 1, b), at(r + 1, g + 1, b + 1), fb);
+    lerp4(lerp4(x00, x01, fg), lerp4(x10, x11, fg), fr)
 }
 
 #[cfg(test)]
@@ -539,7 +573,7 @@ mod tests {
         let t = Table::new(&ColourFit::identity());
         for v in (0..=255).step_by(17) {
             let got = t.get(&[v as u8, v as u8, v as u8, 255]);
-            for g in got {
+            for g in &got[..3] {
                 assert!((g - v as f32).abs() < 1e-3, "{v}: {g}");
             }
         }
@@ -555,10 +589,11 @@ mod tests {
 
     #[test]
     fn strides_keep_the_samples_bounded() {
+        let m = MAX_SAMPLES as u64;
         assert_eq!(Samples::stride(100), 1);
-        assert_eq!(Samples::stride(1 << 16), 1);
+        assert_eq!(Samples::stride(m), 1);
         let s = Samples::stride(4096 * 4096) as u64;
-        assert!(4096 * 4096 / (s * s) <= 1 << 16);
-        assert!(4096 * 4096 / ((s - 1) * (s - 1)) > 1 << 16);
+        assert!(4096 * 4096 / (s * s) <= m);
+        assert!(4096 * 4096 / ((s - 1) * (s - 1)) > m);
     }
 }

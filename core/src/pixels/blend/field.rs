@@ -118,22 +118,28 @@ impl Field {
                 ((a.o[k] + dark) / (a.g[k] + dark)).clamp(1.0 / MAX_GAIN, MAX_GAIN) - 1.0
             }));
         }
-        let mut values = pull_push(self.cols, self.rows, w, v);
-        let mut max = 0.0f32;
+        // How much of the field each cell keeps: all of it over the original, fading to
+        // nothing FADE cells past it (cells beyond are not solved at the finest level).
         let fade = f64::from((FADE * self.cell).max(FADE_MIN));
         let c = f64::from(self.cell);
         let [rx, ry, rw, rh] = self.rect.map(f64::from);
-        for (i, p) in values.iter_mut().enumerate() {
-            let (cx, cy) = (
-                self.x0 as f64 + ((i % self.cols) as f64 + 0.5) * c,
-                self.y0 as f64 + ((i / self.cols) as f64 + 0.5) * c,
-            );
-            let dx = (rx - cx).max(cx - (rx + rw)).max(0.0);
-            let dy = (ry - cy).max(cy - (ry + rh)).max(0.0);
-            let t = (1.0 - (dx * dx + dy * dy).sqrt() / fade).max(0.0);
-            let keep = (t * t * (3.0 - 2.0 * t)) as f32;
+        let keep: Vec<f32> = (0..self.acc.len())
+            .map(|i| {
+                let (cx, cy) = (
+                    self.x0 as f64 + ((i % self.cols) as f64 + 0.5) * c,
+                    self.y0 as f64 + ((i / self.cols) as f64 + 0.5) * c,
+                );
+                let dx = (rx - cx).max(cx - (rx + rw)).max(0.0);
+                let dy = (ry - cy).max(cy - (ry + rh)).max(0.0);
+                let t = (1.0 - (dx * dx + dy * dy).sqrt() / fade).max(0.0);
+                (t * t * (3.0 - 2.0 * t)) as f32
+            })
+            .collect();
+        let mut values = pull_push(self.cols, self.rows, w, v, &keep);
+        let mut max = 0.0f32;
+        for (p, &k) in values.iter_mut().zip(&keep) {
             for x in p.iter_mut() {
-                *x = 1.0 + *x * strength * keep;
+                *x = 1.0 + *x * strength * k;
                 max = max.max((*x - 1.0).abs());
             }
         }
@@ -157,8 +163,8 @@ impl Field {
         }
     }
 
-    /// The gains along canvas row `y`, one per grid column.
-    pub(crate) fn row(&self, y: u32, out: &mut Vec<[f32; 3]>) {
+    /// The gains along canvas row `y`, one per grid column (the fourth lane is 1).
+    pub(crate) fn row(&self, y: u32, out: &mut Vec<[f32; 4]>) {
         let (j, f) = self.at(y, self.y0, self.rows);
         let j = j as usize;
         let j1 = (j + 1).min(self.rows - 1);
@@ -168,13 +174,25 @@ impl Field {
                 self.values[j * self.cols + i],
                 self.values[j1 * self.cols + i],
             );
-            out.push(std::array::from_fn(|k| a[k] + (b[k] - a[k]) * f));
+            out.push([
+                a[0] + (b[0] - a[0]) * f,
+                a[1] + (b[1] - a[1]) * f,
+                a[2] + (b[2] - a[2]) * f,
+                1.0,
+            ]);
         }
     }
 }
 
 /// Pull-push over a `cols x rows` grid of weights (0..1) and values.
-fn pull_push(cols: usize, rows: usize, w: Vec<f32>, v: Vec<[f32; 3]>) -> Vec<[f32; 3]> {
+/// `keep` marks (non-zero) the finest cells whose value matters.
+fn pull_push(
+    cols: usize,
+    rows: usize,
+    w: Vec<f32>,
+    v: Vec<[f32; 3]>,
+    keep: &[f32],
+) -> Vec<[f32; 3]> {
     let mut levels = vec![(cols, rows, w, v)];
     while {
         let (c, r, ..) = levels.last().expect("one level");
@@ -205,6 +223,7 @@ fn pull_push(cols: usize, rows: usize, w: Vec<f32>, v: Vec<[f32; 3]>) -> Vec<[f3
     // relaxes towards the membrane.
     while levels.len() > 1 {
         let (cc, cr, _, cv) = levels.pop().expect("two levels");
+        let finest = levels.len() == 1;
         let (c, r, w, v) = levels.last_mut().expect("one level");
         let own = v.clone();
         for y in 0..*r {
@@ -227,14 +246,21 @@ fn pull_push(cols: usize, rows: usize, w: Vec<f32>, v: Vec<[f32; 3]>) -> Vec<[f3
                 }
             }
         }
-        relax(*c, *r, w, &own, v);
+        relax(*c, *r, w, &own, v, finest.then_some(keep));
     }
     levels.pop().expect("level 0").3
 }
 
 /// Gauss-Seidel sweeps at one level: a cell that knows little moves towards the mean of
 /// its neighbours (edges mirror: no flux out of the canvas), weighted by what it knows.
-fn relax(c: usize, r: usize, w: &[f32], own: &[[f32; 3]], v: &mut [[f32; 3]]) {
+fn relax(
+    c: usize,
+    r: usize,
+    w: &[f32],
+    own: &[[f32; 3]],
+    v: &mut [[f32; 3]],
+    keep: Option<&[f32]>,
+) {
     // Coarse levels are small: sweep them to convergence, so the fine level starts from
     // the right broad shape and needs only a few sweeps of its own.
     let sweeps = if c * r <= 4096 { 64 } else { 8 };
@@ -247,7 +273,7 @@ fn relax(c: usize, r: usize, w: &[f32], own: &[[f32; 3]], v: &mut [[f32; 3]]) {
         for y in 0..r {
             for x in 0..c {
                 let i = y * c + x;
-                if w[i] >= 1.0 {
+                if w[i] >= 1.0 || keep.is_some_and(|k| k[i] == 0.0) {
                     continue;
                 }
                 let mut sum = [0.0f32; 3];
@@ -330,7 +356,7 @@ mod tests {
         assert!((f.max - (red - 1.0)).abs() < 1e-4);
         // Outside: FADE cells (32 px) of smooth fall-off, then nothing.
         for i in 0..4 {
-            assert!(row[i] == [1.0; 3], "{i}: {:?}", row[i]);
+            assert!(row[i] == [1.0; 4], "{i}: {:?}", row[i]);
         }
         for i in 4..8 {
             assert!(
@@ -355,7 +381,7 @@ mod tests {
         f.solve(16.0, 1.0);
         let mut row = Vec::new();
         let cols = f.columns(64);
-        let at = |row: &Vec<[f32; 3]>, x: usize| {
+        let at = |row: &Vec<[f32; 4]>, x: usize| {
             let (i, a) = cols[x];
             row[i as usize][0] + (row[i as usize + 1][0] - row[i as usize][0]) * a
         };
@@ -383,7 +409,7 @@ mod tests {
         f.solve(64.0, 1.0);
         let mut row = Vec::new();
         f.row(0, &mut row);
-        assert!(row.iter().all(|v| *v == [1.0; 3]));
+        assert!(row.iter().all(|v| *v == [1.0; 4]));
         assert_eq!(f.max, 0.0);
     }
 }

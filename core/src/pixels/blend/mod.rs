@@ -53,6 +53,9 @@ pub struct Correction {
     pub fit: ColourFit,
     /// Cell size of the correction field, in canvas pixels (0 without a field).
     pub field_cell: u32,
+    /// The largest change the Oklab stage of the fit makes to a colour, in levels (it is
+    /// applied only when over 0.75: below, the tone curves alone are used).
+    pub oklab_max: f32,
     /// The largest change of gain the field makes, as a factor (0.05: 5%).
     pub field_max: f32,
     /// Width of the ramp the original's detail fades over (the feather when the detail
@@ -65,7 +68,7 @@ pub(crate) struct Corrector {
     table: Option<Table>,
     field: Option<Field>,
     columns: Vec<(u32, f32)>,
-    row: Vec<[f32; 3]>,
+    row: Vec<[f32; 4]>,
     /// The report.
     pub(crate) report: Correction,
 }
@@ -102,7 +105,7 @@ impl Corrector {
         }
         let mut fit = colour::fit(&mut s);
         let table = (!fit.is_identity()).then(|| Table::new(&fit));
-        let cell = (seam.feather / 4).clamp(4, 32).max(cell_floor(layout));
+        let cell = (seam.feather / 2).clamp(8, 32).max(cell_floor(layout));
         let mut field = (mode == ColourMatch::Field && fit.strength > 0.0).then(|| {
             Field::new(
                 cell,
@@ -122,7 +125,7 @@ impl Corrector {
                 }
                 let gc = match &table {
                     Some(tb) => tb.get(gp),
-                    None => [gp[0], gp[1], gp[2]].map(f32::from),
+                    None => [f32::from(gp[0]), f32::from(gp[1]), f32::from(gp[2]), 0.0],
                 };
                 for c in 0..3 {
                     cast[c] += f64::from(gc[c] - f32::from(gp[c]));
@@ -130,7 +133,7 @@ impl Corrector {
                 n += 1;
                 if let Some(f) = &mut field {
                     let o = [op[0], op[1], op[2]].map(f32::from);
-                    f.add((l + x) as u32, (t + y) as u32, o, gc);
+                    f.add((l + x) as u32, (t + y) as u32, o, [gc[0], gc[1], gc[2]]);
                 }
             }
         }
@@ -149,6 +152,7 @@ impl Corrector {
         };
         let report = Correction {
             colour: mode,
+            oklab_max: table.as_ref().map_or(0.0, |t| t.cross_max),
             fit,
             field_cell: field.as_ref().map_or(0, |_| cell),
             field_max: field.as_ref().map_or(0.0, |f| f.max),
@@ -180,12 +184,6 @@ impl Corrector {
 
     /// Writes the corrected pixels of canvas columns `x0..` (as many as `src` holds).
     pub(crate) fn apply(&self, x0: usize, src: &[u8], dst: &mut [u8]) {
-        let put = |d: &mut [u8], v: [f32; 3], a: u8| {
-            for c in 0..3 {
-                d[c] = (v[c].clamp(0.0, 255.0) + 0.5) as u8;
-            }
-            d[3] = a;
-        };
         let px = src.chunks_exact(RGBA).zip(dst.chunks_exact_mut(RGBA));
         match (&self.table, &self.field) {
             (None, None) => dst.copy_from_slice(src),
@@ -197,17 +195,43 @@ impl Corrector {
                     let (p, q) = (self.row[i as usize], self.row[(i as usize + 1).min(last)]);
                     let base = match table {
                         Some(t) => t.get(s),
-                        None => [s[0], s[1], s[2]].map(f32::from),
+                        None => [f32::from(s[0]), f32::from(s[1]), f32::from(s[2]), 0.0],
                     };
-                    put(
-                        d,
-                        std::array::from_fn(|c| base[c] * (p[c] + (q[c] - p[c]) * a)),
-                        s[3],
-                    );
+                    let gain = lerp4(p, q, a);
+                    put(d, mul4(base, gain), s[3]);
                 }
             }
         }
     }
+}
+
+/// Four lanes at once (the fourth is padding): the compiler keeps them in one register.
+#[inline(always)]
+pub(crate) fn lerp4(p: [f32; 4], q: [f32; 4], a: f32) -> [f32; 4] {
+    [
+        p[0] + (q[0] - p[0]) * a,
+        p[1] + (q[1] - p[1]) * a,
+        p[2] + (q[2] - p[2]) * a,
+        p[3] + (q[3] - p[3]) * a,
+    ]
+}
+
+#[inline(always)]
+fn mul4(p: [f32; 4], q: [f32; 4]) -> [f32; 4] {
+    [p[0] * q[0], p[1] * q[1], p[2] * q[2], p[3] * q[3]]
+}
+
+/// Rounds three levels into a pixel with alpha `a`: clamped, then rounded to the nearest
+/// (ties to even) by adding 1.5 * 2^23, which leaves the integer in the low bits of the
+/// float (plain IEEE arithmetic, the same on every door; a saturating `as u8` costs
+/// several times more in this loop).
+#[inline(always)]
+fn put(d: &mut [u8], v: [f32; 4], a: u8) {
+    const MAGIC: f32 = 12_582_912.0;
+    d[0] = (v[0].clamp(0.0, 255.0) + MAGIC).to_bits() as u8;
+    d[1] = (v[1].clamp(0.0, 255.0) + MAGIC).to_bits() as u8;
+    d[2] = (v[2].clamp(0.0, 255.0) + MAGIC).to_bits() as u8;
+    d[3] = a;
 }
 
 /// The field's cells grow on huge canvases so the grid stays near 512 cells a side.
