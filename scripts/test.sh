@@ -44,6 +44,9 @@ OUTPAINT_BENCH_SMOKE=1 cargo bench -p outpaint-core --bench pixels -- --test
 # Side by side (native, wasm, Pillow from PyPI, hand-written JS, Canvas 2D): 64x64, once.
 bench/run.sh --smoke
 
+echo "== seam quality bench, smoke: one photo, every baseline and the library side by side (never asserts numbers)"
+bench/quality.sh --smoke
+
 echo "== engine bench, smoke: a four-model generate on each door (Rust, npm, C), allocations per poll"
 bench/engine.sh --smoke
 
