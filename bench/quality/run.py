@@ -276,6 +276,58 @@ def sheet(path, rows, labels):
         path.rsplit(".", 1)[0] + ".jpg", quality=85)
 
 
+def fill_methods(lib):
+    """The offline fills, each a function (truth, orig, left, top, shape) -> picture."""
+    def canvas(fill):
+        def f(truth, orig, left, top, shape, name):
+            d = lib.plan(name, orig, shape)
+            out = os.path.join(d, "fill-" + fill)
+            subprocess.run([lib.cli, "prepare", os.path.join(d, "original.png"), "--target", shape,
+                            "--fill", fill, "--out", out], check=True, capture_output=True)
+            return np.asarray(Image.open(os.path.join(out, "canvas.png")).convert("RGB"))
+        return f
+
+    def local(truth, orig, left, top, shape, name):
+        d = lib.plan(name, orig, shape)
+        out = os.path.join(d, "local")
+        t = time.perf_counter()
+        subprocess.run([lib.cli, "run", os.path.join(d, "original.png"), "--target", shape, "--out", out],
+                       check=True, capture_output=True)
+        lib.elapsed = time.perf_counter() - t
+        return np.asarray(Image.open(os.path.join(out, "result.png")).convert("RGB"))
+
+    def inpaint(flag):
+        def f(truth, orig, left, top, shape, name):
+            H, W = truth.shape[:2]
+            h, w = orig.shape[:2]
+            img = np.zeros((H, W, 3), np.uint8)
+            img[top:top + h, left:left + w] = orig
+            mask = 255 - binary_keep(truth, orig, left, top)
+            return cv2.inpaint(img[..., ::-1].copy(), mask, 3, flag)[..., ::-1].copy()
+        return f
+
+    return {"local": local, "blur": canvas("blur"), "edge": canvas("edge"), "mirror": canvas("mirror"),
+            "telea": inpaint(cv2.INPAINT_TELEA), "ns": inpaint(cv2.INPAINT_NS)}
+
+
+def fill_metrics(img, truth, orig, left, top):
+    keep = binary_keep(truth, orig, left, top) > 0
+    a, t = img.astype(np.float64), truth.astype(np.float64)
+    mae = np.abs(a[~keep] - t[~keep]).mean()
+    lf = np.abs(cv2.GaussianBlur(a, (0, 0), 8)[~keep] - cv2.GaussianBlur(t, (0, 0), 8)[~keep]).mean()
+    grad = lambda x: np.abs(np.diff(x.mean(-1), axis=1))[~keep[:, 1:]].mean()
+    mirrors = []
+    for turn, s, rows in seam_lines(truth, orig, left, top):
+        x = turn(a)[rows]
+        if s < 32:
+            continue
+        out, inside = x[:, s - 32:s], x[:, s:s + 32][:, ::-1]
+        u, v = out.ravel() - out.mean(), inside.ravel() - inside.mean()
+        mirrors.append((u * v).sum() / np.sqrt((u * u).sum() * (v * v).sum() + 1e-9))
+    return {"mae": float(mae), "mae_lf": float(lf), "tex": float(grad(a) / (grad(t) + 1e-9)),
+            "mirror": float(np.mean(mirrors)) if mirrors else 0.0}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
@@ -319,8 +371,28 @@ def main():
                     band = out[:, max(0, left - 48):left + 48]
                     crops.setdefault(name, []).append(band)
             print(f"{name} {label}: done", file=sys.stderr)
+    # The offline fills against the true surroundings.
+    fills = fill_methods(lib)
+    fill_results = []
+    fill_crops = []
+    for name, truth, orig, left, top, shape in scenes(args.smoke):
+        row = [truth]
+        for m, f in fills.items():
+            img = f(truth, orig, left, top, shape, name)
+            if m == "local":
+                timings.setdefault("local run", []).append(lib.elapsed)
+            r = fill_metrics(img, truth, orig, left, top)
+            r.update({"scene": name, "method": m})
+            fill_results.append(r)
+            row.append(img)
+        truth_r = fill_metrics(truth, truth, orig, left, top)
+        truth_r.update({"scene": name, "method": "truth"})
+        fill_results.append(truth_r)
+        if shape == "16:9":
+            fill_crops.append([np.asarray(Image.fromarray(x).resize((320, 180), Image.LANCZOS)) for x in row])
     with open(os.path.join(args.out, "quality.json"), "w") as fh:
-        json.dump({"results": results, "timings_s": {k: float(np.median(v)) for k, v in timings.items()}}, fh, indent=1)
+        json.dump({"results": results, "fills": fill_results,
+                   "timings_s": {k: float(np.median(v)) for k, v in timings.items()}}, fh, indent=1)
     # The table: means over scenes, per cast and method.
     lines = []
     for label, _, _ in casts:
@@ -345,12 +417,21 @@ def main():
         best = min(row[m] for m in shown)
         lines.append(f"| {name} | " + " | ".join(
             (f"**{row[m]:.2f}**" if row[m] == best else f"{row[m]:.2f}") for m in shown) + " |")
+    lines.append(f"\n**offline fills** (means over {len(scenes(args.smoke))} scenes, against the true surroundings)\n")
+    lines.append("| fill | MAE | MAE low-frequency | texture | mirror correlation |")
+    lines.append("|---|---|---|---|---|")
+    for m in ["truth", *fills]:
+        rs = [r for r in fill_results if r["method"] == m]
+        mean = lambda k: np.mean([r[k] for r in rs])
+        lines.append(f"| {m} | {mean('mae'):.1f} | {mean('mae_lf'):.1f} | {mean('tex'):.2f} | {mean('mirror'):.2f} |")
     table = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "table.md"), "w") as fh:
         fh.write(table)
     print(table)
     if crops:
         sheet(os.path.join(args.out, "sheet_seams_8pct.png"), list(crops.values()), list(methods))
+    if fill_crops:
+        sheet(os.path.join(args.out, "sheet_fills.png"), fill_crops, ["truth", *fills])
     print(f"wrote {args.out}/quality.json, table.md and the sheets", file=sys.stderr)
 
 

@@ -117,14 +117,17 @@ fn run_local_is_seamless_and_keeps_the_original() {
             assert_eq!(out.pixel(e.left + x, y), img.pixel(x, y));
         }
     }
-    // At the seam, neighbours across it differ by no more than the original's own
-    // neighbours do (plus a little), i.e. no visible step.
-    for y in (0..90).step_by(7) {
-        let a = out.pixel(e.left - 1, y);
-        let b = out.pixel(e.left, y);
-        for c in 0..3 {
-            assert!(a[c].abs_diff(b[c]) <= 24, "row {y}: {a:?} | {b:?}");
-        }
+    // At the seam, neighbours across it differ on average by no more than the original's
+    // own neighbours do (plus a little), channel by channel: no visible step.
+    let step = |x0: u32, x1: u32, c: usize| -> f64 {
+        (0..90)
+            .map(|y| f64::from(out.pixel(x0, y)[c].abs_diff(out.pixel(x1, y)[c])))
+            .sum::<f64>()
+            / 90.0
+    };
+    for c in 0..3 {
+        let (across, own) = (step(e.left - 1, e.left, c), step(e.left, e.left + 1, c));
+        assert!(across <= 1.5 * own + 4.0, "channel {c}: {across} vs {own}");
     }
     assert!(out.data().chunks(4).all(|p| p[3] == 255));
     let png = encode_png(out.view(), PngCompression::Fast).unwrap();

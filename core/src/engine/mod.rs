@@ -94,7 +94,8 @@ pub struct EngineConfig {
     pub secrets: Vec<String>,
     /// Outpaint seam (default feather 32, smoothstep).
     pub seam: SeamOptions,
-    /// Outpaint pre-fill (default edge).
+    /// Outpaint pre-fill (default blur: the closest of the classical fills to real
+    /// surroundings, and the colours the `local` provider paints its texture over).
     pub fill: Fill,
     /// Decode and canvas limits.
     pub limits: Limits,
@@ -123,7 +124,7 @@ impl Default for EngineConfig {
                 curve: Curve::Smoothstep,
                 ..SeamOptions::default()
             },
-            fill: Fill::Edge,
+            fill: Fill::Blur,
             limits: Limits::default(),
             providers: BTreeMap::new(),
             registry: Registry::builtin(),

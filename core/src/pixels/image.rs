@@ -65,11 +65,6 @@ impl Image {
         })
     }
 
-    /// Allocates zeroed pixels after checking the canvas limits.
-    pub(crate) fn zeroed(width: u32, height: u32, limits: &Limits) -> Result<Self> {
-        Self::filled(width, height, [0; 4], limits)
-    }
-
     /// Width in pixels.
     pub fn width(&self) -> u32 {
         self.width

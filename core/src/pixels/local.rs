@@ -1,12 +1,22 @@
-//! The built-in `local` provider: fills the new area from the image itself, offline.
+//! The built-in `local` provider: fills the new area from the image itself, offline,
+//! without mirrored or repeated copies of the subject.
 //!
-//! The new area starts as a mirror image of the original (so rows and columns line up:
-//! sky continues as sky, ground as ground), then softens with the distance `d` from the
-//! seam: each pixel is read from a mip pyramid of that mirror canvas (each level a 2x2
-//! box average of the last, a cascade of box blurs) at level `log2(1 + d / 8)`,
-//! trilinearly. Near the seam texture carries on; far out only colour and layout remain.
-//! A faint deterministic grain keeps soft areas from looking flat. Memory: the output
-//! plus a third of it for the pyramid.
+//! Two layers. The colours and the layout come from the blur cascade ([`Fill::Blur`]: the
+//! edge colours spread outwards, ever softer), which of the classical fills lands closest
+//! to what a photo really holds around it; a canvas that arrives pre-filled (edge, mirror,
+//! a colour: what the host asked for) keeps its pre-fill as this layer instead. On top goes texture: the original's detail
+//! (itself minus a blur) copied in overlapping 32-px tiles, each from a random place in
+//! the original next to the nearest edge (near the same place along it), never reflected,
+//! joined with Hann windows and brought back to the detail's own strength: rising from
+//! nothing over the first 6 px (the seam meets the edge colours without a step), fading to
+//! a third of it far out. A face or a wheel is never copied whole, only the grain
+//! of the border it sits in. Every random choice is a hash of the tile's position: the
+//! same bytes on every door.
+//!
+//! Measured on scikit-image's photos against the true surroundings (`bench/QUALITY.md`):
+//! mean error 29.9 levels (the blur fill alone 28.8, the previous mirror-and-blur fill
+//! 39.4), correlation with the reflected original 0.60 (was 0.96; the photos' own 0.48),
+//! texture 0.75 of the truth's (the blur fill 0.07).
 
 use crate::error::{bail, Result};
 use crate::geometry::Edges;
@@ -15,6 +25,16 @@ use crate::geometry::Layout;
 use crate::limits::Limits;
 use crate::pixels::{pad_into, Fill};
 use crate::pixels::{Image, RGBA};
+
+/// Tile side and step (half a tile: every pixel under four tiles).
+const TILE: usize = 32;
+/// The blur that splits the original into colour and detail: three box passes of this
+/// radius (about a Gaussian of sigma 2.5).
+const DETAIL_RADIUS: usize = 2;
+/// Texture strength far from the seam, and the distance over which it falls to that.
+const FAR: f32 = 0.35;
+const FADE: f32 = 48.0;
+const RISE: f32 = 6.0;
 
 /// Fills the area around `layout`'s original on `canvas` (whatever pre-fill it carries)
 /// and returns a new canvas of the same size; the original's pixels are kept.
@@ -31,13 +51,6 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
         );
     }
     let src = canvas.view().crop(layout.original())?;
-    let (x0, y0, w, h) = (
-        layout.x as usize,
-        layout.y as usize,
-        layout.width as usize,
-        layout.height as usize,
-    );
-    let (cw, ch) = (canvas.width() as usize, canvas.height() as usize);
     let e = Expansion::from_edges(
         layout.width,
         layout.height,
@@ -48,141 +61,315 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
             layout.canvas_height - layout.y - layout.height,
         ),
     )?;
-    let mut out = Image::zeroed(e.new_width, e.new_height, limits)?;
-    pad_into(src.view(), &e, Fill::Mirror, out.data_mut())?;
+    // The colours under the texture: the canvas's own pre-fill when it has one (the
+    // host asked for edge, mirror or a colour), else the blur cascade.
+    let mut out = canvas.clone();
+    limits.check_canvas(e.new_width, e.new_height)?;
     if e.is_identity() {
         return Ok(out);
     }
-    let pyramid = Pyramid::new(&out);
-    let top = (pyramid.levels.len()) as f32;
-    // Pyramid level by distance from the seam; it reaches the top (and stays there) by
-    // distance 8 * 2^top, so the table never needs to be longer than that.
-    let far = x0.max(cw - x0 - w).max(y0).max(ch - y0 - h);
-    let saturated = 8usize
-        .saturating_mul(1 << pyramid.levels.len())
-        .saturating_add(1);
-    let level: Vec<f32> = (0..=far.min(saturated))
-        .map(|d| (1.0 + d as f32 / 8.0).log2().min(top))
-        .collect();
-    let (x1, y1) = (x0 + w, y0 + h);
-    let data = out.data_mut();
-    for y in 0..ch {
-        let dy = outside(y, y0, y1);
-        let row = &mut data[y * cw * RGBA..(y + 1) * cw * RGBA];
-        for x in 0..cw {
-            let dx = outside(x, x0, x1);
-            let d = dx.max(dy);
-            if d == 0 {
-                continue;
-            }
-            let lv = level[d.min(level.len() - 1)];
-            let k = lv.floor() as usize;
-            let f = lv - k as f32;
-            let px = &mut row[x * RGBA..x * RGBA + RGBA];
-            let a: [f32; 3] = if k == 0 {
-                [f32::from(px[0]), f32::from(px[1]), f32::from(px[2])]
-            } else {
-                pyramid.sample(k, x, y)
-            };
-            let b = if f > 0.0 {
-                pyramid.sample(k + 1, x, y)
-            } else {
-                a
-            };
-            let grain = (hash(x as u32, y as u32) as f32 / 255.0 - 0.5) * 6.0 * (lv / top);
-            for c in 0..3 {
-                let v = a[c] * (1.0 - f) + b[c] * f + grain;
-                px[c] = v.round().clamp(0.0, 255.0) as u8;
-            }
-            px[3] = 255;
-        }
+    if !prefilled(canvas, layout) {
+        pad_into(src.view(), &e, Fill::Blur, out.data_mut())?;
     }
+    let (w, h) = (layout.width as usize, layout.height as usize);
+    let tile = TILE.min(w).min(h);
+    if tile < 4 {
+        return Ok(out);
+    }
+    let detail = Detail::of(&src, w, h);
+    Synthesis {
+        layout,
+        detail: &detail,
+        w,
+        h,
+        tile,
+    }
+    .paint(&mut out);
     Ok(out)
 }
 
-/// How far `v` lies outside `lo..hi` (0 inside; 1 for the first pixel beyond).
-#[inline]
-fn outside(v: usize, lo: usize, hi: usize) -> usize {
-    if v < lo {
-        lo - v
-    } else {
-        (v + 1).saturating_sub(hi)
+/// True when the new area of `canvas` carries a pre-fill (any pixel of it not fully
+/// transparent); a `transparent` pre-fill leaves it all zero alpha.
+fn prefilled(canvas: &Image, layout: &Layout) -> bool {
+    let (x0, y0) = (layout.x, layout.y);
+    let (x1, y1) = (x0 + layout.width, y0 + layout.height);
+    (0..canvas.height()).any(|y| {
+        let row = canvas.view().row(y);
+        row.chunks_exact(RGBA)
+            .enumerate()
+            .any(|(x, p)| p[3] != 0 && !(y >= y0 && y < y1 && (x as u32) >= x0 && (x as u32) < x1))
+    })
+}
+
+/// The original's detail: each channel minus its blur, as floats.
+struct Detail {
+    w: usize,
+    px: Vec<[f32; 3]>,
+}
+
+impl Detail {
+    fn of(src: &Image, w: usize, h: usize) -> Detail {
+        let mut planes: Vec<Vec<f32>> = (0..3)
+            .map(|c| {
+                src.data()
+                    .chunks_exact(RGBA)
+                    .map(|p| f32::from(p[c]))
+                    .collect()
+            })
+            .collect();
+        let orig = planes.clone();
+        for p in &mut planes {
+            for _ in 0..3 {
+                box_rows(p, w, h, DETAIL_RADIUS);
+                box_cols(p, w, h, DETAIL_RADIUS);
+            }
+        }
+        let px: Vec<[f32; 3]> = (0..w * h)
+            .map(|i| std::array::from_fn(|c| orig[c][i] - planes[c][i]))
+            .collect();
+        Detail { w, px }
     }
 }
 
-/// Levels 1.. of a mip pyramid (level 0 is the canvas itself): each a 2x2 box average
-/// of the one below (rounded), down to a few pixels; a third of the canvas in all.
-struct Pyramid {
-    /// `(width, height, rgba)` per level, level 1 first.
-    levels: Vec<(usize, usize, Vec<[u8; 4]>)>,
+/// A box blur of radius `r` along rows, edges clamped (running sums: O(1) a pixel).
+fn box_rows(p: &mut [f32], w: usize, h: usize, r: usize) {
+    let mut line = vec![0.0f32; w];
+    let n = (2 * r + 1) as f32;
+    for y in 0..h {
+        let row = &mut p[y * w..(y + 1) * w];
+        line.copy_from_slice(row);
+        let at = |i: isize| line[i.clamp(0, w as isize - 1) as usize];
+        let mut s: f32 = (-(r as isize)..=r as isize).map(at).sum();
+        for (x, v) in row.iter_mut().enumerate() {
+            *v = s / n;
+            s += at(x as isize + r as isize + 1) - at(x as isize - r as isize);
+        }
+    }
 }
 
-impl Pyramid {
-    fn new(img: &Image) -> Pyramid {
-        let (w, h) = (img.width() as usize, img.height() as usize);
-        let (base, _) = img.data().as_chunks::<RGBA>();
-        let mut levels: Vec<(usize, usize, Vec<[u8; 4]>)> = Vec::new();
-        let (mut cw, mut ch) = (w, h);
-        while cw > 2 || ch > 2 {
-            let cur: &[[u8; 4]] = match levels.last() {
-                Some((_, _, v)) => v,
-                None => base,
-            };
-            let (nw, nh) = (cw.div_ceil(2), ch.div_ceil(2));
-            let mut next = Vec::with_capacity(nw * nh);
-            for y in 0..nh {
-                let (ra, rb) = (2 * y * cw, (2 * y + 1).min(ch - 1) * cw);
-                for x in 0..nw {
-                    let (xa, xb) = (2 * x, (2 * x + 1).min(cw - 1));
-                    let q = [cur[ra + xa], cur[ra + xb], cur[rb + xa], cur[rb + xb]];
-                    let mut px = [0u8; 4];
-                    for (c, v) in px.iter_mut().enumerate() {
-                        let sum: u16 = q.iter().map(|p| u16::from(p[c])).sum();
-                        *v = ((sum + 2) / 4) as u8;
-                    }
-                    next.push(px);
+/// The same down the columns.
+fn box_cols(p: &mut [f32], w: usize, h: usize, r: usize) {
+    let mut line = vec![0.0f32; h];
+    let n = (2 * r + 1) as f32;
+    for x in 0..w {
+        for y in 0..h {
+            line[y] = p[y * w + x];
+        }
+        let at = |i: isize| line[i.clamp(0, h as isize - 1) as usize];
+        let mut s: f32 = (-(r as isize)..=r as isize).map(at).sum();
+        for y in 0..h {
+            p[y * w + x] = s / n;
+            s += at(y as isize + r as isize + 1) - at(y as isize - r as isize);
+        }
+    }
+}
+
+struct Synthesis<'a> {
+    layout: &'a Layout,
+    detail: &'a Detail,
+    w: usize,
+    h: usize,
+    tile: usize,
+}
+
+impl Synthesis<'_> {
+    /// Adds the texture to the new area of `out`, a band of rows at a time (each band
+    /// one step high, under two rows of tiles).
+    fn paint(&self, out: &mut Image) {
+        let (cw, ch) = (out.width() as usize, out.height() as usize);
+        let step = self.tile / 2;
+        let hann: Vec<f32> = (0..self.tile)
+            .map(|i| {
+                // sin^2 (pi (i + 1) / (tile + 1)): positive everywhere, 1 in the middle.
+                let t = std::f64::consts::PI * (i + 1) as f64 / (self.tile + 1) as f64;
+                let s = sin(t);
+                (s * s) as f32
+            })
+            .collect();
+        let mut acc = vec![[0.0f32; 4]; step * cw];
+        let (x0, y0) = (self.layout.x as usize, self.layout.y as usize);
+        let (x1, y1) = (x0 + self.w, y0 + self.h);
+        let tiles_x = cw.div_ceil(step) + 1;
+        for band in 0..ch.div_ceil(step) {
+            let (by0, by1) = (band * step, ((band + 1) * step).min(ch));
+            if by0 >= y0 && by1 <= y1 && x0 == 0 && x1 == cw {
+                continue;
+            }
+            acc.iter_mut().for_each(|a| *a = [0.0; 4]);
+            // Tile rows start at (band - 1) * step and band * step.
+            for ty in [band as isize - 1, band as isize] {
+                let top = ty * step as isize;
+                for tx in 0..tiles_x as isize {
+                    let left = (tx - 1) * step as isize;
+                    self.tile_into(&mut acc, cw, (left, top), (by0, by1), &hann, (tx, ty));
                 }
             }
-            levels.push((nw, nh, next));
-            (cw, ch) = (nw, nh);
+            let data = out.data_mut();
+            for y in by0..by1 {
+                let inside_rows = y >= y0 && y < y1;
+                for x in 0..cw {
+                    if inside_rows && x >= x0 && x < x1 {
+                        continue;
+                    }
+                    let a = acc[(y - by0) * cw + x];
+                    if a[3] <= 0.0 {
+                        continue;
+                    }
+                    // Overlap-add of independent tiles shrinks their spread by
+                    // sqrt(sum w^2) / sum w; undone here.
+                    let d = distance(x, y, (x0, y0, x1, y1)) as f32;
+                    let k = 1.0 + d / FADE;
+                    // Rising over the first RISE px, so the seam meets the blur
+                    // cascade's edge colours without a step.
+                    let amp = (FAR + (1.0 - FAR) / (k * k)) * (d / RISE).min(1.0);
+                    let px = &mut data[(y * cw + x) * RGBA..][..RGBA];
+                    for c in 0..3 {
+                        // The windows' weighted mean of the tiles over this pixel.
+                        let v = f32::from(px[c]) + a[c] / a[3] * amp;
+                        px[c] = (v.clamp(0.0, 255.0) + 12_582_912.0).to_bits() as u8;
+                    }
+                }
+            }
         }
-        Pyramid { levels }
     }
 
-    /// Bilinear sample of level `k >= 1` (clamped to the top) at full-resolution pixel
-    /// `(x, y)`.
-    fn sample(&self, k: usize, x: usize, y: usize) -> [f32; 3] {
-        let k = k.min(self.levels.len());
-        let (w, h, px) = &self.levels[k - 1];
-        let s = (1usize << k) as f32;
-        let u = ((x as f32 + 0.5) / s - 0.5).clamp(0.0, (*w - 1) as f32);
-        let v = ((y as f32 + 0.5) / s - 0.5).clamp(0.0, (*h - 1) as f32);
-        let (ua, va) = (u as usize, v as usize);
-        let (ub, vb) = ((ua + 1).min(w - 1), (va + 1).min(h - 1));
-        let (fu, fv) = (u - ua as f32, v - va as f32);
-        let (p00, p01, p10, p11) = (
-            px[va * w + ua],
-            px[va * w + ub],
-            px[vb * w + ua],
-            px[vb * w + ub],
-        );
-        let mut out = [0f32; 3];
-        for c in 0..3 {
-            let top = f32::from(p00[c]) + (f32::from(p01[c]) - f32::from(p00[c])) * fu;
-            let bot = f32::from(p10[c]) + (f32::from(p11[c]) - f32::from(p10[c])) * fu;
-            out[c] = top + (bot - top) * fv;
+    /// Adds tile `(tx, ty)` (top-left at `at` on the canvas) to the rows `rows` of `acc`:
+    /// the detail of a source tile, windowed, its weights in the fourth lane.
+    fn tile_into(
+        &self,
+        acc: &mut [[f32; 4]],
+        cw: usize,
+        at: (isize, isize),
+        rows: (usize, usize),
+        hann: &[f32],
+        id: (isize, isize),
+    ) {
+        let t = self.tile as isize;
+        let (left, top) = at;
+        let (x0, y0) = (self.layout.x as isize, self.layout.y as isize);
+        let (x1, y1) = (x0 + self.w as isize, y0 + self.h as isize);
+        // Wholly inside the original: nothing to paint.
+        if left >= x0 && left + t <= x1 && top >= y0 && top + t <= y1 {
+            return;
         }
-        out
+        let (sx, sy) = self.source(left + t / 2, top + t / 2, id);
+        let d = self.detail;
+        // The weighted mean of the four independent tiles over a pixel has a smaller
+        // spread than one tile (sqrt(sum w^2) / sum w of it): scaled back by the constant
+        // for four half-overlapping windows.
+        let gain = d.norm_gain(self.tile, hann);
+        for j in 0..t {
+            let y = top + j;
+            if y < rows.0 as isize || y >= rows.1 as isize {
+                continue;
+            }
+            let wy = hann[j as usize];
+            let srow = (sy + j as usize) * d.w;
+            for i in 0..t {
+                let x = left + i;
+                if x < 0 || x >= cw as isize {
+                    continue;
+                }
+                let wgt = wy * hann[i as usize];
+                let p = d.px[srow + sx + i as usize];
+                let a = &mut acc[(y as usize - rows.0) * cw + x as usize];
+                for c in 0..3 {
+                    a[c] += wgt * p[c] * gain;
+                }
+                a[3] += wgt;
+            }
+        }
+    }
+
+    /// Where tile `id` centred at canvas `(cx, cy)` takes its detail from: a random place
+    /// in the original within a band of the nearest edge, near the same place along it.
+    fn source(&self, cx: isize, cy: isize, id: (isize, isize)) -> (usize, usize) {
+        let (w, h, t) = (self.w as isize, self.h as isize, self.tile as isize);
+        let band = (2 * t).max(w.min(h) / 4);
+        let (x0, y0) = (self.layout.x as isize, self.layout.y as isize);
+        let r = mix(id.0 as u64, id.1 as u64);
+        let pick = |r: u64, span: isize| (r % span.max(1) as u64) as isize;
+        let along = |c: isize, origin: isize, len: isize, r: u64| {
+            (c - origin - t / 2 + pick(r, 2 * t + 1) - t).clamp(0, len - t)
+        };
+        let sx = if cx < x0 {
+            pick(r, band.min(w - t + 1))
+        } else if cx >= x0 + w {
+            w - t - pick(r, band.min(w - t + 1))
+        } else {
+            along(cx, x0, w, r)
+        };
+        let r2 = mix(r, 0x5eed);
+        let sy = if cy < y0 {
+            pick(r2, band.min(h - t + 1))
+        } else if cy >= y0 + h {
+            h - t - pick(r2, band.min(h - t + 1))
+        } else {
+            along(cy, y0, h, r2)
+        };
+        (sx.clamp(0, w - t) as usize, sy.clamp(0, h - t) as usize)
     }
 }
 
-/// A small integer hash for deterministic grain.
-fn hash(x: u32, y: u32) -> u8 {
-    let mut h = x.wrapping_mul(0x9E37_79B1) ^ y.wrapping_mul(0x85EB_CA77);
-    h ^= h >> 15;
-    h = h.wrapping_mul(0xC2B2_AE3D);
-    h ^= h >> 13;
-    (h & 0xFF) as u8
+impl Detail {
+    /// The factor that brings the overlap-add of independent windowed tiles back to one
+    /// tile's spread: sum w / sqrt(sum w^2) over the four windows covering a pixel,
+    /// averaged over the tile.
+    fn norm_gain(&self, tile: usize, hann: &[f32]) -> f32 {
+        let step = tile / 2;
+        let mut ratio = 0.0f64;
+        for i in 0..step {
+            // The two 1-D windows over position i of a step: hann[i] and hann[i + step].
+            let (a, b) = (f64::from(hann[i]), f64::from(hann[i + step]));
+            ratio += (a + b) / (a * a + b * b).sqrt();
+        }
+        let one = ratio / step as f64;
+        // Separable: the 2-D ratio is the product of the 1-D ones.
+        (one * one) as f32
+    }
+}
+
+/// Euclidean distance from `(x, y)` to the rectangle `x0..x1 x y0..y1` (0 inside).
+fn distance(x: usize, y: usize, (x0, y0, x1, y1): (usize, usize, usize, usize)) -> f64 {
+    let dx = if x < x0 {
+        x0 - x
+    } else {
+        (x + 1).saturating_sub(x1)
+    } as f64;
+    let dy = if y < y0 {
+        y0 - y
+    } else {
+        (y + 1).saturating_sub(y1)
+    } as f64;
+    (dx * dx + dy * dy).sqrt()
+}
+
+/// splitmix64 of two words: the tiles' random choices.
+fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(b.wrapping_mul(0xBF58_476D_1CE4_E5B9))
+        .wrapping_add(0x94D0_49BB_1331_11EB);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// sin(t) for t in [0, pi] by its Taylor series (plain arithmetic: the same on every
+/// door, where the platform's `sin` may differ in the last bit).
+fn sin(t: f64) -> f64 {
+    // Fold to [0, pi/2], where 12 terms are exact to double precision.
+    let t = if t > std::f64::consts::FRAC_PI_2 {
+        std::f64::consts::PI - t
+    } else {
+        t
+    };
+    let (mut term, mut sum) = (t, t);
+    for k in 1..12 {
+        term *= -t * t / ((2 * k) as f64 * (2 * k + 1) as f64);
+        sum += term;
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -209,10 +396,10 @@ mod tests {
                 assert_eq!(out.pixel(e.left + x, y), src.pixel(x, y));
             }
         }
-        // Next to the seam the texture continues (mirror: the edge pixel repeats, barely
-        // softened).
+        // Next to the seam the colours continue (the blur cascade starts at the edge
+        // pixel; the texture of a smooth ramp is faint).
         let (a, b) = (out.pixel(e.left - 1, 5), src.pixel(0, 5));
-        assert!((0..3).all(|c| a[c].abs_diff(b[c]) <= 3), "{a:?} vs {b:?}");
+        assert!((0..3).all(|c| a[c].abs_diff(b[c]) <= 6), "{a:?} vs {b:?}");
         // Everything generated is opaque and near the original's colour range.
         for x in 0..e.left {
             let p = out.pixel(x, 16);
@@ -221,5 +408,126 @@ mod tests {
         }
         let bad = Image::filled(3, 3, [0; 4], &Limits::default()).unwrap();
         assert!(continue_scene(&bad, &Layout::of(&e), &Limits::default()).is_err());
+    }
+
+    /// A textured 96x96 original with a bright 6x6 mark 3 px inside its left edge.
+    fn marked() -> Image {
+        let mut d = Vec::new();
+        for y in 0..96u32 {
+            for x in 0..96u32 {
+                let t = ((x * 37 + y * 91) ^ (x * y)) % 61;
+                let v = if (3..9).contains(&x) && (40..46).contains(&y) {
+                    255
+                } else {
+                    (60 + t) as u8
+                };
+                d.extend_from_slice(&[v, v / 2 + 20, 90, 255]);
+            }
+        }
+        Image::from_rgba(96, 96, d).unwrap()
+    }
+
+    fn filled(src: &Image, target: &str) -> (Image, Expansion) {
+        let e = expand(96, 96, &target.parse().unwrap(), Anchor::Center).unwrap();
+        let canvas =
+            crate::pixels::pad(src.view(), &e, Fill::Transparent, &Limits::default()).unwrap();
+        (
+            continue_scene(&canvas, &Layout::of(&e), &Limits::default()).unwrap(),
+            e,
+        )
+    }
+
+    #[test]
+    fn a_pre_filled_canvas_keeps_its_pre_fill_under_the_texture() {
+        let src = marked();
+        let e = expand(96, 96, &"16:9".parse().unwrap(), Anchor::Center).unwrap();
+        let canvas = crate::pixels::pad(
+            src.view(),
+            &e,
+            "color:#0000ffff".parse().unwrap(),
+            &Limits::default(),
+        )
+        .unwrap();
+        let out = continue_scene(&canvas, &Layout::of(&e), &Limits::default()).unwrap();
+        // Far from the seam: blue, give or take the texture (a third of its strength).
+        let (mut r, mut b, mut n) = (0.0, 0.0, 0.0);
+        for y in 0..96 {
+            for x in 0..8 {
+                let p = out.pixel(x, y);
+                r += f64::from(p[0]);
+                b += f64::from(p[2]);
+                n += 1.0;
+            }
+        }
+        assert!(r / n < 12.0 && b / n > 240.0, "{} {}", r / n, b / n);
+        for y in 0..96 {
+            for x in 0..96 {
+                assert_eq!(out.pixel(e.left + x, y), src.pixel(x, y));
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_is_reflected_across_the_seam() {
+        let src = marked();
+        let (out, e) = filled(&src, "16:9");
+        // A mirror would put the mark 3..9 px outside the left edge; no pixel there is
+        // near its brightness.
+        for y in 40..46 {
+            for x in e.left - 9..e.left - 3 {
+                assert!(out.pixel(x, y)[0] < 200, "{x},{y}: {:?}", out.pixel(x, y));
+            }
+        }
+        // Correlation of the 16 px outside the left edge with the reflected 16 px inside:
+        // low (a mirror gives 1).
+        let (mut sa, mut sb, mut saa, mut sbb, mut sab, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for y in 0..96 {
+            for k in 0..16 {
+                let a = f64::from(out.pixel(e.left - 1 - k, y)[0]);
+                let b = f64::from(src.pixel(k, y)[0]);
+                sa += a;
+                sb += b;
+                saa += a * a;
+                sbb += b * b;
+                sab += a * b;
+                n += 1.0;
+            }
+        }
+        let cov = sab / n - sa / n * sb / n;
+        let corr = cov / ((saa / n - (sa / n).powi(2)) * (sbb / n - (sb / n).powi(2))).sqrt();
+        assert!(corr < 0.5, "mirror correlation {corr}");
+    }
+
+    #[test]
+    fn the_new_area_has_texture_not_a_smear_and_is_deterministic() {
+        let src = marked();
+        for target in ["16:9", "9:16", "expand_all"] {
+            let (out, e) = filled(&src, target);
+            let (again, _) = filled(&src, target);
+            assert_eq!(out, again, "{target}");
+            // Gradient energy 24 px outside the original against the original's own.
+            let energy = |img: &Image, xs: std::ops::Range<u32>, ys: std::ops::Range<u32>| {
+                let mut s = 0u64;
+                let mut n = 0u64;
+                for y in ys {
+                    for x in xs.clone() {
+                        s += u64::from(img.pixel(x + 1, y)[0].abs_diff(img.pixel(x, y)[0]));
+                        n += 1;
+                    }
+                }
+                s as f64 / n as f64
+            };
+            let inside = energy(&src, 10..80, 0..96);
+            // The whole new area left of the original, or above it.
+            let (xs, ys) = if e.left > 1 {
+                (0..e.left - 1, e.top..e.top + 96)
+            } else {
+                (0..e.new_width - 1, 0..e.top)
+            };
+            let outside = energy(&out, xs, ys);
+            assert!(outside > 0.25 * inside, "{target}: {outside} vs {inside}");
+            // Opaque everywhere.
+            assert!(out.data().chunks_exact(4).all(|p| p[3] == 255));
+        }
     }
 }
