@@ -83,9 +83,17 @@ def scenes(smoke):
     return out
 
 
-def degrade(truth, s, vary, seed):
+def degrade(truth, s, vary, seed, moved=None):
+    """The answer; `moved` = (dx, dy, scale, cx, cy): the frame shifted and rescaled about
+    the original's centre first (a point p of the truth lands at c + scale (p - c) + d)."""
     rng = np.random.default_rng(seed)
-    g = np.asarray(Image.fromarray(truth).filter(ImageFilter.GaussianBlur(0.8))).astype(np.float64)
+    src = truth
+    if moved:
+        dx, dy, k, cx, cy = moved
+        m = np.float32([[k, 0, cx - k * cx + dx], [0, k, cy - k * cy + dy]])
+        src = cv2.warpAffine(truth, m, (truth.shape[1], truth.shape[0]), flags=cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_REFLECT)
+    g = np.asarray(Image.fromarray(src).filter(ImageFilter.GaussianBlur(0.8))).astype(np.float64)
     h, w = g.shape[:2]
     ss = np.linspace(0, 2 * s, w)[None, :, None] if vary else s
     g = g * (1 + np.array([1.5, 1.0, 0.5])[None, None, :] * ss)
@@ -349,13 +357,17 @@ def main():
         "lib_global": lib.method("global"),
         "lib_field": lib.method("field"),
     }
-    casts = [("8%", 0.08, False)] if args.smoke else [("0%", 0.0, False), ("3%", 0.03, False), ("8%", 0.08, False), ("vary 8%", 0.08, True)]
+    casts = [("8%", 0.08, False)] if args.smoke else [("0%", 0.0, False), ("3%", 0.03, False), ("8%", 0.08, False), ("vary 8%", 0.08, True), ("moved 8%", 0.08, "moved")]
     results = []
     crops = {}
     timings = {}
     for si, (name, truth, orig, left, top, shape) in enumerate(scenes(args.smoke)):
         for ci, (label, s, vary) in enumerate(casts):
-            ans = degrade(truth, s, vary, seed=1000 * si + ci)
+            moved = None
+            if vary == "moved":
+                h, w = orig.shape[:2]
+                moved = (4.0, -3.0, 1.02, left + w / 2 - 0.5, top + h / 2 - 0.5)
+            ans = degrade(truth, s, vary is True, seed=1000 * si + ci, moved=moved)
             for m, f in methods.items():
                 if getattr(f, "library", False):
                     out = f(truth, orig, ans, left, top, name=name, shape=shape)
@@ -366,6 +378,7 @@ def main():
                 r.update({"scene": name, "cast_kind": label, "method": m})
                 if getattr(f, "library", False):
                     r["report"] = {k: lib.report[k] for k in ("seamJump", "colourStep", "deltaE", "bandSharpness", "residualCast", "overlapResidual")}
+                    r["registration"] = lib.report["correction"]["registration"]
                 results.append(r)
                 if label == "8%" and shape == "16:9":
                     band = out[:, max(0, left - 48):left + 48]
@@ -424,6 +437,14 @@ def main():
         rs = [r for r in fill_results if r["method"] == m]
         mean = lambda k: np.mean([r[k] for r in rs])
         lines.append(f"| {m} | {mean('mae'):.1f} | {mean('mae_lf'):.1f} | {mean('tex'):.2f} | {mean('mirror'):.2f} |")
+    moved_rs = [r for r in results if r["cast_kind"] == "moved 8%" and r["method"] == "lib_field"]
+    if moved_rs:
+        lines.append("\n**registration, moved 8%** (the answer shifted by (4, -3) px and scaled by 1.02)\n")
+        lines.append("| scene | dx | dy | scale | applied |")
+        lines.append("|---|---|---|---|---|")
+        for r in moved_rs:
+            g = r["registration"]
+            lines.append(f"| {r['scene']} | {g['dx']:.2f} | {g['dy']:.2f} | {g['scale']:.4f} | {g['applied']} |")
     table = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "table.md"), "w") as fh:
         fh.write(table)

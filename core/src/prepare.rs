@@ -96,6 +96,8 @@ pub struct OptionNames {
     pub colour: Option<String>,
     /// The composite's detail-preserving band (default on).
     pub detail: Option<bool>,
+    /// The composite's registration of the provider's picture (default on).
+    pub register: Option<bool>,
     /// `full` (default), `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`,
     /// `gemini`, `custom:...`.
     pub profile: Option<String>,
@@ -110,6 +112,7 @@ impl OptionNames {
             curve: parse_or(&self.curve, Curve::Smoothstep)?,
             colour: parse_or(&self.colour, ColourMatch::Field)?,
             detail: self.detail.unwrap_or(true),
+            register: self.register.unwrap_or(true),
         })
     }
 

@@ -93,6 +93,7 @@ fn opts(feather: u32, colour: ColourMatch, detail: bool) -> SeamOptions {
         curve: Curve::Smoothstep,
         colour,
         detail,
+        register: true,
     }
 }
 
@@ -338,4 +339,104 @@ fn a_provider_that_drew_something_else_is_not_matched() {
     assert!(r.correction.fit.is_identity());
     assert_eq!(r.correction.field_max, 0.0);
     assert!(r.overlap_residual > 30.0, "{}", r.overlap_residual);
+}
+
+/// The truth as a provider that moved the frame draws it: the original's point `p` lands
+/// at `c + scale (p - c) + d` (`c` the original's centre), read from the whole photo.
+fn moved(d: (f32, f32), scale: f32) -> Image {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/images/astronaut.png"
+    ))
+    .unwrap();
+    let photo = decode(&bytes, &Limits::default()).unwrap();
+    let y0 = ((photo.height() - H) / 2) as f32;
+    let (cx, cy) = (L as f32 + S as f32 / 2.0, H as f32 / 2.0);
+    let mut out = Vec::new();
+    for y in 0..H {
+        for x in 0..W {
+            let px = cx + (x as f32 + 0.5 - cx - d.0) / scale - 0.5;
+            let py = cy + (y as f32 + 0.5 - cy - d.1) / scale - 0.5 + y0;
+            let (x0, y0i) = (
+                px.floor().clamp(0.0, 510.0) as u32,
+                py.floor().clamp(0.0, 510.0) as u32,
+            );
+            let (fx, fy) = (
+                (px - x0 as f32).clamp(0.0, 1.0),
+                (py - y0i as f32).clamp(0.0, 1.0),
+            );
+            for c in 0..4 {
+                let v = |x: u32, y: u32| f32::from(photo.pixel(x, y)[c]);
+                let top = v(x0, y0i) + (v(x0 + 1, y0i) - v(x0, y0i)) * fx;
+                let bot = v(x0, y0i + 1) + (v(x0 + 1, y0i + 1) - v(x0, y0i + 1)) * fx;
+                out.push((top + (bot - top) * fy).round() as u8);
+            }
+        }
+    }
+    Image::from_rgba(W, H, out).unwrap()
+}
+
+#[test]
+fn a_shifted_and_rescaled_frame_is_registered_back() {
+    let (truth, orig) = scene();
+    let plan = plan();
+    for (d, scale) in [
+        ((4.0f32, -3.0f32), 1.0f32),
+        ((2.0, 1.0), 1.02),
+        ((-3.0, 2.5), 0.985),
+    ] {
+        let answer = moved(d, scale);
+        let run = |register| {
+            let o = SeamOptions {
+                register,
+                ..opts(32, ColourMatch::Field, true)
+            };
+            composite_corrected(orig.view(), answer.view(), &plan, &o, &Limits::default()).unwrap()
+        };
+        let (on, off) = (run(true), run(false));
+        let r = on.correction.registration;
+        assert!(r.applied, "{d:?} {scale}: {r:?}");
+        assert!(
+            (r.dx - d.0).abs() < 0.5 && (r.dy - d.1).abs() < 0.5,
+            "{d:?} {scale}: {r:?}"
+        );
+        assert!((r.scale - scale).abs() < 0.004, "{d:?} {scale}: {r:?}");
+        assert!(r.correlation > r.correlation_before);
+        assert!(!off.correction.registration.applied);
+        // Ghosting in the band (the original over a moved copy of itself): less.
+        let band = |img: &Image| {
+            let mut s = 0.0f64;
+            let mut n = 0.0;
+            for y in 8..H - 8 {
+                for x in (L - 16..L + 4).chain(L + S - 4..L + S + 16) {
+                    for c in 0..3 {
+                        s += (f64::from(img.pixel(x, y)[c]) - f64::from(truth.pixel(x, y)[c]))
+                            .powi(2);
+                        n += 1.0;
+                    }
+                }
+            }
+            (s / n).sqrt()
+        };
+        assert!(
+            band(&on.image) < 0.6 * band(&off.image),
+            "{d:?} {scale}: {} vs {}",
+            band(&on.image),
+            band(&off.image)
+        );
+    }
+    // A frame that did not move is left as it is.
+    let c = composite_corrected(
+        orig.view(),
+        truth.view(),
+        &plan,
+        &opts(32, ColourMatch::Field, true),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert!(
+        !c.correction.registration.applied,
+        "{:?}",
+        c.correction.registration
+    );
 }

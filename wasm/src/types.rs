@@ -39,10 +39,12 @@ export interface PrepareOptions {
 }
 /** How the composite matches the provider's colours to the original: `field` (default) also follows casts that change across the frame. */
 export type ColourMatch = "off" | "global" | "field";
-export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; colour?: ColourMatch; detail?: boolean; }
+export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; colour?: ColourMatch; detail?: boolean; register?: boolean; }
 /** The global colour fit of a composite (Oklab affine map after per-channel tone curves). */
 export interface ColourFit { curves: number[][]; matrix: number[][]; offset: number[]; strength: number; correlation: number; samples: number; cast: number[]; }
-export interface Correction { colour: ColourMatch; fit: ColourFit; fieldCell: number; fieldMax: number; detailFeather: number; }
+/** The shift and scale of a provider's redrawn frame against the original. */
+export interface Registration { dx: number; dy: number; scale: number; correlation: number; correlationBefore: number; applied: boolean; }
+export interface Correction { colour: ColourMatch; oklabMax: number; fit: ColourFit; fieldCell: number; fieldMax: number; registration: Registration; detailFeather: number; }
 export interface EdgeReport { edge: "left" | "right" | "top" | "bottom"; seamJump: number; colourStep: number; deltaE: number; bandSharpness: number; }
 /** How visible a composite's seam is, measured against the original alone. */
 export interface SeamReport { edges: EdgeReport[]; seamJump: number; colourStep: number; deltaE: number; bandSharpness: number; residualCast: number[]; overlapResidual: number; correction: Correction; }

@@ -13,9 +13,11 @@ use image::{ImageBuffer, Rgba};
 use crate::error::{bail, Result};
 use crate::geometry::Layout;
 use crate::limits::Limits;
-use crate::pixels::blend::{CanvasRows, Corrector};
+use crate::pixels::blend::{register, CanvasRows, Corrector};
 use crate::pixels::report::{measure, Residual};
-use crate::pixels::{check_out, ColourMatch, Correction, Image, ImageRef, Rows, RGBA};
+use crate::pixels::{
+    check_out, ColourMatch, Correction, Image, ImageRef, Registration, Rows, RGBA,
+};
 use crate::pixels::{Seam, SeamOptions, SeamReport};
 use crate::plan::Plan;
 
@@ -243,18 +245,44 @@ fn composite_rows(
     let eff = layout.seam(seam)?;
     let mut scratch = None;
     let gen = generated(result, plan, &mut scratch)?;
+    // Registration first: everything after reads the picture mapped back.
+    let registration = if seam.register {
+        register::estimate(original, &gen, &layout)
+    } else {
+        Registration::none()
+    };
+    let warped = if registration.applied {
+        Some(register::warp(&gen, &layout, &registration)?)
+    } else {
+        None
+    };
+    let gen = match &warped {
+        Some(img) => Generated {
+            data: img.data(),
+            stride: e.new_width as usize * RGBA,
+            x: 0,
+            y: 0,
+            width: e.new_width as usize,
+        },
+        None => gen,
+    };
     let mut fix = Corrector::estimate(original, &gen, &layout, &eff, seam.colour, seam.detail);
     let correction = fix.as_ref().map_or(
         Correction {
             colour: ColourMatch::Off,
             fit: crate::pixels::ColourFit::identity(),
             oklab_max: 0.0,
+            registration: Registration::none(),
             field_cell: 0,
             field_max: 0.0,
             detail_feather: eff.feather,
         },
         |f| f.report,
     );
+    let correction = Correction {
+        registration,
+        ..correction
+    };
     if fix.as_ref().is_some_and(Corrector::is_identity) {
         fix = None;
     }

@@ -85,6 +85,10 @@ pub struct SeamOptions {
     /// already carries the low frequencies, so the blend fades over an eighth of the
     /// feather (default on). Masks ignore it.
     pub detail: bool,
+    /// Registers the provider's picture to the original first: a shift of up to 8 px and
+    /// a scale within 3 %, estimated where both exist, applied when it clearly helps
+    /// (default on). Masks ignore it.
+    pub register: bool,
 }
 
 impl Default for SeamOptions {
@@ -95,6 +99,7 @@ impl Default for SeamOptions {
             curve: Curve::default(),
             colour: ColourMatch::default(),
             detail: true,
+            register: true,
         }
     }
 }
@@ -109,6 +114,7 @@ impl SeamOptions {
             curve,
             colour: ColourMatch::Off,
             detail: false,
+            register: false,
         }
     }
 }

@@ -11,7 +11,7 @@ mod mask;
 mod report;
 mod resize;
 
-pub use blend::{ColourFit, ColourMatch, Correction};
+pub use blend::{ColourFit, ColourMatch, Correction, Registration};
 pub use composite::*;
 pub use fill::*;
 pub use image::*;

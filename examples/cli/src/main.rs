@@ -160,18 +160,29 @@ struct Corrections {
     /// Keep the original's detail inside the band (with --colour field): on or off.
     #[arg(long, default_value = "on")]
     detail: String,
+    /// Register a shifted or rescaled answer to the original first: on or off.
+    #[arg(long, default_value = "on")]
+    register: String,
 }
 
 impl Corrections {
     fn detail(&self) -> Result<bool, Error> {
-        match self.detail.trim() {
-            "on" => Ok(true),
-            "off" => Ok(false),
-            other => Err(Error::new(
-                ErrorCode::InvalidOption,
-                format!("detail must be on or off, got {other:?}"),
-            )),
-        }
+        on_off(&self.detail, "detail")
+    }
+
+    fn register(&self) -> Result<bool, Error> {
+        on_off(&self.register, "register")
+    }
+}
+
+fn on_off(v: &str, what: &str) -> Result<bool, Error> {
+    match v.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(Error::new(
+            ErrorCode::InvalidOption,
+            format!("{what} must be on or off, got {other:?}"),
+        )),
     }
 }
 
@@ -374,6 +385,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
         profile: a.profile.clone(),
         colour: Some(a.corrections.colour.clone()),
         detail: Some(a.corrections.detail()?),
+        register: Some(a.corrections.register()?),
     };
     let registry = match &run {
         Some((_, f)) => f.registry.clone(),
@@ -563,6 +575,7 @@ fn composite_command(a: &CompositeArgs) -> Result<(), Error> {
             .or_else(|| doc["curve"].as_str().map(str::to_string)),
         colour: Some(a.corrections.colour.clone()),
         detail: Some(a.corrections.detail()?),
+        register: Some(a.corrections.register()?),
         ..OptionNames::default()
     };
     let seam = names.seam()?;
@@ -608,6 +621,7 @@ fn plan_json(opts: &PrepareOptions, header: &Probe, p: &Prepared, files: Value) 
         "curve": p.seam.curve,
         "colour": opts.seam.colour,
         "detail": opts.seam.detail,
+        "register": opts.seam.register,
         "files": files,
     })
 }

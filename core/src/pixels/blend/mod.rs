@@ -12,10 +12,12 @@
 mod colour;
 mod field;
 mod oklab;
+pub(crate) mod register;
 
 use serde::{Deserialize, Serialize};
 
 pub use colour::ColourFit;
+pub use register::Registration;
 
 use crate::geometry::Layout;
 use crate::pixels::{ImageRef, Seam, RGBA};
@@ -58,6 +60,9 @@ pub struct Correction {
     pub oklab_max: f32,
     /// The largest change of gain the field makes, as a factor (0.05: 5%).
     pub field_max: f32,
+    /// The registration of the provider's picture to the original (`applied` when it was
+    /// mapped back).
+    pub registration: Registration,
     /// Width of the ramp the original's detail fades over (the feather when the detail
     /// band is off).
     pub detail_feather: u32,
@@ -151,6 +156,7 @@ impl Corrector {
             seam.feather
         };
         let report = Correction {
+            registration: Registration::none(),
             colour: mode,
             oklab_max: table.as_ref().map_or(0.0, |t| t.cross_max),
             fit,
