@@ -19,13 +19,33 @@ pub fn composite(
     #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let orig = image_or_bytes(&original)?;
-    let res = image_or_bytes(&result)?;
-    let plan: Plan = required(plan, "plan")?;
-    let seam = seam_options(options)?;
+    let (orig, res, plan, seam) = composite_args(&original, &result, plan, options)?;
     let (img, _) = outpaint::composite(orig.view(), res.view(), &plan, &seam, &Limits::default())
         .map_err(js_error)?;
     Ok(image_out(&img))
+}
+
+/// The arguments of `composite` and `compositeReport`, read.
+fn composite_args(
+    original: &JsValue,
+    result: &JsValue,
+    plan: JsValue,
+    options: Option<JsValue>,
+) -> Result<
+    (
+        outpaint::Image,
+        outpaint::Image,
+        Plan,
+        outpaint::SeamOptions,
+    ),
+    JsValue,
+> {
+    Ok((
+        image_or_bytes(original)?,
+        image_or_bytes(result)?,
+        required(plan, "plan")?,
+        seam_options(options)?,
+    ))
 }
 
 /// `composite`, and the seam report: how visible the seam is (per edge: seam jump,
@@ -39,10 +59,7 @@ pub fn composite_report(
     #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let orig = image_or_bytes(&original)?;
-    let res = image_or_bytes(&result)?;
-    let plan: Plan = required(plan, "plan")?;
-    let seam = seam_options(options)?;
+    let (orig, res, plan, seam) = composite_args(&original, &result, plan, options)?;
     let (c, report) = outpaint::pixels::composite_reported(
         orig.view(),
         res.view(),

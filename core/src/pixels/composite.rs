@@ -141,10 +141,22 @@ pub fn composite_corrected(
     seam: &SeamOptions,
     limits: &Limits,
 ) -> Result<Composited> {
+    composite_owned(original, result, plan, seam, limits, None)
+}
+
+/// The composite in a new image, the residuals summed into `residual` when given.
+fn composite_owned(
+    original: ImageRef<'_>,
+    result: ImageRef<'_>,
+    plan: &Plan,
+    seam: &SeamOptions,
+    limits: &Limits,
+    residual: Option<&mut Residual>,
+) -> Result<Composited> {
     let e = &plan.expansion;
     limits.check_canvas(e.new_width, e.new_height)?;
     let mut rows = Rows::grow(e.new_height as usize, e.new_width as usize * RGBA)?;
-    let (s, correction) = composite_rows(original, result, plan, seam, &mut rows, None)?;
+    let (s, correction) = composite_rows(original, result, plan, seam, &mut rows, residual)?;
     Ok(Composited {
         image: Image::from_rgba(e.new_width, e.new_height, rows.into_vec())?,
         seam: s,
@@ -160,29 +172,17 @@ pub fn composite_reported(
     seam: &SeamOptions,
     limits: &Limits,
 ) -> Result<(Composited, SeamReport)> {
-    let e = &plan.expansion;
-    limits.check_canvas(e.new_width, e.new_height)?;
-    let mut rows = Rows::grow(e.new_height as usize, e.new_width as usize * RGBA)?;
     let mut residual = Residual::default();
-    let (s, correction) =
-        composite_rows(original, result, plan, seam, &mut rows, Some(&mut residual))?;
-    let image = Image::from_rgba(e.new_width, e.new_height, rows.into_vec())?;
+    let c = composite_owned(original, result, plan, seam, limits, Some(&mut residual))?;
     let report = measure(
         original,
-        image.view(),
-        &Layout::of(e),
-        &s,
+        c.image.view(),
+        &Layout::of(&plan.expansion),
+        &c.seam,
         &residual,
-        correction,
+        c.correction,
     );
-    Ok((
-        Composited {
-            image,
-            seam: s,
-            correction,
-        },
-        report,
-    ))
+    Ok((c, report))
 }
 
 /// The seam report of compositing `result` with `original` under `seam`: how visible the

@@ -226,7 +226,7 @@ impl Synthesis<'_> {
                     for c in 0..3 {
                         // The windows' weighted mean of the tiles over this pixel.
                         let v = f32::from(px[c]) + a[c] / a[3] * amp;
-                        px[c] = (v.clamp(0.0, 255.0) + 12_582_912.0).to_bits() as u8;
+                        px[c] = crate::pixels::blend::level(v);
                     }
                 }
             }

@@ -227,17 +227,22 @@ fn mul4(p: [f32; 4], q: [f32; 4]) -> [f32; 4] {
     [p[0] * q[0], p[1] * q[1], p[2] * q[2], p[3] * q[3]]
 }
 
-/// Rounds three levels into a pixel with alpha `a`: clamped, then rounded to the nearest
-/// (ties to even) by adding 1.5 * 2^23, which leaves the integer in the low bits of the
-/// float (plain IEEE arithmetic, the same on every door; a saturating `as u8` costs
-/// several times more in this loop).
+/// Rounds three levels into a pixel with alpha `a` ([`level`]: adding 1.5 * 2^23 leaves
+/// the rounded integer in the low bits of the float, plain IEEE arithmetic, the same on
+/// every door; a saturating `as u8` costs several times more in this loop).
 #[inline(always)]
 fn put(d: &mut [u8], v: [f32; 4], a: u8) {
-    const MAGIC: f32 = 12_582_912.0;
-    d[0] = (v[0].clamp(0.0, 255.0) + MAGIC).to_bits() as u8;
-    d[1] = (v[1].clamp(0.0, 255.0) + MAGIC).to_bits() as u8;
-    d[2] = (v[2].clamp(0.0, 255.0) + MAGIC).to_bits() as u8;
+    d[0] = level(v[0]);
+    d[1] = level(v[1]);
+    d[2] = level(v[2]);
     d[3] = a;
+}
+
+/// A level in 0..=255 from a float: clamped, rounded to the nearest (ties to even).
+#[inline(always)]
+pub(crate) fn level(v: f32) -> u8 {
+    const MAGIC: f32 = 12_582_912.0;
+    (v.clamp(0.0, 255.0) + MAGIC).to_bits() as u8
 }
 
 /// The field's cells grow on huge canvases so the grid stays near 512 cells a side.

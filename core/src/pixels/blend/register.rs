@@ -366,7 +366,7 @@ pub(crate) fn warp(gen: &impl CanvasRows, layout: &Layout, r: &Registration) -> 
                 let top = a + (b - a) * fx;
                 let bot = d + (e - d) * fx;
                 let v = top + (bot - top) * fy;
-                data.push((v.clamp(0.0, 255.0) + 12_582_912.0).to_bits() as u8);
+                data.push(super::level(v));
             }
         }
     }
