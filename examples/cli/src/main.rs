@@ -508,6 +508,15 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
             .as_ref()
             .map_or("local".into(), |p| p.0.to_string()));
     }
+    if let Some((_, Filler { provider: None, .. })) = &run {
+        if prepared.seam.feather > 0 || prepared.seam.overlap > 0 {
+            // Said rather than silently ignored: the local provider's picture holds the
+            // original exactly, so the blend band has nothing to hide.
+            plan["notes"] = json!([
+                "the local provider keeps the original exactly: feather and overlap shape the mask and a real provider's blend, but change nothing in result.png"
+            ]);
+        }
+    }
     if let Some(c) = &called {
         plan["providerModel"] = json!(c.model);
         plan["sent"] = json!(c.sent);

@@ -246,6 +246,13 @@ fn run_writes_a_full_resolution_result() {
     .unwrap();
     // 768x768 -> 9:16 anchored at the bottom: 768x1365 with the original at the bottom.
     assert_eq!((result.width(), result.height()), (768, 1365));
+    // The local provider says why the feather changes nothing in its result.
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert!(plan["notes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("the local provider keeps the original exactly"));
     // Outside the 16 px band at its top edge the original is byte-identical.
     for (x, y) in [(0, 16), (400, 400), (767, 767), (10, 700)] {
         assert_eq!(result.pixel(x, 597 + y), src.pixel(x, y));
