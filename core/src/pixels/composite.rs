@@ -15,9 +15,7 @@ use crate::geometry::Layout;
 use crate::limits::Limits;
 use crate::pixels::blend::{register, CanvasRows, Corrector};
 use crate::pixels::report::{measure, Residual};
-use crate::pixels::{
-    check_out, ColourMatch, Correction, Image, ImageRef, Registration, Rows, RGBA,
-};
+use crate::pixels::{check_out, Correction, Image, ImageRef, Registration, Rows, RGBA};
 use crate::pixels::{Seam, SeamOptions, SeamReport};
 use crate::plan::Plan;
 
@@ -199,8 +197,8 @@ pub fn seam_report(
 
 /// Like [`composite`], but writes into a caller-provided `new_width * new_height * 4`
 /// buffer. With the plain blend and a result that needs no resampling nothing is
-/// allocated but two profiles; the corrections add a small grid, a colour table and one
-/// row.
+/// allocated but two profiles; the colour corrections add a small grid, a colour table
+/// and one row, and a frame that registration maps back one canvas-sized picture.
 pub fn composite_into(
     original: ImageRef<'_>,
     result: ImageRef<'_>,
@@ -267,21 +265,11 @@ fn composite_rows(
         None => gen,
     };
     let mut fix = Corrector::estimate(original, &gen, &layout, &eff, seam.colour, seam.detail);
-    let correction = fix.as_ref().map_or(
-        Correction {
-            colour: ColourMatch::Off,
-            fit: crate::pixels::ColourFit::identity(),
-            oklab_max: 0.0,
-            registration: Registration::none(),
-            field_cell: 0,
-            field_max: 0.0,
-            detail_feather: eff.feather,
-        },
-        |f| f.report,
-    );
     let correction = Correction {
         registration,
-        ..correction
+        ..fix
+            .as_ref()
+            .map_or(Correction::none(eff.feather), |f| f.report)
     };
     if fix.as_ref().is_some_and(Corrector::is_identity) {
         fix = None;

@@ -23,7 +23,7 @@ use crate::geometry::Edges;
 use crate::geometry::Expansion;
 use crate::geometry::Layout;
 use crate::limits::Limits;
-use crate::pixels::{pad_into, Fill};
+use crate::pixels::{pad, Fill};
 use crate::pixels::{Image, RGBA};
 
 /// Tile side and step (half a tile: every pixel under four tiles).
@@ -63,14 +63,16 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
     )?;
     // The colours under the texture: the canvas's own pre-fill when it has one (the
     // host asked for edge, mirror or a colour), else the blur cascade.
-    let mut out = canvas.clone();
-    limits.check_canvas(e.new_width, e.new_height)?;
+    // (Either is one write of the canvas: the pre-filled one is copied, the other built
+    // by the cascade straight into a new buffer.)
     if e.is_identity() {
-        return Ok(out);
+        return Ok(canvas.clone());
     }
-    if !prefilled(canvas, layout) {
-        pad_into(src.view(), &e, Fill::Blur, out.data_mut())?;
-    }
+    let mut out = if prefilled(canvas, layout) {
+        canvas.clone()
+    } else {
+        pad(src.view(), &e, Fill::Blur, limits)?
+    };
     let (w, h) = (layout.width as usize, layout.height as usize);
     let tile = TILE.min(w).min(h);
     if tile < 4 {

@@ -68,6 +68,21 @@ pub struct Correction {
     pub detail_feather: u32,
 }
 
+impl Correction {
+    /// Nothing corrected: the plain blend with the mask's own `feather`.
+    pub fn none(feather: u32) -> Correction {
+        Correction {
+            colour: ColourMatch::Off,
+            fit: ColourFit::identity(),
+            oklab_max: 0.0,
+            registration: Registration::none(),
+            field_cell: 0,
+            field_max: 0.0,
+            detail_feather: feather,
+        }
+    }
+}
+
 /// The corrections of one composite, ready to apply row by row.
 pub(crate) struct Corrector {
     table: Option<Table>,
@@ -156,13 +171,13 @@ impl Corrector {
             seam.feather
         };
         let report = Correction {
-            registration: Registration::none(),
             colour: mode,
             oklab_max: table.as_ref().map_or(0.0, |t| t.cross_max),
             fit,
             field_cell: field.as_ref().map_or(0, |_| cell),
             field_max: field.as_ref().map_or(0.0, |f| f.max),
             detail_feather,
+            ..Correction::none(seam.feather)
         };
         let columns = field
             .as_ref()
