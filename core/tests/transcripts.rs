@@ -35,7 +35,6 @@ use support::TestStore;
 
 /// What the runs of one transcript share: the store, and the last session id an
 /// operation produced (`{session}` in later operations).
-#[derive(Default)]
 struct Shared {
     store: TestStore,
     session: String,
@@ -256,10 +255,10 @@ fn misuse_name(m: &outpaint_core::engine::Misuse) -> &'static str {
     }
 }
 
-#[test]
-fn every_transcript_replays_exactly() {
+/// Replays every transcript, each over a fresh store from `store(name)`; with `record`,
+/// rewrites the files instead of checking them.
+fn replay_all(store: impl Fn(&str) -> TestStore, record: bool) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/engine");
-    let record = std::env::var_os("OUTPAINT_RECORD").is_some();
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("tests/vectors/engine")
         .map(|e| e.expect("an entry").path())
@@ -275,7 +274,10 @@ fn every_transcript_replays_exactly() {
         let text = std::fs::read_to_string(&path).expect("reads");
         let mut t: Value = serde_json::from_str(&text).expect("JSON");
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let mut shared = Shared::default();
+        let mut shared = Shared {
+            store: store(&name),
+            session: String::new(),
+        };
         for run in t["runs"].as_array_mut().expect("runs") {
             replay_run(run, &mut shared, record, &name);
         }
@@ -284,4 +286,31 @@ fn every_transcript_replays_exactly() {
             std::fs::write(&path, out).expect("writes");
         }
     }
+}
+
+#[test]
+fn every_transcript_replays_exactly() {
+    let record = std::env::var_os("OUTPAINT_RECORD").is_some();
+    replay_all(|_| TestStore::new(), record);
+}
+
+/// The same transcripts with every storage effect answered by a real object store (the
+/// S3 server `scripts/s3-tests.sh` starts; `OUTPAINT_S3_STORE=s3://bucket/prefix` and the
+/// `AWS_*` variables say where), each under a prefix of its own: the effects, tags
+/// (counted), conflicts and outcomes must be the ones recorded over memory.
+#[test]
+#[ignore = "needs an S3 server: scripts/s3-tests.sh"]
+fn every_transcript_replays_exactly_over_an_object_store() {
+    let base = std::env::var("OUTPAINT_S3_STORE").expect("OUTPAINT_S3_STORE=s3://bucket/prefix");
+    let run = std::process::id();
+    replay_all(
+        |name| {
+            let url = format!(
+                "{base}/transcripts-{run}/{}",
+                name.trim_end_matches(".json")
+            );
+            TestStore::over(outpaint_store::open(&url).expect("the S3 store opens"))
+        },
+        false,
+    );
 }

@@ -3,6 +3,7 @@
 //! the same host parts (quinn-proto's `tests/util.rs` habit).
 #![allow(dead_code)] // each test crate uses a part
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -75,20 +76,38 @@ struct Fault {
 /// The in-memory store with faults on demand: failing reads, writes or listings (once or
 /// until healed, on keys containing a part), another writer that gets in right after a
 /// read, a count of refused compare-and-swaps, and a yield on every call so threads
-/// really interleave. Tags count writes (`1`, `2`, ...), as `MemoryStore`'s do.
-#[derive(Default)]
+/// really interleave. Tags count writes (`1`, `2`, ...), as `MemoryStore`'s do, over
+/// memory or (`over`) any other store.
 pub struct TestStore {
-    inner: MemoryStore,
+    inner: Box<dyn Storage + Send>,
     faults: Mutex<Vec<Fault>>,
     interfere: Mutex<Option<String>>,
     refused: AtomicUsize,
     yield_each: bool,
 }
 
+impl Default for TestStore {
+    fn default() -> Self {
+        Self::over(Box::new(MemoryStore::new()))
+    }
+}
+
 impl TestStore {
     /// A store without faults.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The same over another store (a real object store), its tags counted as memory's
+    /// are ([`Counted`]), so a transcript recorded over memory replays over it exactly.
+    pub fn over(inner: Box<dyn Storage + Send>) -> Self {
+        TestStore {
+            inner: Box::new(Counted::new(inner)),
+            faults: Mutex::default(),
+            interfere: Mutex::default(),
+            refused: AtomicUsize::new(0),
+            yield_each: false,
+        }
     }
 
     /// A store that yields the thread on every call.
@@ -125,7 +144,8 @@ impl TestStore {
     }
 
     /// Right after the next read of a key ending with `suffix`, another writer writes it
-    /// again (a new tag), so the reader's compare-and-swap fails.
+    /// again (a new tag: the same JSON plus a newline, since a content-hash ETag would
+    /// not change for the same bytes), so the reader's compare-and-swap fails.
     pub fn interfere_after_get(&self, suffix: &str) {
         *self.interfere.lock().unwrap() = Some(suffix.into());
     }
@@ -137,7 +157,10 @@ impl TestStore {
 
     /// The bytes under `key`.
     pub fn bytes(&self, key: &str) -> Option<Vec<u8>> {
-        self.inner.bytes(key)
+        self.inner
+            .get(key)
+            .expect("the store reads")
+            .map(|s| s.bytes)
     }
 
     fn fault(&self, kind: EffectKind, key: &str) -> Option<HostError> {
@@ -190,7 +213,9 @@ impl Storage for TestStore {
         {
             *interfere = None;
             if let Some(s) = &got {
-                self.inner.put(key, &s.bytes, &Expect::Any)?;
+                let mut again = s.bytes.clone();
+                again.push(b'\n');
+                self.inner.put(key, &again, &Expect::Any)?;
             }
         }
         Ok(got)
@@ -211,6 +236,66 @@ impl Storage for TestStore {
         if let Some(f) = self.fault(EffectKind::List, prefix) {
             return Err(f);
         }
+        self.inner.list(prefix)
+    }
+}
+
+/// The last number handed out; `(key, store tag) -> number`; `(key, number) -> store tag`.
+type Numbers = (u64, HashMap<(String, Tag), Tag>, HashMap<(String, Tag), Tag>);
+
+/// Counts a store's writes as its tags (`1`, `2`, ...), whatever tags the store beneath
+/// gives (an S3 ETag, say): each successful write takes the next number, and the
+/// numbers map back to the store's own tags for its preconditions.
+pub struct Counted {
+    inner: Box<dyn Storage + Send>,
+    tags: Mutex<Numbers>,
+}
+
+impl Counted {
+    /// Counts `inner`'s writes.
+    pub fn new(inner: Box<dyn Storage + Send>) -> Self {
+        Counted {
+            inner,
+            tags: Mutex::default(),
+        }
+    }
+}
+
+impl Storage for Counted {
+    fn get(&self, key: &str) -> Result<Option<Stored>, HostError> {
+        let Some(s) = self.inner.get(key)? else {
+            return Ok(None);
+        };
+        let tags = self.tags.lock().unwrap();
+        let tag = tags.1.get(&(key.to_string(), s.tag.clone())).cloned();
+        let tag = tag.ok_or_else(|| HostError::new(format!("{key} was written by another")))?;
+        Ok(Some(Stored {
+            bytes: s.bytes,
+            tag,
+        }))
+    }
+
+    fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<Tag>, HostError> {
+        let expected = match expected {
+            Expect::Tag(n) => {
+                let tags = self.tags.lock().unwrap();
+                let t = tags.2.get(&(key.to_string(), n.clone()));
+                Expect::Tag(t.cloned().unwrap_or_else(|| format!("no-such-tag-{n}")))
+            }
+            other => other.clone(),
+        };
+        let Some(tag) = self.inner.put(key, body, &expected)? else {
+            return Ok(None);
+        };
+        let mut tags = self.tags.lock().unwrap();
+        tags.0 += 1;
+        let n = tags.0.to_string();
+        tags.1.insert((key.to_string(), tag.clone()), n.clone());
+        tags.2.insert((key.to_string(), n.clone()), tag);
+        Ok(Some(n))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, HostError> {
         self.inner.list(prefix)
     }
 }

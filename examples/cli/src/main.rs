@@ -22,7 +22,6 @@ use serde_json::{json, Value};
 
 mod providers;
 mod session;
-mod store;
 
 #[derive(Parser)]
 #[command(
@@ -104,8 +103,8 @@ enum Command {
         #[arg(long)]
         registry: Option<PathBuf>,
     },
-    /// Sessions: new, iterate, outpaint, status, gallery (on a folder store; offline,
-    /// or with --provider live each model's real provider).
+    /// Sessions: new, iterate, outpaint, status, gallery (on a folder or an object
+    /// store; offline, or with --provider live each model's real provider).
     Session {
         #[command(subcommand)]
         cmd: session::SessionCommand,

@@ -1,5 +1,6 @@
-//! `outpaint session ...`: the session engine on a folder store, with the `local`
-//! provider or (`--provider live`) each model's real provider.
+//! `outpaint session ...`: the session engine on a store (a folder, or an object store such
+//! as `s3://bucket/prefix`), with the `local` provider or (`--provider live`) each model's
+//! real provider.
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,7 +13,6 @@ use outpaint_core::session::{IterationStatus, Model, SessionId, SessionStatus};
 use outpaint_core::{EngineConfig, Error, ErrorCode, Operation, Outcome};
 
 use crate::providers::{Http, ProviderArgs};
-use crate::store::FolderStore;
 
 /// Session subcommands.
 #[derive(Subcommand)]
@@ -28,9 +28,10 @@ pub enum SessionCommand {
         /// Use this image as every model's original (default: one made from the prompt).
         #[arg(long)]
         image: Option<PathBuf>,
-        /// The folder holding sessions.
+        /// Where sessions are kept: a folder, or an object store (`s3://bucket/prefix`,
+        /// `gs://...`, `az://...`; credentials and endpoint from the environment).
         #[arg(long)]
-        store: PathBuf,
+        store: String,
     },
     /// Refine the newest completed iteration of a model.
     Iterate {
@@ -42,9 +43,10 @@ pub enum SessionCommand {
         /// What to change.
         #[arg(long)]
         prompt: String,
-        /// The folder holding sessions.
+        /// Where sessions are kept: a folder, or an object store (`s3://bucket/prefix`,
+        /// `gs://...`, `az://...`; credentials and endpoint from the environment).
         #[arg(long)]
-        store: PathBuf,
+        store: String,
     },
     /// Expand an iteration of a model.
     Outpaint {
@@ -62,23 +64,26 @@ pub enum SessionCommand {
         /// What to show in the new area.
         #[arg(long)]
         prompt: Option<String>,
-        /// The folder holding sessions.
+        /// Where sessions are kept: a folder, or an object store (`s3://bucket/prefix`,
+        /// `gs://...`, `az://...`; credentials and endpoint from the environment).
         #[arg(long)]
-        store: PathBuf,
+        store: String,
     },
     /// Print a session.
     Status {
         /// Session id.
         id: String,
-        /// The folder holding sessions.
+        /// Where sessions are kept: a folder, or an object store (`s3://bucket/prefix`,
+        /// `gs://...`, `az://...`; credentials and endpoint from the environment).
         #[arg(long)]
-        store: PathBuf,
+        store: String,
     },
     /// List sessions, newest first.
     Gallery {
-        /// The folder holding sessions.
+        /// Where sessions are kept: a folder, or an object store (`s3://bucket/prefix`,
+        /// `gs://...`, `az://...`; credentials and endpoint from the environment).
         #[arg(long)]
-        store: PathBuf,
+        store: String,
     },
 }
 
@@ -174,7 +179,7 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
         ),
         SessionCommand::Gallery { store } => (Operation::Gallery, store),
     };
-    let store = FolderStore::new(&store).map_err(|e| Error::new(ErrorCode::StorageError, e))?;
+    let store = outpaint_store::open(&store)?;
     let http = Http::new();
     let mut config = EngineConfig {
         registry: crate::providers::registry(live.registry.as_deref())?,
@@ -200,7 +205,7 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
     };
     let unconfigured = Unconfigured(live);
     let host = Host {
-        storage: &store,
+        storage: &*store,
         provider: if live.provider == "live" {
             &unconfigured
         } else {

@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 
 use outpaint_core::engine::{Expect, HostError, Stored};
 use outpaint_core::host::Storage;
+use outpaint_core::{Error, ErrorCode};
+
+use crate::check_key;
 
 /// Sessions kept under a folder.
+#[derive(Debug)]
 pub struct FolderStore {
     root: PathBuf,
 }
@@ -34,22 +38,18 @@ struct Lock {
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 impl FolderStore {
-    /// A store rooted at `root` (created when missing).
-    pub fn new(root: &Path) -> Result<Self, String> {
-        fs::create_dir_all(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    /// A store rooted at `root` (created when missing); `STORAGE_ERROR` when it cannot
+    /// be.
+    pub fn open(root: &Path) -> Result<Self, Error> {
+        fs::create_dir_all(root)
+            .map_err(|e| Error::new(ErrorCode::StorageError, format!("{}: {e}", root.display())))?;
         Ok(FolderStore {
             root: root.to_path_buf(),
         })
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, String> {
-        if key
-            .split('/')
-            .any(|p| p.is_empty() || p == "." || p == "..")
-            || key.contains('\\')
-        {
-            return Err(format!("refusing key {key:?}"));
-        }
+        check_key(key)?;
         Ok(self.root.join(key))
     }
 
