@@ -30,6 +30,9 @@ echo "== npm package: build (pinned wasm-bindgen, wasm-opt); vectors, sessions, 
 cargo build -q -p outpaint-cli
 node --test tests/js/
 
+echo "== sessions on a real S3-compatible server (moto, from PyPI): conditional writes checked, store contract, transcripts, 16 writer processes, kills, a restart"
+./scripts/s3-tests.sh
+
 echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"
 ./scripts/npm-pack-test.sh
 

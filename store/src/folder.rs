@@ -13,7 +13,7 @@ use outpaint_core::engine::{Expect, HostError, Stored};
 use outpaint_core::host::Storage;
 use outpaint_core::{Error, ErrorCode};
 
-use crate::check_key;
+use outpaint_core::session::check_key;
 
 /// Sessions kept under a folder.
 #[derive(Debug)]

@@ -26,7 +26,7 @@ use outpaint_core::engine::{Expect, HostError, Stored, Tag};
 use outpaint_core::host::Storage;
 use outpaint_core::{Error, ErrorCode};
 
-use crate::check_key;
+use outpaint_core::session::check_key;
 
 /// The URL schemes [`ObjectStorage::open`] takes.
 pub(crate) const SCHEMES: [&str; 4] = ["s3", "s3a", "gs", "az"];
@@ -219,6 +219,10 @@ impl ObjectStorage {
             Err(object_store::Error::NotFound { .. }) if matches!(expected, Expect::Tag(_)) => {
                 Ok(None)
             }
+            Err(object_store::Error::NotImplemented { .. }) => Err(format!(
+                "{}: conditional writes are turned off for this store (AWS_CONDITIONAL_PUT?)",
+                self.name
+            )),
             Err(e) => Err(self.fail(key, e)),
         }
     }

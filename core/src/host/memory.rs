@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use crate::engine::{Expect, HostError, Stored, Tag};
 use crate::host::Storage;
+use crate::session::check_key;
 
 /// Keys to `(bytes, tag)`, plus the last tag handed out.
 type Entries = (u64, BTreeMap<String, (Vec<u8>, u64)>);
@@ -34,6 +35,7 @@ impl MemoryStore {
 
 impl Storage for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<Stored>, HostError> {
+        check_key(key).map_err(HostError::new)?;
         Ok(self.entries().1.get(key).map(|(b, t)| Stored {
             bytes: b.clone(),
             tag: t.to_string(),
@@ -41,6 +43,7 @@ impl Storage for MemoryStore {
     }
 
     fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<Tag>, HostError> {
+        check_key(key).map_err(HostError::new)?;
         let mut g = self.entries();
         let current = g.1.get(key).map(|(_, t)| t.to_string());
         if !expected.holds(current.as_deref()) {

@@ -35,6 +35,20 @@ pub fn is_session_key(key: &str) -> bool {
         .is_some_and(|id| id.ends_with('/') && !id[..id.len() - 1].contains('/'))
 }
 
+/// Refuses a key a store must not take: empty, `.` or `..` parts (which could leave a
+/// folder store's root or alias another key), or a backslash. Every store checks its keys
+/// here, so all of them take and refuse the same ones.
+pub fn check_key(key: &str) -> Result<(), String> {
+    if key
+        .split('/')
+        .any(|p| p.is_empty() || p == "." || p == "..")
+        || key.contains('\\')
+    {
+        return Err(format!("refusing key {key:?}"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +69,13 @@ mod tests {
         assert!(!is_session_key(&context_key(id, Model::Flux)));
         assert!(!is_session_key("sessions/status.json"));
         assert!(!is_session_key("sessions/a/b/status.json"));
+    }
+
+    #[test]
+    fn keys_that_escape_or_alias_are_refused() {
+        for bad in ["", "/a", "a/", "a//b", "a/./b", "../a", "a/..", "a\\b"] {
+            assert!(check_key(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_key(&session_key("x")).is_ok());
     }
 }

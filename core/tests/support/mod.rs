@@ -241,7 +241,11 @@ impl Storage for TestStore {
 }
 
 /// The last number handed out; `(key, store tag) -> number`; `(key, number) -> store tag`.
-type Numbers = (u64, HashMap<(String, Tag), Tag>, HashMap<(String, Tag), Tag>);
+type Numbers = (
+    u64,
+    HashMap<(String, Tag), Tag>,
+    HashMap<(String, Tag), Tag>,
+);
 
 /// Counts a store's writes as its tags (`1`, `2`, ...), whatever tags the store beneath
 /// gives (an S3 ETag, say): each successful write takes the next number, and the
