@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs bindings/npm with `npm pack`, installs the tarball into a scratch project and uses
 # it from there: the TypeScript consumer in examples/ts is type-checked with
-# `tsc --noEmit --strict` against the installed package's types, compiled and run; then
+# `tsc --noEmit --strict` against the installed package's types, compiled and run (with
+# examples/ts/s3.ts, the S3 storage entry); then
 # CommonJS `require`, ESM `import` and the `web` build (initSync) are used from Node.
 # Needs ./scripts/build-wasm.sh first and `npm ci` at the repository root (TypeScript).
 set -euo pipefail
@@ -16,17 +17,20 @@ echo "packed $tarball: $(stat -c %s "$tmp/$tarball") bytes, $(tar tzf "$tmp/$tar
 listing=$(tar tzf "$tmp/$tarball")
 for f in package/package.json package/README.md package/node/outpaint_wasm.d.ts \
          package/web/outpaint_wasm_bg.wasm package/bundler/outpaint_wasm.js \
-         package/web/index.js package/LICENSE-MIT package/LICENSE-APACHE; do
+         package/web/index.js package/LICENSE-MIT package/LICENSE-APACHE \
+         package/s3/index.js package/s3/index.d.ts; do
   grep -qx "$f" <<<"$listing" || { echo "missing from the tarball: $f"; exit 1; }
 done
 
 app=$tmp/app
 mkdir -p "$app"
-cp examples/ts/consumer.ts examples/ts/tsconfig.json "$app/"
+cp examples/ts/consumer.ts examples/ts/s3.ts examples/ts/tsconfig.json "$app/"
 cp examples/images/lake.jpg "$app/"
 echo '{ "name": "scratch", "private": true, "type": "module" }' > "$app/package.json"
 (cd "$app" && npm install --silent --no-audit --no-fund "$tmp/$tarball" 2>/dev/null)
 ln -s "$root/node_modules/@types" "$app/node_modules/@types"
+# outpaint-wasm/s3's optional peer dependency, as `npm install aws4fetch` would put it.
+ln -s "$root/node_modules/aws4fetch" "$app/node_modules/aws4fetch"
 
 echo "tsc --noEmit --strict examples/ts/consumer.ts (against the installed package)"
 "$root/node_modules/.bin/tsc" -p "$app/tsconfig.json"
@@ -36,6 +40,10 @@ echo "consumer: $out"
 expected='{"width":1365,"mask":1056768,"status":"completed","calls":["flux:generate","flux:outpaint"],"prompt":"Previous: a lake. Now: now","code":"INVALID_DIMENSIONS","picturesAgree":true,"seamFeather":32}'
 [ "$out" = "$expected" ] || { echo "expected: $expected"; exit 1; }
 test -s "$app/result.png"
+out=$(cd "$app" && node build/s3.js)
+echo "s3: $out"
+expected='{"name":"s3://my-bucket/outpaint","badBucket":"TypeError","badKey":"STORAGE_ERROR","handler":"function"}'
+[ "$out" = "$expected" ] || { echo "expected: $expected"; exit 1; }
 
 cd "$app"
 node -e '

@@ -3,9 +3,12 @@
 # below, in target/s3-venv) on 127.0.0.1, one request at a time (tests/s3/server.py says
 # why). First a check that it enforces If-None-Match / If-Match atomically, through boto3
 # (tests/s3/check.py); then over it the storage contract and 16-thread race
-# (store/tests/contract.rs), every engine transcript (core/tests/transcripts.rs), and the
+# (store/tests/contract.rs), every engine transcript (store/tests/transcripts.rs), and the
 # CLI with 16 writer processes, killed writers, a restart and unsafe stores
-# (tests/s3/cli.test.mjs, which starts servers of its own).
+# (tests/s3/cli.test.mjs), the npm host (outpaint-wasm/s3: the contract, every transcript,
+# 16 Node and CLI writers on one session; tests/s3/npm.test.mjs), the README's S3 tour as
+# written (tests/s3/readme.test.mjs), each on servers of their own; last, the latency and
+# request counts of each operation against the folder store (bench/store.mjs, once).
 set -euo pipefail
 trap 'echo "s3-tests.sh:$LINENO failed: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
@@ -42,7 +45,7 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ALLOW_HTTP=true
 "$OUTPAINT_S3_PYTHON" tests/s3/check.py "$AWS_ENDPOINT_URL" outpaint-tests --rounds 5 --writers 16
 export OUTPAINT_S3_STORE=s3://outpaint-tests/rust
 
-cargo test -p outpaint-store --test contract -- --ignored --nocapture
-cargo test -p outpaint-core --features host --test transcripts -- --ignored
+cargo test -p outpaint-store --test contract --test transcripts -- --ignored --nocapture
 cargo build -q -p outpaint-cli
 node --test tests/s3/
+node bench/store.mjs --runs 3

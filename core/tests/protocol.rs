@@ -300,3 +300,64 @@ fn operations_read_their_image_beside_the_json() {
         Operation::parse(r#"{"op":"iterate","sessionId":"x","model":"dalle"}"#, None).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ModelNotFound);
 }
+
+#[test]
+fn a_gallery_reads_sixteen_sessions_at_a_time_and_lists_the_newest_fifty() {
+    use outpaint_core::engine::{GALLERY_READS_IN_FLIGHT, GALLERY_SIZE};
+    use outpaint_core::host::{run, LocalProvider};
+    let store = TestStore::new();
+    let clock = support::TestClock::ticking();
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let op = Operation::Generate {
+            prompt: format!("lake {i}"),
+            models: vec![Model::Flux],
+            image: None,
+        };
+        let out = run(
+            op,
+            EngineConfig::default(),
+            &store,
+            &LocalProvider,
+            &clock,
+            i,
+        )
+        .unwrap();
+        ids.push(out.session.unwrap().session_id);
+    }
+    let mut engine = Engine::new(Operation::Gallery, EngineConfig::default(), T0, 1);
+    let (id, list) = engine.poll_effect(T0).unwrap();
+    assert!(matches!(list, Effect::List { .. }));
+    assert!(
+        engine.poll_effect(T0).is_none(),
+        "reads wait for the listing"
+    );
+    store.answer(&mut engine, id, &list);
+    let mut batches = Vec::new();
+    loop {
+        let batch: Vec<_> = std::iter::from_fn(|| engine.poll_effect(T0)).collect();
+        if batch.is_empty() {
+            break;
+        }
+        assert!(batch.iter().all(|(_, e)| matches!(e, Effect::Get { .. })));
+        assert_eq!(engine.in_flight(), batch.len());
+        batches.push(batch.len());
+        for (id, e) in batch {
+            store.answer(&mut engine, id, &e);
+        }
+    }
+    assert_eq!(GALLERY_READS_IN_FLIGHT, 16);
+    assert_eq!(batches, [16, 16, 16, 12]);
+    let gallery = engine.poll_outcome().unwrap().unwrap().gallery.unwrap();
+    assert_eq!(gallery.len(), GALLERY_SIZE);
+    // Newest first: the ticking clock made each session later than the one before.
+    let newest: Vec<_> = ids.iter().rev().take(GALLERY_SIZE).cloned().collect();
+    assert_eq!(
+        gallery
+            .iter()
+            .map(|g| g.session_id.clone())
+            .collect::<Vec<_>>(),
+        newest
+    );
+    assert_eq!(gallery[0].prompt, "lake 59");
+}

@@ -12,6 +12,20 @@
 //!
 //! [`open`] picks one from what a user types: `s3://bucket/prefix`, `gs://...`,
 //! `az://container/prefix`, `file:///dir` or a plain folder path.
+//!
+//! The README's example (`store/tests/readme.rs` keeps the two the same; the README's
+//! copy is not compiled there, the core crate's doctests cannot name this crate):
+//!
+//! ```no_run
+//! use outpaint_core::host::{run, LocalProvider, SystemClock};
+//! use outpaint_core::session::Model;
+//! use outpaint_core::{EngineConfig, Operation};
+//! let store = outpaint_store::open("s3://my-bucket/outpaint")?; // probed first
+//! let op = Operation::Generate { prompt: "a lake at dawn".into(), models: vec![Model::Flux], image: None };
+//! let out = run(op, EngineConfig::default(), &*store, &LocalProvider, &SystemClock, 42)?;
+//! println!("{}", out.session.unwrap().session_id);
+//! # Ok::<(), outpaint_core::Error>(())
+//! ```
 
 mod folder;
 #[cfg(feature = "cloud")]

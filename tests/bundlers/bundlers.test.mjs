@@ -126,6 +126,11 @@ for (const [name, build] of Object.entries(BUNDLERS)) {
       assert.equal(r.error, "INVALID_DIMENSIONS");
       assert.deepEqual(errors, []);
       const js = files.filter((f) => f.endsWith(".js")).reduce((n, f) => n + statSync(join(dist, f)).size, 0);
+      // The S3 storage is an entry of its own: a browser bundle of "outpaint-wasm" has none of it.
+      for (const f of files.filter((f) => f.endsWith(".js"))) {
+        const text = readFileSync(join(dist, f), "utf8");
+        assert.ok(!/AwsClient|aws4fetch|S3StorageError/.test(text), `${name}: ${f} carries the S3 storage`);
+      }
       console.log(`${name}: ${wasm[0]} ${statSync(join(dist, wasm[0])).size} B, JS ${js} B`);
     } finally {
       server.close();

@@ -5,10 +5,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { s3Server, root, BUCKET } from "./server.mjs";
+import { s3Server, carelessServer, root, BUCKET } from "./server.mjs";
 
 const bin = join(root, "target/debug/outpaint");
 const lake = join(root, "examples/images/lake.jpg");
@@ -166,28 +165,11 @@ test("stores that would lose updates are refused when opened: STORAGE_ERROR, not
   assert.equal(off.status, 1);
   assert.match(off.stderr.trim(), /^error: STORAGE_ERROR: .*conditional writes are turned off/);
   // A server that takes every write and ignores preconditions.
-  const objects = new Map();
-  const careless = createServer((req, res) => {
-    let body = [];
-    req.on("data", (d) => body.push(d));
-    req.on("end", () => {
-      const text = Buffer.concat(body);
-      if (req.method === "PUT") {
-        objects.set(req.url, text);
-        res.writeHead(200, { ETag: `"${objects.size}"` }).end();
-      } else if (req.method === "POST" && req.url.endsWith("?delete")) {
-        // DeleteObjects, as object_store deletes.
-        const bucket = req.url.slice(0, -"?delete".length);
-        for (const [, key] of String(text).matchAll(/<Key>(.*?)<\/Key>/g)) objects.delete(`${bucket}/${key}`);
-        res.writeHead(200, { "Content-Type": "application/xml" }).end("<DeleteResult></DeleteResult>");
-      } else res.writeHead(404).end();
-    });
-  });
-  await new Promise((r) => careless.listen(0, "127.0.0.1", r));
-  const env = { ...server.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${careless.address().port}` };
+  const careless = await carelessServer();
+  const env = { ...server.env, AWS_ENDPOINT_URL: careless.endpoint };
   const r = await cliAsync(["session", "new", "--prompt", "x", "--models", "flux", "--store", "s3://careless/app"], env);
   careless.close();
   assert.equal(r.status, 1);
   assert.match(r.stderr.trim(), /^error: STORAGE_ERROR: s3:\/\/careless\/app does not honour If-None-Match: \* on writes/);
-  assert.deepEqual([...objects.keys()], [], "the probe left its key behind");
+  assert.deepEqual(careless.keys(), [], "the probe left its key behind");
 });

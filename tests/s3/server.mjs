@@ -77,3 +77,38 @@ export async function s3Server() {
   server.objects("mkbucket");
   return server;
 }
+
+/**
+ * A server that takes every write and ignores preconditions (`If-Match`, `If-None-Match`),
+ * as some S3-compatible stores do: what a store must refuse when it is opened. Handles PUT,
+ * DELETE and DeleteObjects (`POST ?delete`); `keys()` lists what it holds.
+ */
+export async function carelessServer() {
+  const { createServer } = await import("node:http");
+  const objects = new Map();
+  const careless = createServer((req, res) => {
+    const body = [];
+    req.on("data", (d) => body.push(d));
+    req.on("end", () => {
+      const text = Buffer.concat(body);
+      const path = req.url.split("?")[0];
+      if (req.method === "PUT") {
+        objects.set(path, text);
+        res.writeHead(200, { ETag: `"${objects.size}"` }).end();
+      } else if (req.method === "DELETE") {
+        objects.delete(path);
+        res.writeHead(204).end();
+      } else if (req.method === "POST" && req.url.endsWith("?delete")) {
+        // DeleteObjects, as object_store deletes.
+        for (const [, key] of String(text).matchAll(/<Key>(.*?)<\/Key>/g)) objects.delete(`${path}/${key}`);
+        res.writeHead(200, { "Content-Type": "application/xml" }).end("<DeleteResult></DeleteResult>");
+      } else res.writeHead(404).end();
+    });
+  });
+  await new Promise((r) => careless.listen(0, "127.0.0.1", r));
+  return {
+    endpoint: `http://127.0.0.1:${careless.address().port}`,
+    keys: () => [...objects.keys()],
+    close: () => careless.close(),
+  };
+}

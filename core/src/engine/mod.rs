@@ -60,7 +60,7 @@ use std::task::{Context, Poll, Waker};
 
 use serde::{Deserialize, Serialize};
 
-pub use ops::GALLERY_SIZE;
+pub use ops::{GALLERY_READS_IN_FLIGHT, GALLERY_SIZE};
 pub use protocol::*;
 
 use crate::error::{Error, ErrorCode, Result};

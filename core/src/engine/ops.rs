@@ -23,6 +23,8 @@ use crate::session::{
 
 /// Most sessions a gallery lists (SPEC 6).
 pub const GALLERY_SIZE: usize = 50;
+/// Most session documents a gallery reads at once.
+pub const GALLERY_READS_IN_FLIGHT: usize = 16;
 /// Longest single wait between compare-and-swap attempts, ms.
 const MAX_WRITE_BACKOFF_MS: u64 = 1000;
 
@@ -526,16 +528,22 @@ fn composite_result(
     encode_png(out.view(), PngCompression::Fast)
 }
 
-/// Every session document, read side by side.
+/// Every session document, [`GALLERY_READS_IN_FLIGHT`] reads side by side at a time (so
+/// a store of 10,000 sessions is not asked for 10,000 objects at once). The newest 50 by
+/// `createdAt` can only be told from the documents themselves: session ids are UUID v4
+/// (SPEC 6), so the listing's order says nothing about age.
 async fn gallery(io: &Io) -> Result<Outcome> {
     let keys = io.list(SESSIONS_PREFIX).await?;
-    let reads = keys
-        .iter()
-        .filter(|k| is_session_key(k))
-        .map(|key| async move { io.get(key).await });
+    let keys: Vec<&String> = keys.iter().filter(|k| is_session_key(k)).collect();
+    let mut reads = Vec::with_capacity(keys.len());
+    for batch in keys.chunks(GALLERY_READS_IN_FLIGHT) {
+        for read in join_all(batch.iter().map(|key| io.get(key)).collect()).await {
+            reads.push(read?);
+        }
+    }
     let mut items = Vec::new();
-    for read in join_all(reads.collect()).await {
-        let Some(stored) = read? else {
+    for read in reads {
+        let Some(stored) = read else {
             continue;
         };
         let Ok(s) = Session::from_json(&stored.bytes) else {

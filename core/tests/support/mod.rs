@@ -3,6 +3,8 @@
 //! the same host parts (quinn-proto's `tests/util.rs` habit).
 #![allow(dead_code)] // each test crate uses a part
 
+pub mod transcripts;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
