@@ -48,6 +48,17 @@ impl FolderStore {
         })
     }
 
+    /// `path` as its messages name it: relative to the root (a key, `.lock`), so an
+    /// error stored on an iteration never carries the host's absolute paths. The root
+    /// itself is named only when it cannot be opened.
+    fn name(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.root) {
+            Ok(rel) if rel.as_os_str().is_empty() => "the store's folder".into(),
+            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+            Err(_) => "a path outside the store".into(),
+        }
+    }
+
     fn path(&self, key: &str) -> Result<PathBuf, String> {
         check_key(key)?;
         Ok(self.root.join(key))
@@ -60,7 +71,7 @@ impl FolderStore {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| format!("{}: {e}", self.name(&path)))?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -69,13 +80,15 @@ impl FolderStore {
                     if start.elapsed() > LOCK_WAIT {
                         return Err(format!(
                             "{} is held by another writer for over {} s",
-                            path.display(),
+                            self.name(&path),
                             LOCK_WAIT.as_secs()
                         ));
                     }
                     std::thread::sleep(Duration::from_millis(2));
                 }
-                Err(fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", path.display())),
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(format!("{}: {e}", self.name(&path)))
+                }
             }
         }
     }
@@ -123,7 +136,7 @@ impl FolderStore {
                 bytes,
             })),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("{}: {e}", path.display())),
+            Err(e) => Err(format!("{}: {e}", self.name(&path))),
         }
     }
 
@@ -135,7 +148,7 @@ impl FolderStore {
             return Ok(None);
         }
         let dir = path.parent().expect("keys have a folder");
-        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", self.name(dir)))?;
         clean_temporaries(dir);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let write = || -> std::io::Result<()> {
@@ -144,7 +157,7 @@ impl FolderStore {
             f.sync_all()?;
             fs::rename(&tmp, &path)
         };
-        write().map_err(|e| format!("{}: {e}", path.display()))?;
+        write().map_err(|e| format!("{}: {e}", self.name(&path)))?;
         Ok(Some(tag_of(body)))
     }
 
@@ -155,10 +168,10 @@ impl FolderStore {
             let entries = match fs::read_dir(&dir) {
                 Ok(e) => e,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(format!("{}: {e}", dir.display())),
+                Err(e) => return Err(format!("{}: {e}", self.name(&dir))),
             };
             for entry in entries {
-                let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+                let entry = entry.map_err(|e| format!("{}: {e}", self.name(&dir)))?;
                 let p = entry.path();
                 if p.is_dir() {
                     stack.push(p);
