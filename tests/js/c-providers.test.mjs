@@ -115,6 +115,23 @@ test("C host: a 512x512 photograph and a 4000x3000 JPEG to 16:9 on every provide
   assert.deepEqual(mock.problems, []);
 });
 
+test("C host: no key leaves its origin (a redirect elsewhere on every provider, a BFL polling URL elsewhere)", async () => {
+  for (const model of ["flux", "recraft", "gemini", "openai"]) {
+    mock.script("redirect", "redirect");
+    const r = await live(model);
+    mock.unscript();
+    const it = JSON.parse(r.stdout.trim().split("\n")[0]).session.models[model].iterations[0];
+    assert.equal(it.status, "error", `${model}: ${JSON.stringify(it)}`);
+    assert.ok(it.error.startsWith("PROVIDER_ERROR: "), `${model}: ${it.error}`);
+  }
+  mock.script("bfl-poll-elsewhere");
+  const r = await live("flux");
+  const it = JSON.parse(r.stdout.trim().split("\n")[0]).session.models.flux.iterations[0];
+  assert.match(it.error, /^PROVIDER_ERROR: flux: the provider asked to be polled at "http:\/\/127\.0\.0\.1:\d+", .*the key is not sent there/);
+  assert.deepEqual(mock.leaked(), [], "a key reached another origin");
+  assert.deepEqual(mock.elsewhere.map((q) => q.path).filter((p) => !p.startsWith("/steal")), [], "polled another origin");
+});
+
 test("C host: every documented refusal is stored with its code, no key anywhere", async () => {
   for (const [model, fault, code] of [
     ["flux", "402", "QUOTA_EXCEEDED"],

@@ -141,6 +141,22 @@ test("every documented refusal has its code on the CLI, no key in any output", a
   assert.deepEqual(mock.problems, []);
 });
 
+test("no key leaves its origin: a redirect to another origin on every provider, a BFL polling URL elsewhere", async () => {
+  for (const provider of ["flux", "recraft", "gemini", "openai"]) {
+    mock.script("redirect", "redirect"); // the first try and its retry, if any
+    const r = await outpaint(provider);
+    mock.unscript();
+    assert.equal(r.status, 1, `${provider}: ${r.stderr}`);
+    assert.match(r.stderr.trim().split("\n").at(-1), /^error: PROVIDER_ERROR: /, provider);
+  }
+  mock.script("bfl-poll-elsewhere");
+  const r = await outpaint("flux");
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr.trim().split("\n").at(-1), /^error: PROVIDER_ERROR: flux: the provider asked to be polled at "http:\/\/127\.0\.0\.1:\d+", which is neither the configured host nor https under bfl\.ai; the key is not sent there/);
+  assert.deepEqual(mock.leaked(), [], "a key reached another origin");
+  assert.deepEqual(mock.elsewhere.map((q) => q.path).filter((p) => !p.startsWith("/steal")), [], "polled another origin");
+});
+
 test("recraft outpaints on V3 even when V4.1 generates", async () => {
   const before = mock.requests.length;
   const r = await outpaint("recraft", ["--provider-model", "recraftv4_1"]);

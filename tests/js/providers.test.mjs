@@ -102,6 +102,41 @@ test("failures reject with codes and retry hints; run retries after retry-after"
   assert.deepEqual(urls, [["POST", `${mock.url}/v1beta/models/gemini-3.1-flash-image:generateContent`]]);
 });
 
+test("no key leaves its origin: redirects elsewhere and a BFL polling URL elsewhere, through callProvider and the engine over fetch", async () => {
+  const job = (model) => ({ model, kind: "generate", prompt: "a lake" });
+  for (const model of ["flux", "recraft", "gemini", "openai"]) {
+    mock.script("redirect");
+    await assert.rejects(op.callProvider(job(model), options(model)), (e) => e.code === "PROVIDER_ERROR", model);
+    mock.unscript();
+    // The engine's own HTTP effects over the global fetch (host.fetch unset).
+    mock.script("redirect", "redirect");
+    const host = { storage: new MemoryStore(), sleep: async () => {}, config: { providers: { [model]: options(model) } } };
+    const g = await op.run({ op: "generate", prompt: "a lake", models: [model] }, host);
+    mock.unscript();
+    const it = g.session.models[model].iterations[0];
+    assert.equal(it.status, "error", `${model}: ${JSON.stringify(it)}`);
+    assert.ok(it.error.startsWith("PROVIDER_ERROR: "), `${model}: ${it.error}`);
+  }
+  const polledElsewhere = /^flux: the provider asked to be polled at "http:\/\/127\.0\.0\.1:\d+", .*the key is not sent there/;
+  mock.script("bfl-poll-elsewhere");
+  await assert.rejects(op.callProvider(job("flux"), options("flux")), (e) => e.code === "PROVIDER_ERROR" && polledElsewhere.test(e.message));
+  mock.script("bfl-poll-elsewhere");
+  const g = await op.run({ op: "generate", prompt: "a lake", models: ["flux"] }, { storage: new MemoryStore(), config: { providers: { flux: options("flux") } } });
+  assert.match(g.session.models.flux.iterations[0].error, new RegExp(`^PROVIDER_ERROR: ${polledElsewhere.source.slice(1)}`));
+  assert.deepEqual(mock.leaked(), [], "a key reached another origin");
+  assert.deepEqual(mock.elsewhere.map((q) => q.path).filter((p) => !p.startsWith("/steal")), [], "polled another origin");
+  // A host's own client is told: every keyed request says redirect "error", downloads do not.
+  const inits = [];
+  const recording = (url, init) => {
+    inits.push([new URL(url).pathname, init.redirect, Object.keys(init.headers).some((h) => ["authorization", "x-key", "x-goog-api-key"].includes(h))]);
+    return fetch(url, init);
+  };
+  await op.callProvider(job("flux"), options("flux", { fetch: recording }));
+  assert.ok(inits.length >= 3, JSON.stringify(inits));
+  for (const [path, redirect, keyed] of inits) assert.equal(redirect, keyed ? "error" : undefined, `${path}: redirect ${redirect}, keyed ${keyed}`);
+  assert.ok(inits.some(([, , keyed]) => !keyed), "the download carries no key");
+});
+
 test("the engine calls the providers itself over host.fetch, all four at once", async () => {
   const storage = new MemoryStore();
   const events = [];

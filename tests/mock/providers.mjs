@@ -101,6 +101,16 @@ export async function startMock() {
   let generated = null;
   const genUrl = () => `${base()}/delivery/generated`;
 
+  // Another origin (another port), where no key may ever arrive: redirects and polling
+  // URLs point here, and every request it gets is recorded with its headers.
+  const elsewhere = [];
+  const other = createServer((req, res) => {
+    elsewhere.push({ method: req.method, path: req.url, headers: req.headers });
+    res.writeHead(404).end();
+  });
+  await new Promise((r) => other.listen(0, "127.0.0.1", r));
+  const otherBase = `http://127.0.0.1:${other.address().port}`;
+
   const server = createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
@@ -378,7 +388,9 @@ export async function startMock() {
     "openai-quota": (res) => json(res, { error: { message: "You exceeded your current quota, please check your plan and billing details.", type: "insufficient_quota", param: null, code: "insufficient_quota" } }, 429),
     "openai-verify": (res) => json(res, { error: { message: "Your organization must be verified to use the model `gpt-image-2`.", type: "invalid_request_error", code: null } }, 403),
     // A redirect to another origin (a key must never follow it).
-    redirect: (res) => res.writeHead(302, { location: "http://127.0.0.2:9/steal" }).end(),
+    redirect: (res) => res.writeHead(302, { location: `${otherBase}/steal` }).end(),
+    // Black Forest Labs' submit answered with a polling URL on another host, over http.
+    "bfl-poll-elsewhere": (res) => json(res, { id: "t-elsewhere", polling_url: `${otherBase}/v1/get_result?id=t-elsewhere` }),
   };
 
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -386,6 +398,16 @@ export async function startMock() {
     url: base(),
     requests,
     problems,
+    /** What the other origin received: `{ method, path, headers }` (keys must never be there). */
+    elsewhere,
+    /** The requests to the other origin that carried a credential header or a key. */
+    leaked: () =>
+      elsewhere.filter((q) =>
+        Object.entries(q.headers).some(
+          ([h, v]) => ["authorization", "x-key", "x-goog-api-key"].includes(h) || Object.values(KEYS).some((k) => String(v).includes(k) || q.path.includes(k)),
+        ),
+      ),
+    otherUrl: otherBase,
     /** Makes every generate answer these encoded bytes (null: a 1024x1024 PNG). */
     set generated(bytes) {
       generated = bytes ? Buffer.from(bytes) : null;
@@ -405,6 +427,11 @@ export async function startMock() {
         });
       }
     },
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+    /** Drops the faults still queued. */
+    unscript() {
+      queue.length = 0;
+    },
+    close: () =>
+      Promise.all([server, other].map((srv) => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }))),
   };
 }

@@ -171,8 +171,8 @@ export interface Host {
   random?: () => number;
   /** Waits (default `setTimeout`); a test host can advance its clock instead. */
   sleep?: (ms: number) => Promise<void>;
-  /** The HTTP client for `config.providers` (default: the global `fetch`). */
-  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<Response>;
+  /** The HTTP client for `config.providers` (default: the global `fetch`); see `ProviderFetch`. */
+  fetch?: ProviderFetch;
   /** Hears progress while the operation runs. */
   onEvent?: (event: EngineEvent) => void;
   config?: EngineConfig;
@@ -182,6 +182,25 @@ export interface Host {
 /// Declared for `providers.rs`.
 #[wasm_bindgen(typescript_custom_section)]
 const PROVIDER_TYPES: &str = r#"
+/** What the package hands an HTTP client of the host's: `fetch`'s own `init` fields. */
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  /**
+   * `"error"` on every request that carries a provider key (`authorization`, `x-key`,
+   * `x-goog-api-key`): a client of your own must not follow a redirect for it, since a
+   * redirect to another origin would take the key there. Downloads carry no key and may
+   * follow redirects.
+   */
+  redirect?: "error";
+  /** Aborts at the request's timeout. */
+  signal?: AbortSignal;
+}
+
+/** An HTTP client in `fetch`'s shape, for `host.fetch` and `callProvider`'s `fetch`. */
+export type ProviderFetch = (url: string, init: FetchInit) => Promise<Response>;
+
 /** How `callProvider` reaches a provider. */
 export interface ProviderOptions {
   /** The API key (sent as the provider wants it, redacted from every message). */
@@ -193,8 +212,8 @@ export interface ProviderOptions {
   pollIntervalMs?: number; maxPolls?: number; timeoutMs?: number; maxResponseBytes?: number;
   /** A JSON merge patch of the model registry (see `registry()`). */
   registry?: RegistryPatch;
-  /** The HTTP client (default: the global `fetch`). */
-  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array; signal?: AbortSignal }) => Promise<Response>;
+  /** The HTTP client (default: the global `fetch`); see `ProviderFetch`. */
+  fetch?: ProviderFetch;
   /** Waits between polls (default `setTimeout`). */
   sleep?: (ms: number) => Promise<void>;
 }
