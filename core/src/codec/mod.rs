@@ -109,6 +109,34 @@ fn map_image_error(e: ImageError) -> Error {
     }
 }
 
+/// What a decoder may allocate beyond its output: header chunks (an ICC profile, text)
+/// and working state.
+const DECODE_OVERHEAD: u64 = 16 << 20;
+
+/// The decoder's allocation budget: its output (at most 16-bit RGBA, 8 bytes a pixel)
+/// plus [`DECODE_OVERHEAD`]. For a PNG the pixel count is read from its IHDR before
+/// anything else: its compressed chunks (iCCP, zTXt, iTXt) expand a thousandfold, so a
+/// 24x16 picture with a 1 MB ICC bomb could otherwise claim the budget of the largest
+/// picture the limits allow (864 MB). JPEG and WebP keep their metadata as stored, within
+/// the byte limit.
+fn decode_budget(format: Format, bytes: &[u8], limits: &Limits) -> u64 {
+    let pixels = match (format, bytes.get(12..24)) {
+        (Format::Png, Some(ihdr)) if &ihdr[..4] == b"IHDR" => {
+            let side = |at: usize| {
+                u64::from(u32::from_be_bytes([
+                    ihdr[at],
+                    ihdr[at + 1],
+                    ihdr[at + 2],
+                    ihdr[at + 3],
+                ]))
+            };
+            (side(4) * side(8)).min(limits.max_pixels)
+        }
+        _ => limits.max_pixels,
+    };
+    pixels.saturating_mul(8).saturating_add(DECODE_OVERHEAD)
+}
+
 fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Format, impl ImageDecoder + 'a)> {
     if bytes.len() as u64 > limits.max_bytes {
         bail!(
@@ -129,8 +157,7 @@ fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Format, impl ImageDecod
     let mut il = image::Limits::default();
     il.max_image_width = Some(limits.max_side);
     il.max_image_height = Some(limits.max_side);
-    // Output buffer (at most 16-bit RGBA) plus decoder working memory.
-    il.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    il.max_alloc = Some(decode_budget(format, bytes, limits));
     reader.limits(il);
     let decoder = reader.into_decoder().map_err(map_image_error)?;
     let (w, h) = decoder.dimensions();
