@@ -83,7 +83,7 @@ export function s3Storage(options = {}) {
       } catch (e) {
         last = new S3StorageError(`${name}: ${method} ${path}: ${e?.cause?.code ?? e?.cause?.message ?? e?.message ?? e}`);
       }
-      await new Promise((r) => setTimeout(r, 50 * 2 ** i * Math.random()));
+      if (i < attempts - 1) await new Promise((r) => setTimeout(r, 50 * 2 ** i * Math.random()));
     }
     throw last;
   }
