@@ -7,6 +7,7 @@ import {
   ContextWindow,
   encodePng,
   expand,
+  fit,
   prepare,
   composite,
   run,
@@ -14,14 +15,17 @@ import {
   MaskPicture,
   Picture,
   type Expansion,
+  type Fill,
   type Host,
   type Job,
   type Outcome,
   type OutpaintError,
   type Plan,
   type PreparedPictures,
+  type Profile,
   type Storage,
   type Stored,
+  type Target,
   init,
 } from "outpaint-wasm";
 
@@ -87,6 +91,17 @@ export function typeErrors(id: string, pic: Picture, mask: MaskPicture): void {
   expand(768, 768, "16:9", { anchor: "middle" });
   // @ts-expect-error the target is a string
   expand(768, 768, 16 / 9);
+  // @ts-expect-error targets are named, A:B, expand_all[:F] or edges:L,R,T,B
+  expand(768, 768, "widescreen");
+  // @ts-expect-error fills are a closed set (plus color:...)
+  pic.pad(e, "smear");
+  // @ts-expect-error a custom profile starts with custom:, and a profile is a string
+  fit(768, 768, "16:9", { profile: 42 });
+  // Each form of target, fill and profile type-checks.
+  const targets: Target[] = ["16:9", "7:3", "expand_all", "expand_all:0.25", "expand_all:1/3", "edges:10,0,0,5"];
+  const fills: Fill[] = ["transparent", "edge", "mirror", "blur", "color", "color:#102030"];
+  const profiles: Profile[] = ["openai", "custom:multiple=16,min=256", "my-patched-profile"];
+  void [targets, fills, profiles];
   // @ts-expect-error send is "canvas" | "imageAndEdges"
   const wrong: "upload" = p.send;
   // @ts-expect-error a provider answers bytes or pixels, not strings

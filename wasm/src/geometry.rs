@@ -12,7 +12,7 @@ use crate::prepare::options_in;
 pub fn expand(
     #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
     #[wasm_bindgen(unchecked_param_type = "number")] height: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "{ anchor?: Anchor }")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let (w, h) = (

@@ -29,7 +29,7 @@ fn in_memory(data: &[u8]) -> (JsValue, u32, u32) {
     )
 }
 
-fn expansion(v: JsValue) -> Result<outpaint::Expansion, JsValue> {
+fn expansion_of(v: JsValue) -> Result<outpaint::Expansion, JsValue> {
     required(v, "expansion")
 }
 
@@ -98,10 +98,10 @@ impl Picture {
     /// `mirror`, `blur`, `color:#rrggbbaa`).
     pub fn pad(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion_: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] fill: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Fill")] fill: JsValue,
     ) -> Result<Picture, JsValue> {
-        let e = expansion(expansion_)?;
+        let e = expansion_of(expansion)?;
         let f: Fill = crate::convert::text(&fill, "fill")?
             .parse()
             .map_err(js_error)?;
@@ -114,11 +114,11 @@ impl Picture {
     #[wasm_bindgen(js_name = padInto)]
     pub fn pad_into(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion_: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] fill: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Fill")] fill: JsValue,
         out: &mut Picture,
     ) -> Result<(), JsValue> {
-        let e = expansion(expansion_)?;
+        let e = expansion_of(expansion)?;
         let f: Fill = crate::convert::text(&fill, "fill")?
             .parse()
             .map_err(js_error)?;
@@ -179,7 +179,7 @@ impl Picture {
     #[wasm_bindgen(unchecked_return_type = "PreparedPictures")]
     pub fn prepare(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let opts = prepare_options(&target, options)?;
@@ -205,7 +205,7 @@ impl Picture {
     #[wasm_bindgen(js_name = runLocal)]
     pub fn run_local(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
     ) -> Result<Picture, JsValue> {
         let opts = prepare_options(&target, options)?;
@@ -225,11 +225,11 @@ pub struct MaskPicture {
 impl MaskPicture {
     /// The mask of an expansion (`options`: `feather`, `overlap`, `curve`, `kind`).
     pub fn build(
-        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion_: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions & { kind?: MaskKind }")]
         options: Option<JsValue>,
     ) -> Result<MaskPicture, JsValue> {
-        let (mask, seam) = build_mask(&expansion(expansion_)?, options)?;
+        let (mask, seam) = build_mask(&expansion_of(expansion)?, options)?;
         Ok(MaskPicture {
             mask,
             seam: Some(seam),
@@ -239,12 +239,12 @@ impl MaskPicture {
     /// `build`, written into `out` (a mask of the canvas size): no allocation.
     #[wasm_bindgen(js_name = buildInto)]
     pub fn build_into(
-        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion_: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
         out: &mut MaskPicture,
         #[wasm_bindgen(unchecked_optional_param_type = "SeamOptions & { kind?: MaskKind }")]
         options: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        let e = expansion(expansion_)?;
+        let e = expansion_of(expansion)?;
         let (seam, kind) = mask_options(options)?;
         let seam = outpaint::pixels::mask_into(
             &outpaint::geometry::Layout::of(&e),

@@ -108,7 +108,7 @@ pub(crate) fn build_mask(
 pub fn pad(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage")] image: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Expansion")] expansion: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] fill: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Fill")] fill: JsValue,
 ) -> Result<JsValue, JsValue> {
     let img = image_in(&image)?;
     let e: outpaint::Expansion = required(expansion, "expansion")?;

@@ -20,7 +20,7 @@ pub(crate) fn options_in(options: Option<JsValue>) -> Result<OptionNames, JsValu
 #[wasm_bindgen(unchecked_return_type = "Prepared")]
 pub fn prepare(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;
@@ -39,7 +39,7 @@ pub fn prepare(
 #[wasm_bindgen(js_name = preparePng, unchecked_return_type = "PreparedPng")]
 pub fn prepare_png(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let opts = prepare_options(&target, options)?;
@@ -64,7 +64,7 @@ pub fn prepare_png(
 #[wasm_bindgen(js_name = runLocal, unchecked_return_type = "RgbaImage")]
 pub fn run_local(
     #[wasm_bindgen(unchecked_param_type = "RgbaImage | Uint8Array | ArrayBuffer")] image: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] target: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let img = image_or_bytes(&image)?;

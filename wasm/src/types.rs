@@ -24,18 +24,27 @@ export interface Plan {
   aspectRatio?: string; imageSize?: string; direction: string;
 }
 export type Anchor = "center" | "left" | "right" | "top" | "bottom" | "top-left" | "top-right" | "bottom-left" | "bottom-right";
+/** The named targets. */
+export type TargetName = "16:9" | "9:16" | "1:1" | "4:3" | "3:2" | "2:3" | "4:5" | "5:4" | "3:4" | "21:9" | "expand_all";
+/** A target: a named one, any `A:B` (1..=10000), `expand_all:F` (F in (0, 4], `0.25` or `1/3`), or `edges:L,R,T,B`. */
+export type Target = TargetName | `${number}:${number}` | `expand_all:${number}` | `expand_all:${number}/${number}` | `edges:${number},${number},${number},${number}`;
+/** A pre-fill of the new area: `color` is mid-grey, `color:#rrggbb[aa]` or `color:r,g,b[,a]` any colour. */
+export type Fill = "transparent" | "edge" | "mirror" | "blur" | "color" | `color:${string}`;
+/** The built-in profiles of the model registry; a patched registry may add others, and `custom:...` describes one inline. */
+export type ProfileName = "full" | "flux-outpaint" | "flux-fill" | "flux-expand" | "recraft-outpaint" | "recraft-inpaint" | "openai" | "gemini" | "gemini-3-pro" | "gemini-2.5";
+/** A profile: a built-in name, `custom:multiple=16,min=256,...`, or a name a registry patch added. */
+export type Profile = ProfileName | `custom:${string}` | (string & {});
 export type Curve = "linear" | "smoothstep" | "quadratic";
 export type MaskKind = "feathered" | "binary" | "inverted" | "alpha";
 /** Options of `prepare`, `runLocal` (and the seam of `composite`). */
 export interface PrepareOptions {
   anchor?: Anchor;
-  /** "transparent" | "edge" | "mirror" | "blur" | "color" | "color:#rrggbbaa" */
-  fill?: string;
+  fill?: Fill;
   feather?: number; overlap?: number; curve?: Curve; mask?: MaskKind;
   /** A profile of the model registry (`registry().profiles`: "full", "flux-outpaint",
    * "flux-fill", "flux-expand", "recraft-outpaint", "recraft-inpaint", "openai", "gemini",
    * ...) or "custom:..." */
-  profile?: string;
+  profile?: Profile;
 }
 /** How the composite matches the provider's colours to the original: `field` (default) also follows casts that change across the frame. */
 export type ColourMatch = "off" | "global" | "field";
@@ -113,7 +122,7 @@ export interface EngineConfig {
   retryBackoffMs?: number; maxWriteAttempts?: number; writeBackoffMs?: number; staleAfterMs?: number;
   /** API keys and other secrets, redacted from stored errors. */
   secrets?: string[];
-  seam?: SeamOptions; fill?: string;
+  seam?: SeamOptions; fill?: Fill;
   limits?: { maxBytes?: number; maxSide?: number; maxPixels?: number; maxCanvasPixels?: number };
   /**
    * Models whose provider the engine calls itself over `host.fetch` (keys are redacted
