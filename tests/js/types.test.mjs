@@ -178,3 +178,16 @@ test("the model registry is as declared, and patches are checked", () => {
   assert.throws(() => op.registry({ columns: { openai: { generate: "dall-e-3" } } }), { code: "INVALID_OPTION", message: /not in models/ });
   assert.throws(() => op.registry({ profiles: { openai: { multipleOff: 8 } } }), { code: "INVALID_OPTION", message: /unknown field \/profiles\/openai\/multipleOff/ });
 });
+
+test("the declared unions of names are the core's: profiles as the registry has them, targets as the oracle names them", () => {
+  const union = (name) =>
+    [...new RegExp(`export type ${name} = ([^;]+);`).exec(dts)[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(union("ProfileName"), Object.keys(op.registry().profiles).sort());
+  // The independent Python oracle's named targets (tests/vectors/generate.py), then expand_all.
+  const oracle = readFileSync(new URL("../vectors/generate.py", import.meta.url), "utf8");
+  const named = JSON.parse(/^NAMED = (\[.*\])$/m.exec(oracle)[1]);
+  assert.deepEqual(union("TargetName"), [...named, "expand_all"].sort());
+  for (const t of union("TargetName")) assert.equal(typeof op.expand(100, 100, t).newWidth, "number", t);
+  // Every declared fill mode is one the core takes.
+  for (const f of union("Fill")) assert.equal(op.pad({ width: 1, height: 1, data: new Uint8Array(4) }, op.expand(1, 1, "2:1"), f).width, 2, f);
+});

@@ -3,12 +3,6 @@
 
 use crate::pixels::RGBA;
 
-/// The edge line blurred at every level of a box-blur cascade: level `k` is the line
-/// averaged over windows of radius `2^k - 1` (ends replicated, rounded half up). A pixel
-/// at distance `d >= 1` from the edge takes level `k = floor(log2 d)` blended towards
-/// level `k + 1` by `t = floor(256 (d - 2^k) / 2^k)`:
-/// `(a (256 - t) + b t + 128) >> 8`. So the blur radius grows with the distance, and
-/// each pixel costs one blend of two precomputed colours.
 /// For one side of `len` pixels, in memory order: each pixel's blend weight
 /// ([`WEIGHT_BYTES`] copies of it), and the runs of pixels that share a cascade level
 /// (`start..end` at level `k`).
@@ -36,6 +30,12 @@ impl SideRuns {
     }
 }
 
+/// The edge line blurred at every level of a box-blur cascade: level `k` is the line
+/// averaged over windows of radius `2^k - 1` (ends replicated, rounded half up). A pixel
+/// at distance `d >= 1` from the edge takes level `k = floor(log2 d)` blended towards
+/// level `k + 1` by `t = floor(256 (d - 2^k) / 2^k)`:
+/// `(a (256 - t) + b t + 128) >> 8`. So the blur radius grows with the distance, and
+/// each pixel costs one blend of two precomputed colours.
 pub(super) struct Cascade {
     /// Level `k`'s line, RGBA bytes flat.
     levels: Vec<Vec<u8>>,
