@@ -19,6 +19,11 @@
  *   Outputs are written only on success.
  * - Every exported function runs inside a panic boundary: a bug in the library becomes
  *   OUTPAINT_STATUS_PANIC, never an abort or undefined behaviour.
+ * - Option structs that may grow (outpaint_limits, outpaint_prepare_options) start with
+ *   size_t size, the sizeof the caller was compiled with: start from their *_default()
+ *   function, which sets it. Fields are only ever appended, so a program built against
+ *   an older header keeps working (the new fields take their defaults); a size no release
+ *   had (0 from = {0}, a newer header) is OUTPAINT_STATUS_INVALID_OPTION.
  * - Images are RGBA8, rows top to bottom, width * height * 4 bytes: borrowed from the
  *   caller as outpaint_image_view, or allocated by the library as outpaint_image.
  * - The session engine hands out effects with ids, several at a time; the host answers
@@ -317,8 +322,12 @@ typedef struct {
   size_t len;
 } outpaint_image_view;
 
-// Decode and allocation limits (see `outpaint_limits_default`).
+// Decode, pixel and working-memory limits: start from `outpaint_limits_default()` (it
+// sets `size`) and change what you need.
 typedef struct {
+  // `sizeof(outpaint_limits)` as the caller was compiled (see the header's
+  // conventions: fields are only ever appended).
+  size_t size;
   // Largest encoded input in bytes.
   uint64_t max_bytes;
   // Largest input side in pixels.
@@ -327,6 +336,9 @@ typedef struct {
   uint64_t max_pixels;
   // Largest canvas pixel count.
   uint64_t max_canvas_pixels;
+  // Largest working memory one operation may allocate, in bytes (worked out from its
+  // plan before its first pixel; over it is `OUTPAINT_STATUS_IMAGE_TOO_LARGE`).
+  uint64_t max_memory_bytes;
 } outpaint_limits;
 
 // A borrowed UTF-8 string: `ptr` to `len` bytes, no NUL needed. `{NULL, 0}` means
@@ -527,10 +539,14 @@ typedef struct {
   uint32_t new_height;
 } outpaint_expansion;
 
-// Options of `outpaint_prepare` and `outpaint_run_local`. Strings left `{NULL, 0}` take
+// Options of `outpaint_prepare` and `outpaint_run_local`: start from
+// `outpaint_prepare_options_default()` (it sets `size`). Strings left `{NULL, 0}` take
 // their defaults: anchor `center`, fill `transparent`, curve `smoothstep`, mask kind
 // the profile's own, profile `full`. `target` is required.
 typedef struct {
+  // `sizeof(outpaint_prepare_options)` as the caller was compiled (see the header's
+  // conventions: fields are only ever appended).
+  size_t size;
   // `16:9`, any `A:B`, `expand_all`, `expand_all:F`, `edges:L,R,T,B`.
   outpaint_str target;
   // `center`, `left`, ..., `bottom-right`.
@@ -548,6 +564,8 @@ typedef struct {
   uint32_t feather;
   // Overlap in pixels.
   uint32_t overlap;
+  // Decode, pixel and working-memory limits (NULL = `outpaint_limits_default()`).
+  const outpaint_limits *limits;
 } outpaint_prepare_options;
 
 #ifdef __cplusplus
@@ -587,7 +605,8 @@ outpaint_status outpaint_decode(const uint8_t *data, size_t len, outpaint_image 
 // `outpaint_bytes`.
 outpaint_status outpaint_encode_png(outpaint_image_view image, outpaint_bytes *out);
 
-// The default limits: 50 MB, 16384 px per side, 100 MP, 400 MP canvases.
+// The default limits: 50 MB inputs, 16384 px a side, 36 MP inputs and canvases, 1 GiB of
+// working memory; `size` set.
 outpaint_limits outpaint_limits_default(void);
 
 // Like `outpaint_decode` with the caller's limits (checked before pixels are
@@ -787,6 +806,9 @@ outpaint_status outpaint_expand(uint32_t width,
                                 outpaint_str target,
                                 outpaint_str anchor,
                                 outpaint_expansion *out);
+
+// Every option at its default (`target` empty: set it), `size` set.
+outpaint_prepare_options outpaint_prepare_options_default(void);
 
 // Places `source` on the canvas of `expansion` and fills the new area with `fill`
 // (`{NULL, 0}` = transparent), writing into the caller's buffer `out` of `out_len ==

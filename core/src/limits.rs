@@ -15,21 +15,30 @@ pub struct Limits {
     pub max_side: u32,
     /// Largest input pixel count (default 100 MP).
     pub max_pixels: u64,
-    /// Largest expanded canvas, in pixels (default 400 MP, 1.6 GB of RGBA).
+    /// Largest expanded canvas, in pixels (default 36 MP: the offline `run` of any
+    /// picture to a canvas that size fits the default memory budget).
     pub max_canvas_pixels: u64,
+    /// Largest working memory one operation may allocate, in bytes (default 1 GiB,
+    /// sized for a browser tab and a serverless function). Worked out from the
+    /// operation's plan before its first pixel: over it is `IMAGE_TOO_LARGE`.
+    pub max_memory_bytes: u64,
 }
 
 /// The largest side any canvas may have, whatever the limits say (keeps every offset
 /// and `width * 4` inside `i32`, which JS and C hosts rely on).
 pub const MAX_CANVAS_SIDE: u32 = 1 << 28;
 
+/// The default input and canvas pixel limits: 36 MP (an 8K frame is 33 MP).
+const DEFAULT_PIXELS: u64 = 36_000_000;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 50_000_000,
             max_side: 16_384,
-            max_pixels: 100_000_000,
-            max_canvas_pixels: 400_000_000,
+            max_pixels: DEFAULT_PIXELS,
+            max_canvas_pixels: DEFAULT_PIXELS,
+            max_memory_bytes: 1 << 30,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::budget;
 use crate::codec::png_fast::{self, Generated, PngColor};
 use crate::codec::{decode, encode_mask_png, encode_png, PngCompression};
 use crate::error::{Error, ErrorCode, Result};
@@ -65,7 +66,7 @@ impl PrepareOptions {
             seam: names.seam()?,
             mask: names.mask.as_deref().map(str::parse).transpose()?,
             profile: parse_or(&names.profile, Profile::full())?,
-            limits: Limits::default(),
+            limits: names.limits.unwrap_or_default(),
         })
     }
 
@@ -101,6 +102,9 @@ pub struct OptionNames {
     /// `full` (default), `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`,
     /// `gemini`, `custom:...`.
     pub profile: Option<String>,
+    /// Decode, pixel and working-memory limits (default [`Limits::default`]; absent
+    /// fields at their defaults).
+    pub limits: Option<Limits>,
 }
 
 impl OptionNames {
@@ -207,6 +211,50 @@ impl Planned {
         resize(src, size.width, size.height, limits).map(Some)
     }
 
+    /// The pre-fill of the sent canvas from a `src`-sized picture: its resized copy when
+    /// the profile scales it, then the canvas.
+    fn fill_memory(&self, src: (u32, u32)) -> u64 {
+        let size = (self.plan.image.width, self.plan.image.height);
+        let scaled = if size == src {
+            0
+        } else {
+            budget::resize(src, size)
+        };
+        scaled + budget::pad(self.sent.new_width, self.sent.new_height)
+    }
+
+    /// Working memory of [`prepare`]: the pre-fill and the mask.
+    fn prepare_memory(&self, src: (u32, u32)) -> u64 {
+        self.fill_memory(src) + budget::mask(self.sent.new_width, self.sent.new_height)
+    }
+
+    /// Working memory of [`prepare_png`] after the decode: the resized copy and the two
+    /// PNGs (the rows themselves stream).
+    fn png_memory(&self, src: (u32, u32)) -> u64 {
+        let (w, h) = (self.sent.new_width, self.sent.new_height);
+        let size = (self.plan.image.width, self.plan.image.height);
+        let scaled = if size == src {
+            0
+        } else {
+            budget::resize(src, size)
+        };
+        scaled + budget::png(w, h) + budget::mask_png(w, h)
+    }
+
+    /// Working memory of [`run_local`]: the preparation, then the offline fill beside
+    /// its canvas and mask, then the composite beside those and the fill's picture.
+    fn run_memory(&self, src: (u32, u32)) -> u64 {
+        let (w, h) = (self.sent.new_width, self.sent.new_height);
+        let kept = budget::pad(w, h) + budget::mask(w, h);
+        let original = (self.plan.image.width, self.plan.image.height);
+        let canvas = (self.e.new_width, self.e.new_height);
+        let resampled = (w, h) != canvas;
+        let fill = kept + budget::local_fill((w, h), original);
+        let comp =
+            kept + budget::picture(w, h) + budget::composite((w, h), canvas, src, resampled, true);
+        self.prepare_memory(src).max(fill).max(comp)
+    }
+
     /// The kind the mask picture is built as: an alpha mask's own picture is feathered.
     fn picture_kind(&self) -> MaskKind {
         match self.kind {
@@ -219,6 +267,10 @@ impl Planned {
 /// Expands, fits to the profile, pre-fills and masks `src`.
 pub fn prepare(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<Prepared> {
     let p = Planned::new(src.width(), src.height(), opts)?;
+    opts.limits.check_memory(
+        "this preparation",
+        p.prepare_memory((src.width(), src.height())),
+    )?;
     let scaled = p.scaled(src, &opts.limits)?;
     let view = scaled.as_ref().map_or(src, Image::view);
     let mut canvas = pad(view, &p.sent, opts.fill, &opts.limits)?;
@@ -270,6 +322,10 @@ pub fn prepare_png(bytes: &[u8], opts: &PrepareOptions) -> Result<PreparedPng> {
 /// [`PreparedPng::encode`] without either picture being built.
 pub fn prepare_png_image(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<PreparedPng> {
     let p = Planned::new(src.width(), src.height(), opts)?;
+    opts.limits.check_memory(
+        "this preparation",
+        p.png_memory((src.width(), src.height())),
+    )?;
     let (mask, _) = MaskRows::new(&p.plan.sent_layout(), &p.sent_seam, p.picture_kind())?;
     let (w, h) = (p.sent.new_width, p.sent.new_height);
     let canvas_png = {
@@ -311,13 +367,7 @@ fn png_rows(
         rows: height as usize,
         write,
     };
-    png_fast::encode(
-        width,
-        height,
-        color,
-        &mut rows,
-        stride * height as usize / 4 + 1024,
-    )
+    png_fast::encode(width, height, color, &mut rows)
 }
 
 impl PreparedPng {
@@ -341,6 +391,11 @@ impl PreparedPng {
 /// Prepares `src`, fills it with the offline `local` provider and composites the result
 /// back at full resolution.
 pub fn run_local(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<(Prepared, Image)> {
+    let p = Planned::new(src.width(), src.height(), opts)?;
+    opts.limits.check_memory(
+        "this offline run",
+        p.run_memory((src.width(), src.height())),
+    )?;
     let prepared = prepare(src, opts)?;
     let generated = continue_scene(&prepared.canvas, &prepared.plan.sent_layout(), &opts.limits)?;
     let (out, _) = composite(
@@ -351,4 +406,47 @@ pub fn run_local(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<(Prepared, 
         &opts.limits,
     )?;
     Ok((prepared, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default pixel limits are chosen so that every default operation on a picture
+    /// they admit fits the default memory budget: the costliest, the offline run, when the
+    /// original is nearly the whole canvas (its detail planes are then largest), at the
+    /// largest canvas, for a wide, a square and a tall picture.
+    #[test]
+    fn the_default_limits_fit_the_default_budget() {
+        let limits = Limits::default();
+        let side = |px: u64, aspect: f64| {
+            let h = (px as f64 / aspect).sqrt().floor() as u32;
+            ((px / u64::from(h)) as u32, h)
+        };
+        for aspect in [16.0 / 9.0, 1.0, 9.0 / 16.0] {
+            let (cw, ch) = side(limits.max_canvas_pixels, aspect);
+            assert!(u64::from(cw) * u64::from(ch) <= limits.max_canvas_pixels);
+            let target = Target::Edges(crate::geometry::Edges::new(1, 1, 1, 1));
+            let (w, h) = (cw - 2, ch - 2);
+            let opts = PrepareOptions {
+                fill: Fill::Blur,
+                ..PrepareOptions::new(target)
+            };
+            let p = Planned::new(w, h, &opts).unwrap();
+            for (what, bytes) in [
+                ("run", p.run_memory((w, h))),
+                ("prepare", p.prepare_memory((w, h))),
+                ("prepare_png", p.png_memory((w, h))),
+            ] {
+                limits
+                    .check_memory(what, bytes)
+                    .unwrap_or_else(|e| panic!("{cw}x{ch}: {e}"));
+            }
+            // And the decode of the largest input, even 16-bit RGBA turned a quarter.
+            let px = u64::from(w) * u64::from(h);
+            limits
+                .check_memory("decode", px * 8 * 2 + px * 4 + (16 << 20))
+                .unwrap();
+        }
+    }
 }

@@ -112,8 +112,7 @@ int main(int argc, char **argv) {
   }
   outpaint_image_view view = {src.width, src.height, src.data, src.len};
 
-  outpaint_prepare_options o;
-  memset(&o, 0, sizeof o);
+  outpaint_prepare_options o = outpaint_prepare_options_default();
   o.target = outpaint_str_c("16:9");
   o.fill = outpaint_str_c("blur");
   o.feather = 32;

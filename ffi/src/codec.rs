@@ -48,10 +48,14 @@ pub unsafe extern "C" fn outpaint_encode_png(
     }
 }
 
-/// Decode and allocation limits (see `outpaint_limits_default`).
+/// Decode, pixel and working-memory limits: start from `outpaint_limits_default()` (it
+/// sets `size`) and change what you need.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct outpaint_limits {
+    /// `sizeof(outpaint_limits)` as the caller was compiled (see the header's
+    /// conventions: fields are only ever appended).
+    pub size: usize,
     /// Largest encoded input in bytes.
     pub max_bytes: u64,
     /// Largest input side in pixels.
@@ -60,6 +64,18 @@ pub struct outpaint_limits {
     pub max_pixels: u64,
     /// Largest canvas pixel count.
     pub max_canvas_pixels: u64,
+    /// Largest working memory one operation may allocate, in bytes (worked out from its
+    /// plan before its first pixel; over it is `OUTPAINT_STATUS_IMAGE_TOO_LARGE`).
+    pub max_memory_bytes: u64,
+}
+
+// SAFETY: repr(C), `size` first, plain integers.
+unsafe impl crate::sized::Versioned for outpaint_limits {
+    const NAME: &'static str = "outpaint_limits";
+    const SIZES: &'static [usize] = &[std::mem::size_of::<outpaint_limits>()];
+    fn defaults() -> Self {
+        outpaint_limits_default()
+    }
 }
 
 impl From<outpaint_limits> for Limits {
@@ -69,19 +85,35 @@ impl From<outpaint_limits> for Limits {
             max_side: l.max_side,
             max_pixels: l.max_pixels,
             max_canvas_pixels: l.max_canvas_pixels,
+            max_memory_bytes: l.max_memory_bytes,
         }
     }
 }
 
-/// The default limits: 50 MB, 16384 px per side, 100 MP, 400 MP canvases.
+/// Reads the caller's limits (NULL = the defaults).
+///
+/// # Safety
+/// `p` is NULL or points at an `outpaint_limits` of its own `size`.
+pub(crate) unsafe fn limits_of(p: *const outpaint_limits) -> Result<Limits, outpaint_core::Error> {
+    if p.is_null() {
+        return Ok(Limits::default());
+    }
+    // SAFETY: non-NULL; the caller promises the rest.
+    Ok(unsafe { crate::sized::read(p) }?.into())
+}
+
+/// The default limits: 50 MB inputs, 16384 px a side, 36 MP inputs and canvases, 1 GiB of
+/// working memory; `size` set.
 #[no_mangle]
 pub extern "C" fn outpaint_limits_default() -> outpaint_limits {
     let l = Limits::default();
     outpaint_limits {
+        size: std::mem::size_of::<outpaint_limits>(),
         max_bytes: l.max_bytes,
         max_side: l.max_side,
         max_pixels: l.max_pixels,
         max_canvas_pixels: l.max_canvas_pixels,
+        max_memory_bytes: l.max_memory_bytes,
     }
 }
 
@@ -104,7 +136,7 @@ pub unsafe extern "C" fn outpaint_decode_limited(
         let limits = present(limits, "limits")?;
         let out = present(out, "out")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
-        let l: Limits = unsafe { *limits }.into();
+        let l = unsafe { limits_of(limits) }?;
         let img = outpaint_core::decode(byte_slice(data, len)?, &l)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(outpaint_image::from_image(img)) };

@@ -15,6 +15,7 @@ mod pixels;
 mod plan;
 mod providers;
 mod session;
+mod sized;
 mod status;
 
 pub use codec::*;

@@ -8,17 +8,22 @@ use outpaint_core::{Error, ErrorCode, Fill, Limits, MaskKind, Plan, PrepareOptio
 
 use crate::boundary::{boundary, present};
 use crate::buffer::{
-    opt_str, outpaint_bytes, outpaint_image, outpaint_image_view, outpaint_str, parse, view,
+    none, opt_str, outpaint_bytes, outpaint_image, outpaint_image_view, outpaint_str, parse, view,
 };
+use crate::codec::{limits_of, outpaint_limits};
 use crate::geometry::{expansion_of, outpaint_expansion};
 use crate::status::outpaint_status;
 
-/// Options of `outpaint_prepare` and `outpaint_run_local`. Strings left `{NULL, 0}` take
+/// Options of `outpaint_prepare` and `outpaint_run_local`: start from
+/// `outpaint_prepare_options_default()` (it sets `size`). Strings left `{NULL, 0}` take
 /// their defaults: anchor `center`, fill `transparent`, curve `smoothstep`, mask kind
 /// the profile's own, profile `full`. `target` is required.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct outpaint_prepare_options {
+    /// `sizeof(outpaint_prepare_options)` as the caller was compiled (see the header's
+    /// conventions: fields are only ever appended).
+    pub size: usize,
     /// `16:9`, any `A:B`, `expand_all`, `expand_all:F`, `edges:L,R,T,B`.
     pub target: outpaint_str,
     /// `center`, `left`, ..., `bottom-right`.
@@ -36,9 +41,52 @@ pub struct outpaint_prepare_options {
     pub feather: u32,
     /// Overlap in pixels.
     pub overlap: u32,
+    /// Decode, pixel and working-memory limits (NULL = `outpaint_limits_default()`).
+    pub limits: *const outpaint_limits,
 }
 
-fn prepare_options(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error> {
+// SAFETY: repr(C), `size` first, string views, integers and a pointer (read, never
+// dereferenced without its own check).
+unsafe impl crate::sized::Versioned for outpaint_prepare_options {
+    const NAME: &'static str = "outpaint_prepare_options";
+    const SIZES: &'static [usize] = &[std::mem::size_of::<outpaint_prepare_options>()];
+    fn defaults() -> Self {
+        outpaint_prepare_options_default()
+    }
+}
+
+/// Every option at its default (`target` empty: set it), `size` set.
+#[no_mangle]
+pub extern "C" fn outpaint_prepare_options_default() -> outpaint_prepare_options {
+    outpaint_prepare_options {
+        size: std::mem::size_of::<outpaint_prepare_options>(),
+        target: none(),
+        anchor: none(),
+        fill: none(),
+        curve: none(),
+        mask: none(),
+        profile: none(),
+        feather: 0,
+        overlap: 0,
+        limits: std::ptr::null(),
+    }
+}
+
+/// Reads the caller's options: its version of the struct, then the names.
+///
+/// # Safety
+/// `p` is non-NULL and points at an `outpaint_prepare_options` of its own `size` whose
+/// strings and limits are valid.
+unsafe fn prepare_options(p: *const outpaint_prepare_options) -> Result<PrepareOptions, Error> {
+    // SAFETY: the caller's promise.
+    let o = unsafe { crate::sized::read(p) }?;
+    let mut opts = names_of(&o)?;
+    // SAFETY: NULL or the caller's valid limits.
+    opts.limits = unsafe { limits_of(o.limits) }?;
+    Ok(opts)
+}
+
+fn names_of(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error> {
     let name = |s: outpaint_str| Ok::<_, Error>(opt_str(s)?.map(str::to_string));
     let names = OptionNames {
         anchor: name(o.anchor)?,
@@ -155,7 +203,7 @@ pub unsafe extern "C" fn outpaint_prepare(
         let mask = present(mask, "mask")?;
         let plan_json = present(plan_json, "plan_json")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
-        let opts = prepare_options(unsafe { &*options })?;
+        let opts = unsafe { prepare_options(options) }?;
         let p = outpaint_core::prepare(view(&source)?, &opts)?;
         let json = serde_json::to_vec(&p.plan).expect("plans serialise");
         // SAFETY: checked non-NULL; the caller promises they are writable.
@@ -287,7 +335,7 @@ pub unsafe extern "C" fn outpaint_run_local(
         let options = present(options, "options")?;
         let out = present(out, "out")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
-        let opts = prepare_options(unsafe { &*options })?;
+        let opts = unsafe { prepare_options(options) }?;
         let (_, img) = outpaint_core::run_local(view(&source)?, &opts)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(outpaint_image::from_image(img)) };
@@ -346,13 +394,10 @@ mod tests {
         };
         let opts = outpaint_prepare_options {
             target: s("16:9"),
-            anchor: NONE,
             fill: s("edge"),
-            curve: NONE,
-            mask: NONE,
             profile: s("flux-fill"),
             feather: 8,
-            overlap: 0,
+            ..outpaint_prepare_options_default()
         };
         let mut canvas = outpaint_image {
             width: 0,

@@ -100,8 +100,7 @@ static void test_codec(void) {
 static void test_prepare_composite(void) {
   uint8_t *px = gradient(64, 64);
   outpaint_image_view src = {64, 64, px, 64 * 64 * 4};
-  outpaint_prepare_options o;
-  memset(&o, 0, sizeof o);
+  outpaint_prepare_options o = outpaint_prepare_options_default();
   o.target = outpaint_str_c("16:9");
   o.fill = outpaint_str_c("edge");
   o.profile = outpaint_str_c("flux-fill");
@@ -249,8 +248,55 @@ static void test_data(void) {
   l.max_bytes = 10;
   CHECK(outpaint_decode_limited(png.data, png.len, &l, &img) == OUTPAINT_STATUS_IMAGE_TOO_LARGE);
   CHECK(outpaint_decode_limited(png.data, png.len, NULL, &img) == OUTPAINT_STATUS_NULL_PARAMETER);
+  /* The working-memory budget: a 40x30 decode needs its 16 MB header allowance. */
+  l = outpaint_limits_default();
+  CHECK(l.size == sizeof(outpaint_limits) && l.max_memory_bytes == 1073741824ull);
+  CHECK(l.max_pixels == 36000000u && l.max_canvas_pixels == 36000000u);
+  l.max_memory_bytes = 1000000;
+  CHECK(outpaint_decode_limited(png.data, png.len, &l, &img) == OUTPAINT_STATUS_IMAGE_TOO_LARGE);
+  CHECK(strstr(outpaint_last_error_message(), "working memory") != NULL);
+  /* A size no release had is refused, never read past. */
+  l = outpaint_limits_default();
+  l.size = 0;
+  CHECK(outpaint_decode_limited(png.data, png.len, &l, &img) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(strstr(outpaint_last_error_message(), "outpaint_limits.size is 0") != NULL);
+  l.size = sizeof(outpaint_limits) + 8;
+  CHECK(outpaint_decode_limited(png.data, png.len, &l, &img) == OUTPAINT_STATUS_INVALID_OPTION);
+  CHECK(img.data == NULL);
   outpaint_bytes_free(&png);
   free(px);
+
+  /* Options with limits: the 1x14999 strip of the reliability audit to 16:9 is a
+     400 MP canvas; with the canvas limit raised, the memory budget refuses it at once. */
+  {
+    uint8_t *strip = gradient(1, 14999);
+    outpaint_image_view sv = {1, 14999, strip, 14999 * 4};
+    outpaint_limits big = outpaint_limits_default();
+    big.max_canvas_pixels = 1000000000u;
+    outpaint_prepare_options so = outpaint_prepare_options_default();
+    CHECK(so.size == sizeof(outpaint_prepare_options) && so.limits == NULL);
+    so.target = outpaint_str_c("16:9");
+    so.limits = &big;
+    outpaint_image out = {0, 0, NULL, 0};
+    CHECK(outpaint_run_local(sv, &so, &out) == OUTPAINT_STATUS_IMAGE_TOO_LARGE);
+    CHECK(strstr(outpaint_last_error_message(), "working memory") != NULL && out.data == NULL);
+    /* Without the raised limit, the canvas limit refuses it. */
+    so.limits = NULL;
+    CHECK(outpaint_run_local(sv, &so, &out) == OUTPAINT_STATUS_IMAGE_TOO_LARGE);
+    CHECK(strstr(outpaint_last_error_message(), "canvas would be") != NULL);
+    /* = {0} options are refused, naming the struct. */
+    outpaint_prepare_options zero;
+    memset(&zero, 0, sizeof zero);
+    zero.target = outpaint_str_c("16:9");
+    CHECK(outpaint_run_local(sv, &zero, &out) == OUTPAINT_STATUS_INVALID_OPTION);
+    CHECK(strstr(outpaint_last_error_message(), "outpaint_prepare_options.size") != NULL);
+    /* And the library is fine after every refusal: a small run succeeds. */
+    outpaint_image_view small = {1, 100, strip, 100 * 4};
+    so.target = outpaint_str_c("1:1");
+    CHECK(outpaint_run_local(small, &so, &out) == OUTPAINT_STATUS_OK && out.width == 100);
+    outpaint_image_free(&out);
+    free(strip);
+  }
 
   /* Fitting. */
   outpaint_expansion e;

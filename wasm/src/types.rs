@@ -45,7 +45,15 @@ export interface PrepareOptions {
    * "flux-fill", "flux-expand", "recraft-outpaint", "recraft-inpaint", "openai", "gemini",
    * ...) or "custom:..." */
   profile?: Profile;
+  /** Decode, pixel and working-memory limits (absent fields at their defaults). */
+  limits?: Limits;
 }
+/**
+ * What an operation may decode and allocate, checked before its first pixel (over any of
+ * them is `IMAGE_TOO_LARGE`). Defaults: 50 MB inputs, 16384 px a side, 36 MP inputs and
+ * canvases, 1 GiB of working memory (wasm memory never shrinks: this bounds its growth).
+ */
+export interface Limits { maxBytes?: number; maxSide?: number; maxPixels?: number; maxCanvasPixels?: number; maxMemoryBytes?: number; }
 /** How the composite matches the provider's colours to the original: `field` (default) also follows casts that change across the frame. */
 export type ColourMatch = "off" | "global" | "field";
 export interface SeamOptions { feather?: number; overlap?: number; curve?: Curve; colour?: ColourMatch; detail?: boolean; register?: boolean; }
@@ -123,7 +131,7 @@ export interface EngineConfig {
   /** API keys and other secrets, redacted from stored errors. */
   secrets?: string[];
   seam?: SeamOptions; fill?: Fill;
-  limits?: { maxBytes?: number; maxSide?: number; maxPixels?: number; maxCanvasPixels?: number };
+  limits?: Limits;
   /**
    * Models whose provider the engine calls itself over `host.fetch` (keys are redacted
    * from every stored message); the other models go to `host.provider`.

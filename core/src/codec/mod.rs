@@ -211,11 +211,38 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Image> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    limits.check_memory(
+        &format!(
+            "decoding a {}x{} image",
+            decoder.dimensions().0,
+            decoder.dimensions().1
+        ),
+        decode_memory(&decoder, orientation),
+    )?;
     let mut dynimg = DynamicImage::from_decoder(decoder).map_err(map_image_error)?;
     dynimg.apply_orientation(orientation);
     let rgba = dynimg.into_rgba8();
     let (w, h) = rgba.dimensions();
     Image::from_rgba(w, h, rgba.into_raw())
+}
+
+/// What a decode allocates at its peak: the decoder's own pixels (twice when the EXIF
+/// orientation turns the picture a quarter: the turned copy is new), the RGBA8 picture
+/// when the decoder's layout is another, and its header allowance.
+fn decode_memory(decoder: &impl ImageDecoder, orientation: image::metadata::Orientation) -> u64 {
+    use image::metadata::Orientation as O;
+    let (w, h) = decoder.dimensions();
+    let native = decoder.total_bytes();
+    let turns = matches!(
+        orientation,
+        O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH
+    );
+    let rgba = if decoder.color_type() == image::ColorType::Rgba8 {
+        0
+    } else {
+        crate::budget::picture(w, h)
+    };
+    native * (1 + u64::from(turns)) + rgba + DECODE_OVERHEAD
 }
 
 /// True when a JPEG ends with its end-of-image marker (`FF D9`), allowing for the
@@ -258,7 +285,7 @@ fn png_bytes(
     let stride = width as usize * color.bytes();
     if c == PngCompression::Fast {
         let mut rows = png_fast::Stored { data, stride };
-        return png_fast::encode(width, height, color, &mut rows, data.len() / 4 + 1024);
+        return png_fast::encode(width, height, color, &mut rows);
     }
     let mut out = Vec::with_capacity(data.len() / 4 + 1024);
     let mut enc = png::Encoder::new(&mut out, width, height);

@@ -114,13 +114,27 @@ fn io_err(e: io::Error) -> Error {
     )
 }
 
-/// Encodes `rows` as a `width x height` PNG. `size_hint` reserves the output vector.
+/// The most bytes [`encode`] writes for a `width x height` picture of `color`: the
+/// signature, IHDR, the pixel data stored uncompressed (what incompressible rows become),
+/// a chunk header per 2 GiB of it and IEND. The output is reserved at this size before
+/// a row is read, so an encode never grows its vector (no copy, no doubling) and cannot
+/// fail half-way for memory: a working-memory budget counts it exactly.
+pub(crate) fn max_len(width: u32, height: u32, color: PngColor) -> u64 {
+    let raw = (width as usize * color.bytes() + 1) as u64 * u64::from(height);
+    // fdeflate's `StoredOnlyCompressor::compressed_size`, in u64: 5 bytes a 64 KiB block
+    // and the zlib header and checksum.
+    let data = raw + raw.div_ceil(u64::from(u16::MAX)) * 5 + 6;
+    let chunks = data / MAX_CHUNK as u64 + 1;
+    8 + 25 + data + chunks * 12 + 12
+}
+
+/// Encodes `rows` as a `width x height` PNG into a vector reserved at [`max_len`]:
+/// `IMAGE_TOO_LARGE` when that cannot be had.
 pub(crate) fn encode(
     width: u32,
     height: u32,
     color: PngColor,
     rows: &mut dyn RowSource,
-    size_hint: usize,
 ) -> Result<Vec<u8>> {
     if width == 0 || height == 0 {
         bail!(
@@ -130,9 +144,10 @@ pub(crate) fn encode(
     }
     let stride = width as usize * color.bytes();
     let raw = (stride + 1) * height as usize;
+    let bound = max_len(width, height, color);
     let mut out = Vec::new();
-    if out.try_reserve(size_hint).is_err() {
-        bail!(ImageTooLarge, "cannot allocate {size_hint} bytes for a PNG");
+    if usize::try_from(bound).map_or(true, |n| out.try_reserve_exact(n).is_err()) {
+        bail!(ImageTooLarge, "cannot allocate {bound} bytes for a PNG");
     }
     out.extend_from_slice(&SIGNATURE);
     let mut ihdr = [0u8; 13];
@@ -147,8 +162,15 @@ pub(crate) fn encode(
     out.extend_from_slice(&[0; 4]);
     out.extend_from_slice(b"IDAT");
     let start = out.len();
-    out = deflate(out, stride, color, rows).map_err(io_err)?;
-    if out.len() - start > fdeflate::StoredOnlyCompressor::<()>::compressed_size(raw) {
+    let stored = fdeflate::StoredOnlyCompressor::<()>::compressed_size(raw);
+    let mut within = Within {
+        out,
+        limit: start + stored,
+        over: false,
+    };
+    deflate(&mut within, stride, color, rows).map_err(io_err)?;
+    out = within.out;
+    if within.over {
         // It did not compress (noise): store it, as the `png` crate does.
         out.truncate(start);
         out = store(out, rows).map_err(io_err)?;
@@ -167,7 +189,32 @@ pub(crate) fn encode(
         }
     }
     chunk(&mut out, b"IEND", &[]);
+    out.shrink_to_fit();
     Ok(out)
+}
+
+/// A vector that takes bytes up to `limit` and drops the rest, noting it: deflate output
+/// that grows past the stored size is abandoned for the stored form, never grown. (The
+/// bytes are dropped, not refused: `fdeflate` panics when a header write fails.)
+struct Within {
+    out: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl io::Write for Within {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.over || self.out.len() + buf.len() > self.limit {
+            self.over = true;
+        } else {
+            self.out.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Appends a chunk: length, type, data, CRC of type and data.
@@ -182,14 +229,12 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 
 /// Filters and compresses every row onto the end of `out`.
 fn deflate(
-    out: Vec<u8>,
+    out: &mut Within,
     stride: usize,
     color: PngColor,
     rows: &mut dyn RowSource,
-) -> io::Result<Vec<u8>> {
-    let mut cursor = Cursor::new(out);
-    cursor.set_position(cursor.get_ref().len() as u64);
-    let mut z = fdeflate::Compressor::new(cursor)?;
+) -> io::Result<()> {
+    let mut z = fdeflate::Compressor::new(out)?;
     let mut line = vec![0u8; stride + 1];
     line[0] = color.filter_type();
     let zeros = vec![0u8; stride];
@@ -201,7 +246,7 @@ fn deflate(
         }
         z.write_data(&line)
     })?;
-    Ok(z.finish()?.into_inner())
+    z.finish().map(drop)
 }
 
 /// Stores every row (filter type 0) onto the end of `out`, without compression.
@@ -366,7 +411,6 @@ mod tests {
                     data: &data,
                     stride,
                 },
-                0,
             )
             .unwrap();
             let theirs = reference(&data, w, h, color);
@@ -391,7 +435,6 @@ mod tests {
                 data: &data,
                 stride,
             },
-            0,
         )
         .unwrap();
         let generated = encode(
@@ -403,7 +446,6 @@ mod tests {
                 rows: h as usize,
                 write: |y, row: &mut [u8]| row.copy_from_slice(&data[y * stride..][..stride]),
             },
-            0,
         )
         .unwrap();
         assert_eq!(generated, stored);
@@ -431,7 +473,6 @@ mod tests {
                 data: &data,
                 stride,
             },
-            0,
         )
         .unwrap();
         let raw = (stride + 1) * h as usize;
@@ -440,6 +481,9 @@ mod tests {
             fdeflate::StoredOnlyCompressor::<()>::compressed_size(raw)
         );
         assert_eq!(decode(&png).1, data);
+        // Within the bound reserved before the first row, and no larger than it needs.
+        assert!(png.len() as u64 <= max_len(w, h, PngColor::Rgba));
+        assert_eq!(png.capacity(), png.len());
     }
 
     #[test]
@@ -452,7 +496,6 @@ mod tests {
                 data: &[],
                 stride: 1,
             },
-            0,
         )
         .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidDimensions);

@@ -48,6 +48,12 @@ impl CanvasRows for Generated<'_> {
 pub fn map_back(result: ImageRef<'_>, plan: &Plan, limits: &Limits) -> Result<Image> {
     let (cw, ch) = (plan.expansion.new_width, plan.expansion.new_height);
     limits.check_canvas(cw, ch)?;
+    let resampled = if maps_as_is(result, plan) {
+        0
+    } else {
+        crate::budget::resize((result.width(), result.height()), (cw, ch))
+    };
+    limits.check_memory("mapping back", resampled + crate::budget::picture(cw, ch))?;
     let mut scratch = None;
     let g = generated(result, plan, &mut scratch)?;
     let mut data = Vec::with_capacity(cw as usize * ch as usize * RGBA);
@@ -57,6 +63,28 @@ pub fn map_back(result: ImageRef<'_>, plan: &Plan, limits: &Limits) -> Result<Im
     Image::from_rgba(cw, ch, data)
 }
 
+/// Working memory of a composite of `result` for `plan` (with its output when `owned`).
+fn memory(original: ImageRef<'_>, result: ImageRef<'_>, plan: &Plan, owned: bool) -> u64 {
+    let e = &plan.expansion;
+    crate::budget::composite(
+        (result.width(), result.height()),
+        (e.new_width, e.new_height),
+        (original.width(), original.height()),
+        !maps_as_is(result, plan),
+        owned,
+    )
+}
+
+/// True when `result` maps back onto the canvas by cropping alone (no resampling).
+fn maps_as_is(result: ImageRef<'_>, plan: &Plan) -> bool {
+    let (cw, ch) = (plan.expansion.new_width, plan.expansion.new_height);
+    let c = plan.content;
+    result.width() == plan.size.width
+        && result.height() == plan.size.height
+        && c.width == cw
+        && c.height == ch
+}
+
 fn generated<'a>(
     result: ImageRef<'a>,
     plan: &Plan,
@@ -64,11 +92,7 @@ fn generated<'a>(
 ) -> Result<Generated<'a>> {
     let (cw, ch) = (plan.expansion.new_width, plan.expansion.new_height);
     let c = plan.content;
-    if result.width() == plan.size.width
-        && result.height() == plan.size.height
-        && c.width == cw
-        && c.height == ch
-    {
+    if maps_as_is(result, plan) {
         return Ok(Generated {
             data: result.data(),
             stride: result.width() as usize * RGBA,
@@ -153,6 +177,7 @@ fn composite_owned(
 ) -> Result<Composited> {
     let e = &plan.expansion;
     limits.check_canvas(e.new_width, e.new_height)?;
+    limits.check_memory("this composite", memory(original, result, plan, true))?;
     let mut rows = Rows::grow(e.new_height as usize, e.new_width as usize * RGBA)?;
     let (s, correction) = composite_rows(original, result, plan, seam, &mut rows, residual)?;
     Ok(Composited {

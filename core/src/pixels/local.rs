@@ -50,6 +50,13 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
             layout.canvas_height
         );
     }
+    limits.check_memory(
+        "the offline fill",
+        crate::budget::local_fill(
+            (layout.canvas_width, layout.canvas_height),
+            (layout.width, layout.height),
+        ),
+    )?;
     let src = canvas.view().crop(layout.original())?;
     let e = Expansion::from_edges(
         layout.width,
@@ -110,25 +117,24 @@ struct Detail {
 }
 
 impl Detail {
+    /// One channel at a time through one float plane: 16 bytes a pixel at the peak (the
+    /// detail and the plane), not 36 (three planes, their copy and the detail).
     fn of(src: &Image, w: usize, h: usize) -> Detail {
-        let mut planes: Vec<Vec<f32>> = (0..3)
-            .map(|c| {
-                src.data()
-                    .chunks_exact(RGBA)
-                    .map(|p| f32::from(p[c]))
-                    .collect()
-            })
-            .collect();
-        let orig = planes.clone();
-        for p in &mut planes {
+        let mut px = vec![[0.0f32; 3]; w * h];
+        let mut plane = vec![0.0f32; w * h];
+        for c in 0..3 {
+            let channel = || src.data().chunks_exact(RGBA).map(move |p| f32::from(p[c]));
+            for (v, o) in plane.iter_mut().zip(channel()) {
+                *v = o;
+            }
             for _ in 0..3 {
-                box_rows(p, w, h, DETAIL_RADIUS);
-                box_cols(p, w, h, DETAIL_RADIUS);
+                box_rows(&mut plane, w, h, DETAIL_RADIUS);
+                box_cols(&mut plane, w, h, DETAIL_RADIUS);
+            }
+            for ((d, b), o) in px.iter_mut().zip(&plane).zip(channel()) {
+                d[c] = o - b;
             }
         }
-        let px: Vec<[f32; 3]> = (0..w * h)
-            .map(|i| std::array::from_fn(|c| orig[c][i] - planes[c][i]))
-            .collect();
         Detail { w, px }
     }
 }

@@ -11,6 +11,10 @@ use crate::pixels::{Image, ImageRef};
 /// checked against `limits` before its buffer is allocated (`IMAGE_TOO_LARGE`).
 pub fn resize(src: ImageRef<'_>, width: u32, height: u32, limits: &Limits) -> Result<Image> {
     limits.check_canvas(width, height)?;
+    limits.check_memory(
+        "resizing",
+        crate::budget::resize((src.width(), src.height()), (width, height)),
+    )?;
     let buf: ImageBuffer<Rgba<u8>, &[u8]> =
         ImageBuffer::from_raw(src.width(), src.height(), src.data())
             .expect("ImageRef guarantees the length");

@@ -31,7 +31,7 @@ pub enum Model {
     Recraft,
     /// Google Gemini.
     Gemini,
-    /// OpenAI gpt-image-1.
+    /// OpenAI GPT Image.
     Openai,
 }
 

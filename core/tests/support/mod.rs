@@ -282,9 +282,11 @@ impl Storage for Counted {
     }
 
     fn put(&self, key: &str, body: &[u8], expected: &Expect) -> Result<Option<Tag>, HostError> {
+        // The numbers stay locked from the write to its number: a read in between would
+        // see a tag with no number yet.
+        let mut tags = self.tags.lock().unwrap();
         let expected = match expected {
             Expect::Tag(n) => {
-                let tags = self.tags.lock().unwrap();
                 let t = tags.2.get(&(key.to_string(), n.clone()));
                 Expect::Tag(t.cloned().unwrap_or_else(|| format!("no-such-tag-{n}")))
             }
@@ -293,7 +295,6 @@ impl Storage for Counted {
         let Some(tag) = self.inner.put(key, body, &expected)? else {
             return Ok(None);
         };
-        let mut tags = self.tags.lock().unwrap();
         tags.0 += 1;
         let n = tags.0.to_string();
         tags.1.insert((key.to_string(), tag.clone()), n.clone());

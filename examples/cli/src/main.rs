@@ -89,6 +89,8 @@ enum Command {
         curve: Option<String>,
         #[command(flatten)]
         corrections: Corrections,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Format of result: png, jpeg or webp.
         #[arg(long, default_value = "png")]
         format: String,
@@ -137,6 +139,8 @@ struct StepArgs {
     curve: String,
     #[command(flatten)]
     corrections: Corrections,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Mask kind: feathered, binary, inverted or alpha (default: the profile's own).
     #[arg(long)]
     mask: Option<String>,
@@ -147,6 +151,32 @@ struct StepArgs {
     /// Output folder (created if missing).
     #[arg(long)]
     out: PathBuf,
+}
+
+/// What an operation may allocate.
+#[derive(Args, Clone)]
+struct LimitArgs {
+    /// Working-memory budget of each operation in MB (default 1074, 1 GiB): an image or
+    /// canvas that would need more is refused (IMAGE_TOO_LARGE) before its first pixel.
+    #[arg(long)]
+    max_memory: Option<String>,
+}
+
+impl LimitArgs {
+    /// The limits: the defaults with the budget given.
+    fn limits(&self) -> Result<outpaint_core::Limits, Error> {
+        let mut l = outpaint_core::Limits::default();
+        if let Some(mb) = &self.max_memory {
+            let n: u64 = mb.trim().parse().map_err(|_| {
+                Error::new(
+                    ErrorCode::InvalidOption,
+                    format!("--max-memory must be a whole number of MB, got {mb:?}"),
+                )
+            })?;
+            l.max_memory_bytes = n.saturating_mul(1_000_000);
+        }
+        Ok(l)
+    }
 }
 
 /// The composite's seam corrections.
@@ -250,6 +280,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             overlap,
             curve,
             corrections,
+            limits,
             format,
             out,
         } => composite_command(&CompositeArgs {
@@ -260,6 +291,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             overlap,
             curve,
             corrections,
+            limits,
             format: format.parse()?,
             out,
         }),
@@ -385,6 +417,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
         colour: Some(a.corrections.colour.clone()),
         detail: Some(a.corrections.detail()?),
         register: Some(a.corrections.register()?),
+        limits: Some(a.limits.limits()?),
     };
     let registry = match &run {
         Some((_, f)) => f.registry.clone(),
@@ -543,13 +576,14 @@ struct CompositeArgs {
     overlap: Option<String>,
     curve: Option<String>,
     corrections: Corrections,
+    limits: LimitArgs,
     format: Format,
     out: PathBuf,
 }
 
 /// `outpaint composite`: a result from anywhere put back, with the seam report.
 fn composite_command(a: &CompositeArgs) -> Result<(), Error> {
-    let limits = outpaint_core::Limits::default();
+    let limits = a.limits.limits()?;
     let plan_file = read_input(&a.plan, &limits)?;
     let bad = |what: String| {
         Error::new(
