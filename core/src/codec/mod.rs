@@ -2,6 +2,7 @@
 //! and encode (PNG, JPEG, WebP).
 
 pub(crate) mod png_fast;
+mod webp;
 
 use std::io::Cursor;
 
@@ -184,6 +185,9 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe> {
 /// `CORRUPT_IMAGE` for truncated or damaged data, `INVALID_DIMENSIONS` for a 0-px side.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Image> {
     let (format, mut decoder) = open(bytes, limits)?;
+    if format == Format::Webp {
+        webp::check_frames(bytes)?;
+    }
     if format == Format::Jpeg && !has_jpeg_end(bytes) {
         // Decoders fill a truncated scan with grey and report success; a cut-off upload
         // must be an error, not a silently damaged picture.
