@@ -1195,6 +1195,17 @@ fn the_bfl_key_goes_only_to_the_configured_host_or_https_under_bfl_ai() {
         "https://api.bfl.ai.evil.example/x",
         "https://notbfl.ai/x",
         "http://mock.evil/x",
+        // Read by a browser or an HTTP client (WHATWG URLs: a backslash ends the host, as
+        // a slash does) as evil.example, whatever a naive split on '@' says.
+        "http://evil.example\\@mock/x",
+        "https://evil.example\\@api.bfl.ai/x",
+        // User info, percent-escapes, whitespace and control characters in the authority:
+        // no key goes to a host that has to be worked out.
+        "http://user@mock/x",
+        "https://x:y@api.bfl.ai/x",
+        "https://api%2ebfl.ai/x",
+        "http://mo\tck/x",
+        "https://api.bfl.ai\n.evil.example/x",
     ] {
         let (sent, _, out) = script(
             Model::Flux,

@@ -559,16 +559,30 @@ fn within_profile(job: &Job, registry: &Registry) -> Result<(), ProviderFailure>
     Ok(())
 }
 
-/// The scheme, lower-case host and `:port` (or empty) of an absolute URL.
+/// The scheme, lower-case host and `:port` (or empty) of an absolute URL whose authority
+/// is plainly a host: letters, digits, `.`, `-`, an IP literal's `[`, `]` and `:`, and a
+/// port. Anything else (user info, a backslash, percent-escapes, whitespace or control
+/// characters) is `None`, so no key goes there: a browser or an HTTP client reads such
+/// URLs by the WHATWG rules, where `https://evil.example\@api.bfl.ai/` is a request to
+/// evil.example, and a reading that could differ from theirs must not decide where a key
+/// goes. (`fuzz/fuzz_targets/responses.rs` checks every keyed request against the `url`
+/// crate's WHATWG reading.)
 fn origin(url: &str) -> Option<(String, String, String)> {
     let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let hostport = authority.rsplit('@').next()?;
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) if !h.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => {
+    if !scheme.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']');
+    if authority.is_empty() || !authority.bytes().all(plain) {
+        return None;
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
             (h, format!(":{p}"))
         }
-        _ => (hostport, String::new()),
+        _ => (authority, String::new()),
     };
     if host.is_empty() {
         return None;
