@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test command needs and this machine lacks, idempotently: the wasm
 # target and rustfmt/clippy, Debian's valgrind, pkg-config, libcurl headers, Chromium and
-# its driver, the pinned wasm-bindgen CLI and cbindgen, and the JS tools from the
+# its driver, the pinned wasm-bindgen CLI, cbindgen and cargo-fuzz, and the JS tools from the
 # committed lockfile. Each step is skipped when what it installs is already there.
 set -euo pipefail
 trap 'echo "setup.sh:$LINENO failed: $BASH_COMMAND"' ERR
@@ -41,6 +41,12 @@ fi
 if ! grep -q "0.29.4" <<<"$(cbindgen --version 2>/dev/null)"; then
   echo "setup: installing cbindgen 0.29.4"
   cargo install --locked cbindgen --version 0.29.4
+fi
+
+# Pinned cargo-fuzz for the fuzz targets (libFuzzer; `--sanitizer none` runs on stable).
+if ! grep -q "0.13.2" <<<"$(cargo fuzz --version 2>/dev/null)"; then
+  echo "setup: installing cargo-fuzz 0.13.2"
+  cargo install --locked cargo-fuzz --version 0.13.2
 fi
 
 # JS test tools (TypeScript, playwright-core, binaryen) from the committed lockfile,

@@ -33,6 +33,11 @@ node --test tests/js/
 echo "== sessions on a real S3-compatible server (moto, from PyPI): conditional writes checked, store contract, transcripts, 16 writer processes, kills, a restart"
 ./scripts/s3-tests.sh
 
+echo "== hostile inputs: the audit's bombs through the CLI, npm and C (each its code, peak RSS within the budget), and every fuzz target for a few seconds from its seeds"
+gcc -Wall -Wextra -Werror -std=c11 -Ibindings/c tests/bombs/door.c target/debug/liboutpaint.a -lpthread -ldl -lm -o target/c/bombs_door
+python3 tests/bombs/bombs.py target/debug/outpaint target/c/bombs_door
+./scripts/fuzz.sh 5
+
 echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"
 ./scripts/npm-pack-test.sh
 
