@@ -32,6 +32,7 @@ for t in "${targets[@]}"; do
     exit 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  echo "fuzz: $t: ${runs:-?} runs in ${secs} s, coverage ${cov:-?} edges, no crash"
+  cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
+  echo "fuzz: $t: ${runs:-?} runs in ${secs} s, coverage ${cov:-?} edges, peak RSS ${rss:-?} MB, no crash"
 done

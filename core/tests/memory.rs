@@ -6,7 +6,10 @@
 //! one at three times the peak admits it (the bound does not refuse what would have fitted
 //! many times over). Pictures: a photo-like gradient, white noise (its PNGs do not
 //! compress), a strip, an `expand_all`, profiles that pad and that scale, results that map
-//! back as they are and resampled.
+//! back as they are and resampled. And the decoder's own budget: a small PNG whose
+//! compressed ICC profile expands to 64 MB or 800 MB costs what its pixels cost, because
+//! that budget comes from the header's own size (the profile over it is dropped, the
+//! pixels decode); before, it was the budget of the largest picture the limits take.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -249,4 +252,44 @@ fn a_bomb_canvas_is_refused_before_its_pixels() {
     // Within the default pixel limits the canvas is refused too, by its size.
     let e = run_local(strip.view(), &options("16:9", "full", Limits::default())).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ImageTooLarge);
+}
+
+/// `png` with an iCCP chunk (profile `profile`, deflated) right after its IHDR.
+fn with_icc(png: &[u8], profile_len: usize) -> Vec<u8> {
+    let mut chunk = b"iCCPbomb\0\0".to_vec();
+    chunk.extend_from_slice(&fdeflate::compress_to_vec(&vec![0u8; profile_len]));
+    let mut out = png[..33].to_vec();
+    out.extend_from_slice(&((chunk.len() - 4) as u32).to_be_bytes());
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&crc32fast::hash(&chunk).to_be_bytes());
+    out.extend_from_slice(&png[33..]);
+    out
+}
+
+#[test]
+fn an_icc_bomb_on_a_small_png_costs_what_its_pixels_cost() {
+    let _one = alone();
+    let mut data = Vec::new();
+    for i in 0..24 * 16u32 {
+        data.extend_from_slice(&[(i * 7) as u8, (i * 3) as u8, 90, 255]);
+    }
+    let img = Image::from_rgba(24, 16, data).unwrap();
+    let png = encode_png(img.view(), PngCompression::Fast).unwrap();
+    for mb in [64usize, 800] {
+        let bomb = with_icc(&png, mb << 20);
+        assert!(
+            bomb.len() < mb << 20 >> 6,
+            "{mb} MB: a {} byte file",
+            bomb.len()
+        );
+        let (decoded, peak) = peak_of(|| decode(&bomb, &Limits::default()));
+        assert_eq!(decoded.unwrap(), img, "{mb} MB");
+        // The budget is 8 bytes a pixel plus 16 MB: the profile is inflated up to it and
+        // dropped; the rest is the decoder's own buffers (before: the whole profile).
+        println!(
+            "{mb} MB profile in {} bytes: {peak} bytes at the peak",
+            bomb.len()
+        );
+        assert!(peak < 32 << 20, "{mb} MB profile: {peak} bytes at the peak");
+    }
 }

@@ -152,10 +152,16 @@ pub(crate) fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
     }
 }
 
-/// Accepts an image object or encoded bytes (PNG, JPEG, WebP).
+/// Accepts an image object or encoded bytes (PNG, JPEG, WebP, decoded within the default
+/// limits).
 pub(crate) fn image_or_bytes(v: &JsValue) -> Result<Image, JsValue> {
+    image_or_bytes_within(v, &Limits::default())
+}
+
+/// [`image_or_bytes`] with the call's own limits.
+pub(crate) fn image_or_bytes_within(v: &JsValue, limits: &Limits) -> Result<Image, JsValue> {
     match bytes_of(v) {
-        Some(b) => outpaint::decode(&b, &Limits::default()).map_err(js_error),
+        Some(b) => outpaint::decode(&b, limits).map_err(js_error),
         None => image_in(v),
     }
 }

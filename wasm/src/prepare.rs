@@ -7,7 +7,8 @@ use outpaint::{MaskKind, PrepareOptions, SeamOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    bytes_of, from_js, get, image_in, image_or_bytes, image_out, js_error, mask_out, set, to_js,
+    bytes_of, from_js, get, image_in, image_or_bytes_within, image_out, js_error, mask_out, set,
+    to_js,
 };
 
 /// The options object of `prepare`, `runLocal`, `composite` and `mask`: the core's
@@ -23,8 +24,9 @@ pub fn prepare(
     #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let img = image_or_bytes(&image)?;
-    let p = outpaint::prepare(img.view(), &prepare_options(&target, options)?).map_err(js_error)?;
+    let opts = prepare_options(&target, options)?;
+    let img = image_or_bytes_within(&image, &opts.limits)?;
+    let p = outpaint::prepare(img.view(), &opts).map_err(js_error)?;
     let out = Object::new();
     set(&out, "canvas", &image_out(&p.canvas));
     set(&out, "mask", &mask_out(&p.mask));
@@ -67,9 +69,9 @@ pub fn run_local(
     #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let img = image_or_bytes(&image)?;
-    let (_, out) =
-        outpaint::run_local(img.view(), &prepare_options(&target, options)?).map_err(js_error)?;
+    let opts = prepare_options(&target, options)?;
+    let img = image_or_bytes_within(&image, &opts.limits)?;
+    let (_, out) = outpaint::run_local(img.view(), &opts).map_err(js_error)?;
     Ok(image_out(&out))
 }
 
