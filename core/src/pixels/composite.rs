@@ -56,7 +56,10 @@ pub fn map_back(result: ImageRef<'_>, plan: &Plan, limits: &Limits) -> Result<Im
     limits.check_memory("mapping back", resampled + crate::budget::picture(cw, ch))?;
     let mut scratch = None;
     let g = generated(result, plan, &mut scratch)?;
-    let mut data = Vec::with_capacity(cw as usize * ch as usize * RGBA);
+    let mut data =
+        crate::pixels::image::room((cw as usize * RGBA).checked_mul(ch as usize), || {
+            format!("the mapped-back {cw}x{ch} picture")
+        })?;
     for y in 0..ch as usize {
         data.extend_from_slice(g.row(y));
     }

@@ -53,11 +53,18 @@ impl Image {
     pub fn filled(width: u32, height: u32, rgba: [u8; 4], limits: &Limits) -> Result<Self> {
         limits.check_canvas(width, height)?;
         let n = width as usize * height as usize;
-        let data = if rgba == [0; 4] {
-            vec![0u8; n * RGBA]
-        } else {
-            rgba.repeat(n)
-        };
+        let what = || format!("a {width}x{height} picture");
+        let mut data = room(n.checked_mul(RGBA), what)?;
+        if rgba == [0; 4] {
+            data.resize(n * RGBA, 0);
+        } else if n > 0 {
+            // Doubling copies, as `[T]::repeat` does, into the vector got above.
+            data.extend_from_slice(&rgba);
+            while data.len() < n * RGBA {
+                let k = data.len().min(n * RGBA - data.len());
+                data.extend_from_within(..k);
+            }
+        }
         Ok(Image {
             width,
             height,
@@ -182,7 +189,9 @@ impl<'a> ImageRef<'a> {
             );
         }
         let (x, w) = (rect.x as usize * RGBA, rect.width as usize * RGBA);
-        let mut out = Vec::with_capacity(w * rect.height as usize);
+        let mut out = room(w.checked_mul(rect.height as usize), || {
+            format!("a {}x{} crop", rect.width, rect.height)
+        })?;
         for y in rect.y..rect.y + rect.height {
             out.extend_from_slice(&self.row(y)[x..x + w]);
         }
@@ -303,14 +312,9 @@ impl<'a> Rows<'a> {
     /// A new vector for `rows` rows of `stride` bytes; `IMAGE_TOO_LARGE` when the memory
     /// cannot be had (instead of an abort).
     pub(crate) fn grow(rows: usize, stride: usize) -> Result<Self> {
-        let n = rows.checked_mul(stride);
-        let mut buf = Vec::new();
-        if n.is_none_or(|n| buf.try_reserve_exact(n).is_err()) {
-            bail!(
-                ImageTooLarge,
-                "cannot allocate {rows} rows of {stride} bytes"
-            );
-        }
+        let buf = room(rows.checked_mul(stride), || {
+            format!("{rows} rows of {stride} bytes")
+        })?;
         Ok(Rows::Grow { buf, stride })
     }
 
@@ -387,9 +391,59 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// An empty vector with room for `n` items (`None`: a count that overflowed), or
+/// `IMAGE_TOO_LARGE` naming `what()` when the memory cannot be had. Every buffer the size
+/// of a picture is allocated through this or [`filled_vec`]: an allocation that fails
+/// aborts a Rust program (in wasm, a trap that leaves the instance unusable), while the
+/// working-memory budget (`Limits::max_memory_bytes`) only bounds what is asked for, not
+/// what the host can give (a browser tab may refuse to grow its memory well under it).
+pub(crate) fn room<T>(n: Option<usize>, what: impl FnOnce() -> String) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    if n.is_none_or(|n| v.try_reserve_exact(n).is_err()) {
+        bail!(ImageTooLarge, "cannot allocate {}", what());
+    }
+    Ok(v)
+}
+
+/// `n` copies of `value` in a vector got through [`room`].
+pub(crate) fn filled_vec<T: Clone>(
+    n: usize,
+    value: T,
+    what: impl FnOnce() -> String,
+) -> Result<Vec<T>> {
+    let mut v = room(Some(n), what)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_that_cannot_be_had_is_an_error_not_an_abort() {
+        // More than any address space, and a count that overflowed: both refused, and
+        // the next allocation works.
+        let e = room::<u64>(Some(usize::MAX / 2), || "a huge plane".into()).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::ImageTooLarge);
+        assert_eq!(
+            e.to_string(),
+            "IMAGE_TOO_LARGE: cannot allocate a huge plane"
+        );
+        let e = filled_vec(usize::MAX, 0u16, || "a huger one".into()).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::ImageTooLarge);
+        assert!(room::<u8>(None, || "an overflow".into()).is_err());
+        assert_eq!(filled_vec(5, 7u8, String::new).unwrap(), vec![7; 5]);
+        // A filled picture of a colour is the colour everywhere (the doubling copy).
+        for (w, h) in [(1, 1), (3, 5), (17, 9)] {
+            let img = Image::filled(w, h, [1, 2, 3, 4], &Limits::default()).unwrap();
+            assert!(
+                img.data().chunks_exact(4).all(|p| p == [1, 2, 3, 4]),
+                "{w}x{h}"
+            );
+            assert_eq!(img.data().len(), (w * h * 4) as usize);
+        }
+    }
     use crate::geometry::Rect;
 
     #[test]

@@ -23,6 +23,7 @@ use crate::geometry::Edges;
 use crate::geometry::Expansion;
 use crate::geometry::Layout;
 use crate::limits::Limits;
+use crate::pixels::image::filled_vec;
 use crate::pixels::{pad, Fill};
 use crate::pixels::{Image, RGBA};
 
@@ -85,7 +86,7 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
     if tile < 4 {
         return Ok(out);
     }
-    let detail = Detail::of(&src, w, h);
+    let detail = Detail::of(&src, w, h)?;
     Synthesis {
         layout,
         detail: &detail,
@@ -119,9 +120,10 @@ struct Detail {
 impl Detail {
     /// One channel at a time through one float plane: 16 bytes a pixel at the peak (the
     /// detail and the plane), not 36 (three planes, their copy and the detail).
-    fn of(src: &Image, w: usize, h: usize) -> Detail {
-        let mut px = vec![[0.0f32; 3]; w * h];
-        let mut plane = vec![0.0f32; w * h];
+    fn of(src: &Image, w: usize, h: usize) -> Result<Detail> {
+        let what = || format!("the detail of a {w}x{h} original");
+        let mut px = filled_vec(w * h, [0.0f32; 3], what)?;
+        let mut plane = filled_vec(w * h, 0.0f32, what)?;
         for c in 0..3 {
             let channel = || src.data().chunks_exact(RGBA).map(move |p| f32::from(p[c]));
             for (v, o) in plane.iter_mut().zip(channel()) {
@@ -135,7 +137,7 @@ impl Detail {
                 d[c] = o - b;
             }
         }
-        Detail { w, px }
+        Ok(Detail { w, px })
     }
 }
 

@@ -7,8 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::CanvasRows;
-use crate::error::{bail, Result};
+use crate::error::Result;
 use crate::geometry::Layout;
+use crate::pixels::image::room;
 use crate::pixels::{Image, ImageRef, RGBA};
 
 /// The search: shifts up to this many pixels, scales within this share of 1.
@@ -62,19 +63,20 @@ struct Plane {
 }
 
 impl Plane {
-    /// Lightness of `w x h` RGBA rows.
-    fn full_of<'a>(row: &impl Fn(usize) -> &'a [u8], w: usize, h: usize) -> Plane {
-        let mut v = Vec::with_capacity(w * h);
+    /// Lightness of `w x h` RGBA rows (`None` when the memory cannot be had: the
+    /// registration is then skipped, as a weak one is).
+    fn full_of<'a>(row: &impl Fn(usize) -> &'a [u8], w: usize, h: usize) -> Option<Plane> {
+        let mut v = room(w.checked_mul(h), String::new).ok()?;
         for y in 0..h {
             v.extend(row(y).chunks_exact(RGBA).map(luma));
         }
-        Plane { w, h, v }
+        Some(Plane { w, h, v })
     }
 
     /// Lightness at half size (2x2 means), straight from `w x h` RGBA rows.
-    fn half_of<'a>(row: &impl Fn(usize) -> &'a [u8], w: usize, h: usize) -> Plane {
+    fn half_of<'a>(row: &impl Fn(usize) -> &'a [u8], w: usize, h: usize) -> Option<Plane> {
         let (hw, hh) = (w.div_ceil(2), h.div_ceil(2));
-        let mut v = Vec::with_capacity(hw * hh);
+        let mut v = room(hw.checked_mul(hh), String::new).ok()?;
         for y in 0..hh {
             let (a, b) = (row(2 * y), row((2 * y + 1).min(h - 1)));
             for x in 0..hw {
@@ -88,7 +90,7 @@ impl Plane {
                 );
             }
         }
-        Plane { w: hw, h: hh, v }
+        Some(Plane { w: hw, h: hh, v })
     }
 
     fn half(&self) -> Plane {
@@ -155,10 +157,12 @@ pub(crate) fn estimate(
     let orow = |y: usize| original.row(y as u32);
     let grow = |y: usize| &gen.canvas_row(gy0 + y)[gx0 * RGBA..gx1 * RGBA];
     // Half size first (read straight from the pixels): the probe needs no more.
-    let (o1, g1) = (
+    let (Some(o1), Some(g1)) = (
         Plane::half_of(&orow, w, h),
         Plane::half_of(&grow, gx1 - gx0, gy1 - gy0),
-    );
+    ) else {
+        return Registration::none();
+    };
     let mut os = vec![None, Some(o1)];
     let mut gs = vec![None, Some(g1)];
     // Where the original's (0, 0) sits in the g plane, and its centre, at full size.
@@ -248,8 +252,14 @@ pub(crate) fn estimate(
         };
     }
     // It moved: full size and a quarter too.
-    os[0] = Some(Plane::full_of(&orow, w, h));
-    gs[0] = Some(Plane::full_of(&grow, gx1 - gx0, gy1 - gy0));
+    let (Some(o0), Some(g0)) = (
+        Plane::full_of(&orow, w, h),
+        Plane::full_of(&grow, gx1 - gx0, gy1 - gy0),
+    ) else {
+        return Registration::none();
+    };
+    os[0] = Some(o0);
+    gs[0] = Some(g0);
     let (o2, g2) = (
         os[1].as_ref().expect("built").half(),
         gs[1].as_ref().expect("built").half(),
@@ -341,13 +351,9 @@ pub(crate) fn warp(gen: &impl CanvasRows, layout: &Layout, r: &Registration) -> 
     let (cw, ch) = (layout.canvas_width as usize, layout.canvas_height as usize);
     let cx = layout.x as f32 + layout.width as f32 / 2.0;
     let cy = layout.y as f32 + layout.height as f32 / 2.0;
-    let mut data = Vec::new();
-    if data.try_reserve_exact(cw * ch * RGBA).is_err() {
-        bail!(
-            ImageTooLarge,
-            "cannot allocate the registered {cw}x{ch} picture"
-        );
-    }
+    let mut data = room((cw * RGBA).checked_mul(ch), || {
+        format!("the registered {cw}x{ch} picture")
+    })?;
     for y in 0..ch {
         let qy = (cy + r.scale * (y as f32 + 0.5 - cy) + r.dy - 0.5).clamp(0.0, (ch - 1) as f32);
         let (y0, fy) = (qy as usize, qy - (qy as usize) as f32);
