@@ -214,13 +214,17 @@ impl Planned {
     /// The pre-fill of the sent canvas from a `src`-sized picture: its resized copy when
     /// the profile scales it, then the canvas.
     fn fill_memory(&self, src: (u32, u32)) -> u64 {
+        self.scaled_memory(src) + budget::pad(self.sent.new_width, self.sent.new_height)
+    }
+
+    /// The resized copy of a `src`-sized picture when the profile scales it.
+    fn scaled_memory(&self, src: (u32, u32)) -> u64 {
         let size = (self.plan.image.width, self.plan.image.height);
-        let scaled = if size == src {
+        if size == src {
             0
         } else {
             budget::resize(src, size)
-        };
-        scaled + budget::pad(self.sent.new_width, self.sent.new_height)
+        }
     }
 
     /// Working memory of [`prepare`]: the pre-fill and the mask.
@@ -232,13 +236,7 @@ impl Planned {
     /// PNGs (the rows themselves stream).
     fn png_memory(&self, src: (u32, u32)) -> u64 {
         let (w, h) = (self.sent.new_width, self.sent.new_height);
-        let size = (self.plan.image.width, self.plan.image.height);
-        let scaled = if size == src {
-            0
-        } else {
-            budget::resize(src, size)
-        };
-        scaled + budget::png(w, h) + budget::mask_png(w, h)
+        self.scaled_memory(src) + budget::png(w, h) + budget::mask_png(w, h)
     }
 
     /// Working memory of [`run_local`]: the preparation, then the offline fill beside
@@ -248,7 +246,9 @@ impl Planned {
         let kept = budget::pad(w, h) + budget::mask(w, h);
         let original = (self.plan.image.width, self.plan.image.height);
         let canvas = (self.e.new_width, self.e.new_height);
-        let resampled = (w, h) != canvas;
+        // The fill's picture has the sent size, so it maps back by cropping alone when
+        // its content is the canvas's size (the composite's own rule).
+        let resampled = (self.plan.content.width, self.plan.content.height) != canvas;
         let fill = kept + budget::local_fill((w, h), original);
         let comp =
             kept + budget::picture(w, h) + budget::composite((w, h), canvas, src, resampled, true);
