@@ -19,6 +19,9 @@ cargo test --workspace
 echo "== C ABI: header up to date, C11 tests, C++ compatibility"
 ./scripts/c-tests.sh
 
+echo "== Python module (bindings/python): pip-installed into a virtualenv over the C library, with Pillow and numpy"
+./scripts/python-tests.sh
+
 echo "== wasm-bindgen-test: unit tests under Node and in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/wasm/webdriver.json" \
