@@ -25,11 +25,38 @@ if [ -x "$opt" ]; then
   bg=bindings/npm/web/outpaint_wasm_bg.wasm
   "$opt" -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd "$bg" -o "$bg.opt"
-  for t in web bundler node; do cp "$bg.opt" "bindings/npm/$t/outpaint_wasm_bg.wasm"; done
-  rm "$bg.opt"
+  mv "$bg.opt" "$bg"
 else
   echo "note: $opt not found (npm ci installs it); the package is not wasm-opt'ed"
 fi
+# The OutpaintError class (an inline snippet of wasm/src/convert.rs) exported from every
+# entry, so `e instanceof OutpaintError` works. The nodejs output requires the snippet, which
+# wasm-bindgen writes as an ES module: it is made CommonJS here (Node 18 cannot require ESM).
+for t in web bundler node; do
+  snippet=$(cd "bindings/npm/$t" && ls snippets/*/inline0.js)
+  grep -q "export class OutpaintError" "bindings/npm/$t/$snippet" || { echo "the OutpaintError snippet moved"; exit 1; }
+  if [ "$t" = node ]; then
+    sed -i -e 's/^export class /class /' -e 's/^export function /function /' "bindings/npm/$t/$snippet"
+    echo 'module.exports = { OutpaintError, outpaintError };' >> "bindings/npm/$t/$snippet"
+    printf '\nexports.OutpaintError = require(String.raw`./%s`).OutpaintError;\n' "$snippet" >> "bindings/npm/$t/outpaint_wasm.js"
+  else
+    printf '\nexport { OutpaintError } from "./%s";\n' "$snippet" >> "bindings/npm/$t/outpaint_wasm.js"
+  fi
+done
+# One .wasm in the package, not three: web/outpaint_wasm_bg.wasm (where the web glue's
+# `new URL("outpaint_wasm_bg.wasm", import.meta.url)` finds it, so a bundle with the wasm
+# copied beside it works). The Node glue reads it from there; the bundler glue imports it
+# from there, and the wasm's own imports ("./outpaint_wasm_bg.js", resolved beside the
+# wasm) reach the bundler glue through web/outpaint_wasm_bg.js, a one-line re-export.
+node_from='const wasmPath = `${__dirname}/outpaint_wasm_bg.wasm`;'
+bundler_from='import * as wasm from "./outpaint_wasm_bg.wasm";'
+grep -qF "$node_from" bindings/npm/node/outpaint_wasm.js || { echo "build-wasm.sh: the Node glue's wasm path changed"; exit 1; }
+grep -qF "$bundler_from" bindings/npm/bundler/outpaint_wasm.js || { echo "build-wasm.sh: the bundler glue's wasm import changed"; exit 1; }
+sed -i 's|^const wasmPath = `${__dirname}/outpaint_wasm_bg.wasm`;|const wasmPath = `${__dirname}/../web/outpaint_wasm_bg.wasm`;|' bindings/npm/node/outpaint_wasm.js
+sed -i 's|^import \* as wasm from "./outpaint_wasm_bg.wasm";|import * as wasm from "../web/outpaint_wasm_bg.wasm";|' bindings/npm/bundler/outpaint_wasm.js
+rm bindings/npm/node/outpaint_wasm_bg.wasm bindings/npm/bundler/outpaint_wasm_bg.wasm bindings/npm/node/outpaint_wasm_bg.wasm.d.ts bindings/npm/bundler/outpaint_wasm_bg.wasm.d.ts
+echo '// The wasm in this folder imports its glue from here: the bundler build'"'"'s.' > bindings/npm/web/outpaint_wasm_bg.js
+echo 'export * from "../bundler/outpaint_wasm_bg.js";' >> bindings/npm/web/outpaint_wasm_bg.js
 # wasm-bindgen's nodejs output is CommonJS, web and bundler are ES modules.
 echo '{ "type": "commonjs" }' > bindings/npm/node/package.json
 echo '{ "type": "module" }' > bindings/npm/web/package.json
@@ -77,6 +104,39 @@ JS
 export function init(module_or_path?: unknown): Promise<unknown>;
 /** The wasm is instantiated at import here: does nothing (the browser entry's `initSync` loads it). */
 export function initSync(module?: unknown): unknown;
+TS
+done
+# The Node build's declarations name no DOM type (a Node program compiles without
+# `lib: ["dom"]`): the two canvas helpers, which need a browser and throw INVALID_OPTION in
+# Node, take the shapes they read instead.
+d=bindings/npm/node/outpaint_wasm.d.ts
+for pat in 'drawToCanvas(canvas: HTMLCanvasElement | OffscreenCanvas,' \
+           'readCanvas(source: HTMLCanvasElement | OffscreenCanvas | ImageBitmap | HTMLImageElement): ImageData;'; do
+  grep -qF "$pat" "$d" || { echo "build-wasm.sh: the Node declarations changed: $pat"; exit 1; }
+done
+sed -i -e 's/drawToCanvas(canvas: HTMLCanvasElement | OffscreenCanvas,/drawToCanvas(canvas: CanvasLike,/' \
+  -e 's/readCanvas(source: HTMLCanvasElement | OffscreenCanvas | ImageBitmap | HTMLImageElement): ImageData;/readCanvas(source: CanvasSourceLike): RgbaImage;/' "$d"
+cat >> "$d" <<'TS'
+
+/** A canvas to draw into, as the Node build declares it (no DOM types here): in a browser an `HTMLCanvasElement` or `OffscreenCanvas`. Node has neither, so `drawToCanvas` throws `INVALID_OPTION` there. */
+export interface CanvasLike { width: number; height: number; }
+/** A picture to read, as the Node build declares it: in a browser a canvas, an `ImageBitmap` or a loaded `<img>`. Node has none, so `readCanvas` throws `INVALID_OPTION` there. */
+export interface CanvasSourceLike { readonly width: number; readonly height: number; }
+TS
+if grep -nE '\b(HTMLCanvasElement|HTMLImageElement|OffscreenCanvas|ImageBitmap|ImageData|Document|Window)\b' "$d" | grep -v '^\s*[0-9]*:\s*\*\|/\*\*' ; then
+  echo "build-wasm.sh: a DOM type is left in the Node declarations"; exit 1
+fi
+# The classes are disposable (`[Symbol.dispose]()`, for `using`); a program whose `lib`
+# predates ES2026 (Vite's templates: ES2020 + DOM) has no `Symbol.dispose` and fails to
+# compile the declarations. Declared here, the way @types/node does: with a newer `lib`
+# the two declarations merge.
+for t in web bundler node; do
+  cat >> "bindings/npm/$t/outpaint_wasm.d.ts" <<'TS'
+
+declare global {
+  /** `Symbol.dispose` (explicit resource management), for programs whose `lib` predates it. */
+  interface SymbolConstructor { readonly dispose: unique symbol; }
+}
 TS
 done
 # The licences travel with the package (MIT OR Apache-2.0, as Cargo.toml says).

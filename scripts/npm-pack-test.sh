@@ -22,9 +22,11 @@ for f in package/package.json package/README.md package/node/outpaint_wasm.d.ts 
   grep -qx "$f" <<<"$listing" || { echo "missing from the tarball: $f"; exit 1; }
 done
 
+wasms=$(grep -c '\.wasm$' <<<"$listing")
+[ "$wasms" = 1 ] || { echo "the tarball carries $wasms .wasm files, not one"; exit 1; }
 app=$tmp/app
 mkdir -p "$app"
-cp examples/ts/consumer.ts examples/ts/s3.ts examples/ts/tsconfig.json "$app/"
+cp examples/ts/consumer.ts examples/ts/s3.ts examples/ts/browser.ts examples/ts/tsconfig.json examples/ts/tsconfig.browser.json "$app/"
 cp examples/images/lake.jpg "$app/"
 echo '{ "name": "scratch", "private": true, "type": "module" }' > "$app/package.json"
 (cd "$app" && npm install --silent --no-audit --no-fund "$tmp/$tarball" 2>/dev/null)
@@ -34,6 +36,11 @@ ln -s "$root/node_modules/aws4fetch" "$app/node_modules/aws4fetch"
 
 echo "tsc --noEmit --strict examples/ts/consumer.ts (against the installed package)"
 "$root/node_modules/.bin/tsc" -p "$app/tsconfig.json"
+# The same program under node16 resolution (nodenext above; no DOM library in either: the
+# Node build's declarations name no DOM type), and the browser side under bundler resolution.
+"$root/node_modules/.bin/tsc" -p "$app/tsconfig.json" --module node16 --moduleResolution node16
+echo "tsc --strict examples/ts/browser.ts (moduleResolution bundler, DOM library)"
+"$root/node_modules/.bin/tsc" -p "$app/tsconfig.browser.json"
 "$root/node_modules/.bin/tsc" -p "$app/tsconfig.json" --noEmit false --outDir "$app/build"
 out=$(cd "$app" && node build/consumer.js lake.jpg)
 echo "consumer: $out"

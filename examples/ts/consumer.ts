@@ -19,7 +19,8 @@ import {
   type Host,
   type Job,
   type Outcome,
-  type OutpaintError,
+  OutpaintError,
+  type ErrorCode,
   type Plan,
   type PreparedPictures,
   type Profile,
@@ -123,7 +124,12 @@ async function main(): Promise<void> {
   try {
     expand(0, 1, "16:9");
   } catch (err) {
-    const code: string = (err as OutpaintError).code;
+    // A real class: `instanceof` narrows, and `code` is the closed union of the SPEC's codes.
+    if (!(err instanceof OutpaintError) || !(err instanceof Error)) throw err;
+    const code: ErrorCode = err.code;
+    // @ts-expect-error the code is a closed union
+    const typo: typeof code = "INVALID_DIMENSION";
+    void typo;
     console.log(JSON.stringify({ width: widthOnly, mask: maskBytes.length, status: it.status, calls, prompt: w.prompt("now"), code, picturesAgree, seamFeather }));
   }
 }

@@ -24,7 +24,7 @@ let browser;
 
 /** The app's entry: the README's import line as written there, then the checks. */
 const MAIN = `import { expand, prepare, composite, runLocal, run, ContextWindow } from "outpaint-wasm";
-import { drawToCanvas, readCanvas, init } from "outpaint-wasm";
+import { drawToCanvas, readCanvas, init, OutpaintError } from "outpaint-wasm";
 const out = {};
 try {
   await init(); // already done at import: code written for the web build runs unchanged
@@ -41,7 +41,7 @@ try {
   out.mask = [mask.width, mask.height];
   out.local = runLocal(pngBytes, "16:9").width;
   out.exports = [typeof composite, typeof run, typeof ContextWindow];
-  try { expand(0, 5, "16:9"); } catch (e) { out.error = e.code; }
+  try { expand(0, 5, "16:9"); } catch (e) { out.error = e.code; out.errorClass = e instanceof OutpaintError && e instanceof Error; }
 } catch (e) {
   out.threw = String(e && e.stack || e);
 }
@@ -124,6 +124,7 @@ for (const [name, build] of Object.entries(BUNDLERS)) {
       assert.equal(r.local, 1365);
       assert.deepEqual(r.exports, ["function", "function", "function"]);
       assert.equal(r.error, "INVALID_DIMENSIONS");
+      assert.equal(r.errorClass, true, "what outpaint throws is an OutpaintError");
       assert.deepEqual(errors, []);
       const js = files.filter((f) => f.endsWith(".js")).reduce((n, f) => n + statSync(join(dist, f)).size, 0);
       // The S3 storage is an entry of its own: a browser bundle of "outpaint-wasm" has none of it.

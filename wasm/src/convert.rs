@@ -6,13 +6,29 @@ use outpaint::{Error, ErrorCode, Image, Limits, Mask};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-/// Turns a core error into a JS `Error` whose `.code` is the stable error code.
+// The error class every entry of the npm package exports (`build-wasm.sh` re-exports it
+// from this snippet), so `e instanceof OutpaintError` holds for what outpaint throws.
+#[wasm_bindgen(inline_js = r#"
+export class OutpaintError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = "OutpaintError";
+    this.code = code;
+  }
+}
+export function outpaintError(code, message) {
+  return new OutpaintError(code, message);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = outpaintError)]
+    fn outpaint_error(code: &str, message: &str) -> JsValue;
+}
+
+/// Turns a core error into an `OutpaintError` (a JS `Error` subclass) whose `.code` is
+/// the stable error code.
 pub(crate) fn js_error(e: Error) -> JsValue {
-    let err = js_sys::Error::new(e.message());
-    err.set_name("OutpaintError");
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = Reflect::set(&err, &"code".into(), &e.code().as_str().into());
-    err.into()
+    outpaint_error(e.code().as_str(), e.message())
 }
 
 pub(crate) fn bad(code: ErrorCode, msg: impl Into<String>) -> JsValue {

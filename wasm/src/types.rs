@@ -76,8 +76,14 @@ export type ErrorCode =
   | "MODEL_NOT_FOUND" | "MODEL_DISABLED" | "PROMPT_REQUIRED" | "PROMPT_TOO_LONG"
   | "ITERATION_NOT_FOUND" | "ITERATION_LIMIT" | "CONFLICT" | "PROVIDER_ERROR"
   | "PROVIDER_TIMEOUT" | "STORAGE_ERROR" | "CONTENT_POLICY" | "PROVIDER_AUTH" | "QUOTA_EXCEEDED";
-/** Errors thrown by outpaint carry a stable code. */
-export interface OutpaintError extends Error { code: ErrorCode; }
+/** What outpaint throws (and rejects with): an `Error` whose `code` is stable. */
+export class OutpaintError extends Error {
+  constructor(code: ErrorCode, message: string);
+  /** The stable code (SPEC section 6). */
+  readonly code: ErrorCode;
+  /** Always `"OutpaintError"`. */
+  readonly name: "OutpaintError";
+}
 "#;
 
 /// Declared for `picture.rs`.

@@ -1,5 +1,5 @@
 // outpaint-wasm/s3: the session storage of `run(...)` on S3 or an S3-compatible server.
-import type { Expect, Storage, Stored } from "../bundler/outpaint_wasm.js";
+import type { Expect, Storage, Stored } from "outpaint-wasm";
 
 /** Where and how to reach the bucket. Every field but `bucket` has a default. */
 export interface S3StorageOptions {

@@ -1,0 +1,22 @@
+// The browser side of the package's types, type-checked with `moduleResolution: "bundler"`
+// and the DOM library (scripts/npm-pack-test.sh): what a Vite or webpack app writes. The
+// bundler matrix (tests/bundlers) runs the same calls in Chromium.
+import { init, expand, prepare, drawToCanvas, readCanvas, decodeBlob, OutpaintError, type ErrorCode, type RgbaImage } from "outpaint-wasm";
+
+export async function main(canvas: HTMLCanvasElement, file: File): Promise<ErrorCode | undefined> {
+  await init();
+  const picture: RgbaImage = await decodeBlob(file);
+  const { canvas: prepared, mask } = prepare(picture, "16:9", { fill: "blur", profile: "openai" });
+  drawToCanvas(canvas, prepared);
+  drawToCanvas(new OffscreenCanvas(1, 1), mask);
+  const back: ImageData = readCanvas(canvas);
+  readCanvas(await createImageBitmap(back));
+  // @ts-expect-error a video frame is not a source the helpers read
+  readCanvas(document.createElement("video"));
+  try {
+    expand(0, back.width, "16:9");
+  } catch (e) {
+    if (e instanceof OutpaintError) return e.code;
+  }
+  return undefined;
+}
