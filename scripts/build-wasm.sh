@@ -139,6 +139,9 @@ declare global {
 }
 TS
 done
+# outpaint-wasm/worker: the functions in a module Worker (wasm/js/worker/ holds its sources).
+rm -rf bindings/npm/worker
+node wasm/js/worker/build.mjs bindings/npm
 # The licences travel with the package (MIT OR Apache-2.0, as Cargo.toml says).
 cp LICENSE-MIT LICENSE-APACHE bindings/npm/
 raw=$(stat -c %s bindings/npm/web/outpaint_wasm_bg.wasm)

@@ -44,7 +44,7 @@ python3 tests/bombs/bombs.py target/debug/outpaint target/c/bombs_door
 echo "== npm pack: install the tarball in a scratch project; tsc --strict on examples/ts"
 ./scripts/npm-pack-test.sh
 
-echo "== bundlers: the packed package, the README's import, built by Vite, webpack, esbuild and Rollup, run in Chromium"
+echo "== bundlers: the packed package, the README's import, built by Vite, webpack, esbuild and Rollup, run in Chromium; outpaint-wasm/worker built by Vite and webpack (a 4096 runLocal off the main thread)"
 node --test tests/bundlers/
 
 echo "== browser demo (examples/web) under Playwright in headless Chromium"
