@@ -77,6 +77,28 @@ cat > bindings/npm/web/index.d.ts <<'TS'
 export * from "./outpaint_wasm.js";
 export { default as init, initSync } from "./outpaint_wasm.js";
 TS
+# Node's ES module entry: the web build, given the wasm's bytes at import. It names the file
+# as `new URL(..., import.meta.url)`, which server bundlers follow (Next.js copies it into
+# .next/server and rewrites the URL), where the CommonJS glue's `${__dirname}` path is not
+# (Next.js route handlers failed to build with ENOENT). A server render of browser code
+# (a Next.js client component) gets the browser's asset URL instead: nothing is loaded at
+# import there, and `init()` loads it if that code ever runs on the server.
+cat > bindings/npm/node/index.mjs <<'JS'
+// The Node entry for `import` (CommonJS `require` has outpaint_wasm.js): the web build,
+// initialised at import from the .wasm beside it.
+import { readFileSync } from "node:fs";
+import { initSync } from "../web/outpaint_wasm.js";
+
+const wasm = new URL("../web/outpaint_wasm_bg.wasm", import.meta.url);
+if (wasm.protocol === "file:") initSync({ module: readFileSync(wasm) });
+
+export * from "../web/outpaint_wasm.js";
+export { initSync };
+/** Resolves once the wasm is instantiated (at import on Node; for code shared with the browser). */
+export async function init() {
+  if (wasm.protocol !== "file:") initSync({ module: await (await fetch(wasm)).arrayBuffer() });
+}
+JS
 # `init`/`initSync` on every entry with the same types, so code written for the browser
 # (`import { init } from "outpaint-wasm"; await init();`) runs and type-checks on Node and
 # in bundlers too: there the wasm is already instantiated and they do nothing.

@@ -11,12 +11,10 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { serve } from "../../examples/web/serve.mjs";
+import { install, launch, root, work } from "./harness.mjs";
 
-const root = new URL("../../", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules/.bin", name);
-const work = join(root, "target/bundlers");
 const app = join(work, "worker-app");
 const SIDE = Number(process.env.OUTPAINT_WORKER_SIDE ?? 4096);
 let browser;
@@ -91,19 +89,11 @@ const BUNDLERS = {
 before(async () => {
   rmSync(app, { recursive: true, force: true });
   mkdirSync(join(app, "public"), { recursive: true });
-  // Packed into a folder of its own: the other bundler tests pack at the same time.
-  const packs = join(work, "worker-pack");
-  mkdirSync(packs, { recursive: true });
-  const tarball = join(packs, execFileSync("npm", ["pack", "--silent", "--pack-destination", packs], { cwd: join(root, "bindings/npm"), encoding: "utf8" })
-    .trim().split("\n").at(-1));
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "worker-app", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", tarball], { cwd: app });
+  install(app, join(work, "worker-pack"));
   writeFileSync(join(app, "main.js"), MAIN);
   cpSync(join(root, "examples/images/lake.jpg"), join(app, "public/lake.jpg"));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launch();
 });
 after(async () => browser?.close());
 
