@@ -63,6 +63,8 @@ bench/engine.sh --smoke
 
 echo "== the README's main job"
 rm -rf out
-cargo run -q -p outpaint-cli -- run examples/images/lake.jpg --target 16:9 --fill blur --feather 32 --out out
+cargo run -q -p outpaint-cli -- run examples/images/rocket.jpg --target 16:9 --fill blur --feather 32 --out out
 test -s out/result.png && test -s out/canvas.png && test -s out/mask.png && test -s out/plan.json
-echo "main job wrote out/result.png"
+size=$(python3 -c 'import struct; print("%dx%d" % struct.unpack(">II", open("out/result.png", "rb").read()[16:24]))')
+[ "$size" = 759x427 ] || { echo "main job: out/result.png is $size, not 759x427"; exit 1; }
+echo "main job wrote out/result.png ($size)"
