@@ -57,6 +57,9 @@ sed -i 's|^import \* as wasm from "./outpaint_wasm_bg.wasm";|import * as wasm fr
 rm bindings/npm/node/outpaint_wasm_bg.wasm bindings/npm/bundler/outpaint_wasm_bg.wasm bindings/npm/node/outpaint_wasm_bg.wasm.d.ts bindings/npm/bundler/outpaint_wasm_bg.wasm.d.ts
 echo '// The wasm in this folder imports its glue from here: the bundler build'"'"'s.' > bindings/npm/web/outpaint_wasm_bg.js
 echo 'export * from "../bundler/outpaint_wasm_bg.js";' >> bindings/npm/web/outpaint_wasm_bg.js
+# Test environments that hide Node's globals (Jest's jsdom environment) have no
+# TextDecoder/TextEncoder, which the Node glue needs at load: it takes Node's own then.
+sed -i '1a // TextDecoder/TextEncoder: the globals, or Node'"'"'s own where a test environment hides them (Jest + jsdom).\nconst { TextDecoder, TextEncoder } = typeof globalThis.TextDecoder === "function" ? globalThis : require("util");' bindings/npm/node/outpaint_wasm.js
 # wasm-bindgen's nodejs output is CommonJS, web and bundler are ES modules.
 echo '{ "type": "commonjs" }' > bindings/npm/node/package.json
 echo '{ "type": "module" }' > bindings/npm/web/package.json

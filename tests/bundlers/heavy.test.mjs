@@ -1,4 +1,4 @@
-// Parcel and Next.js, the two bundlers too large for the root lockfile: installed from
+// Parcel and Next.js (and the test runners Jest and Vitest), too large for the root lockfile: installed from
 // tests/bundlers/heavy/package-lock.json with `npm ci` into target/bundlers/heavy (again
 // only when that lockfile changes), and the packed package installed into scratch apps
 // there. Parcel builds the README's import for production with no configuration (it reads
@@ -142,5 +142,34 @@ test("next.js dev server: the same app, no configuration", { timeout: 240000 }, 
     await checkNext("next dev", await url);
   } finally {
     child.kill();
+  }
+});
+
+test("jest (node and jsdom environments) and vitest (node and jsdom): the package in unit tests, no configuration", async () => {
+  const app = scratch("runners-app", {});
+  const lake = join(root, "examples/images/lake.jpg");
+  writeFileSync(join(app, "outpaint.test.cjs"), `const { expand, prepare, OutpaintError } = require("outpaint-wasm");
+const { readFileSync } = require("node:fs");
+test("expand, prepare, errors", () => {
+  expect(expand(1024, 1024, "16:9").newWidth).toBe(1820);
+  expect(() => expand(0, 1, "16:9")).toThrow(OutpaintError);
+  expect(prepare(new Uint8Array(readFileSync(${JSON.stringify(lake)})), "16:9").canvas.width).toBe(1365);
+});
+`);
+  writeFileSync(join(app, "outpaint.test.mjs"), `import { test, expect } from "vitest";
+import { expand, prepare, OutpaintError } from "outpaint-wasm";
+import { readFileSync } from "node:fs";
+test("expand, prepare, errors", () => {
+  expect(expand(1024, 1024, "16:9").newWidth).toBe(1820);
+  expect(() => expand(0, 1, "16:9")).toThrow(OutpaintError);
+  expect(prepare(new Uint8Array(readFileSync(${JSON.stringify(lake)})), "16:9").canvas.width).toBe(1365);
+});
+`);
+  for (const environment of ["node", "jsdom"]) {
+    // Jest's jsdom environment hides Node's TextDecoder: the Node glue takes util's then.
+    // A failing test makes jest exit non-zero, which throws here.
+    execFileSync(bin("jest"), ["--testEnvironment", environment, "--ci", "outpaint.test.cjs"], { cwd: app, env, stdio: ["ignore", "ignore", "pipe"] });
+    const vitest = execFileSync(bin("vitest"), ["run", "--environment", environment, "outpaint.test.mjs"], { cwd: app, env: { ...env, NO_COLOR: "1" }, encoding: "utf8" });
+    assert.match(vitest, /Tests\s+1 passed/, `vitest ${environment}: ${vitest}`);
   }
 });
