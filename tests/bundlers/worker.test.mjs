@@ -9,7 +9,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "../../examples/web/serve.mjs";
 import { install, launch, root, work } from "./harness.mjs";
@@ -18,6 +18,24 @@ const bin = (name) => join(root, "node_modules/.bin", name);
 const app = join(work, "worker-app");
 const SIDE = Number(process.env.OUTPAINT_WORKER_SIDE ?? 4096);
 let browser;
+
+/** The worker snippets of the two READMEs, as written (their import lines checked against
+ * MAIN's, which has them all, and dropped: the rest runs inside a function). */
+function readmeSnippets() {
+  const take = (file, after) => {
+    const text = readFileSync(join(root, file), "utf8");
+    const code = text.slice(text.indexOf(after)).split("```js\n")[1].split("```")[0];
+    const lines = code.trim().split("\n");
+    const imports = lines.filter((l) => l.startsWith("import "));
+    assert.equal(imports.length, 1, `${file}: one import line`);
+    for (const name of imports[0].match(/\{([^}]*)\}/)[1].split(",").map((s) => s.trim())) {
+      assert.ok(new RegExp(`\\b${name}\\b`).test(MAIN.split("\n")[0]), `${file}: MAIN imports ${name}`);
+    }
+    assert.match(imports[0], /from "outpaint-wasm\/worker";$/);
+    return lines.filter((l) => !l.startsWith("import ")).join("\n");
+  };
+  return [take("bindings/npm/README.md", "## Off the main thread"), take("README.md", "Off the main thread, `outpaint-wasm/worker`")];
+}
 
 /** The app: the README's worker lines, then the checks and the measurement. */
 const MAIN = `import { prepare, runLocal, expand, version, transfer, terminate, createWorker, OutpaintError } from "outpaint-wasm/worker";
@@ -45,6 +63,9 @@ try {
   out.prepared = [p.canvas.width, p.canvas.height, p.canvas.data.length, p.mask.data.length, p.plan.size.width];
   out.kinds = [p.canvas.data.constructor.name, p.mask.data.constructor.name];
   try { await expand(0, 5, "16:9"); } catch (e) { out.error = [e instanceof OutpaintError, e instanceof Error, e.name, e.code]; }
+  // The READMEs' snippets as written, with their inputs.
+@SNIPPETS@
+  out.readme = true;
   // Its own worker, terminated: calls in flight and after reject.
   const own = createWorker();
   const inFlight = own.runLocal(bytes, "16:9");
@@ -91,7 +112,7 @@ before(async () => {
   mkdirSync(join(app, "public"), { recursive: true });
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "worker-app", private: true, type: "module" }));
   install(app, join(work, "worker-pack"));
-  writeFileSync(join(app, "main.js"), MAIN);
+  writeFileSync(join(app, "main.js"), MAIN.replace("@SNIPPETS@", readmeSnippets().map((s) => `  await (async (imageData, pngBytes) => {\n${s}\n  })(picture(256), bytes);`).join("\n")));
   cpSync(join(root, "examples/images/lake.jpg"), join(app, "public/lake.jpg"));
   browser = await launch();
 });
@@ -119,6 +140,7 @@ for (const [name, build] of Object.entries(BUNDLERS)) {
         "0.1.0",
         { left: 0, right: 0, top: 0, bottom: 0, newWidth: 10, newHeight: 10 },
       ]);
+      assert.equal(r.readme, true, "the READMEs' worker snippets ran");
       assert.equal(r.moved, 0, "a transferred argument is detached on the page");
       assert.deepEqual(r.prepared, [1376, 768, 1376 * 768 * 4, 1376 * 768, 1376]);
       assert.deepEqual(r.kinds, ["Uint8ClampedArray", "Uint8Array"]);
