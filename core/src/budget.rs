@@ -50,12 +50,21 @@ pub(crate) fn pad(width: u32, height: u32) -> u64 {
     picture(width, height) + (u64::from(width) + u64::from(height)) * 64
 }
 
-/// The offline fill of a `canvas` around an `original` of that size: the new canvas, the
-/// original's crop, its detail (three floats a pixel) and one float plane, and a band of
-/// four-float accumulators one tile step high.
-pub(crate) fn local_fill(canvas: (u32, u32), original: (u32, u32)) -> u64 {
-    let o = u64::from(original.0) * u64::from(original.1);
-    picture(canvas.0, canvas.1) + o * (4 + 12 + 4) + u64::from(canvas.0) * 16 * 16
+/// The offline fill's texture pass: the original's detail where tiles take it from (three
+/// `i16`s a pixel of `detail_px`), the float plane of one strip of it (76 columns: 64 and
+/// the blur's margins) and a line, and a band of four-float accumulators one tile step
+/// high.
+pub(crate) fn texture(canvas_width: u32, original: (u32, u32), detail_px: u64) -> u64 {
+    let side = u64::from(original.0.max(original.1));
+    detail_px * 6 + 76 * side * 4 + side * 4 + u64::from(canvas_width) * 16 * 16
+}
+
+/// The offline fill of a `canvas` around an `original` of that size into a new canvas:
+/// the new canvas, the original's crop (for the blur cascade), and the texture pass.
+pub(crate) fn local_fill(canvas: (u32, u32), original: (u32, u32), detail_px: u64) -> u64 {
+    picture(canvas.0, canvas.1)
+        + picture(original.0, original.1)
+        + texture(canvas.0, original, detail_px)
 }
 
 /// A composite of a `result` onto a `canvas` around an `original`: the resampled result

@@ -42,7 +42,7 @@ pub use geometry::{expand, Anchor, Expansion, Target};
 pub use limits::{Limits, MAX_CANVAS_SIDE};
 pub use pixels::{composite, Fill, Image, ImageRef, Mask, MaskKind, SeamOptions};
 pub use plan::{fit, Plan, Profile};
-pub use prepare::{prepare, prepare_png, run_local, PrepareOptions};
+pub use prepare::{prepare, prepare_png, run_local, run_local_image, PrepareOptions, Source};
 
 /// The README's Rust snippets, compiled (and run where they need no files) as doctests.
 #[cfg(doctest)]

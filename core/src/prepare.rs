@@ -10,8 +10,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::geometry::{expand_with_limits, Anchor, Expansion, Target};
 use crate::limits::Limits;
 use crate::pixels::{
-    apply_alpha, apply_alpha_row, build_mask, composite, continue_scene, pad, resize, ColourMatch,
-    Curve, Fill, Image, ImageRef, Mask, MaskKind, MaskRows, PadRows, Seam, SeamOptions,
+    apply_alpha, apply_alpha_row, build_mask, composite, continue_scene, continue_scene_in_place,
+    pad, pad_into, prefilled, resize, ColourMatch, Curve, Fill, Image, ImageRef, Mask, MaskKind,
+    MaskRows, PadRows, Seam, SeamOptions,
 };
 use crate::plan::{fit, Plan, Profile};
 
@@ -249,10 +250,42 @@ impl Planned {
         // The fill's picture has the sent size, so it maps back by cropping alone when
         // its content is the canvas's size (the composite's own rule).
         let resampled = (self.plan.content.width, self.plan.content.height) != canvas;
-        let fill = kept + budget::local_fill((w, h), original);
+        let fill = kept
+            + budget::local_fill(
+                (w, h),
+                original,
+                crate::pixels::detail_px(&self.plan.sent_layout()),
+            );
         let comp =
             kept + budget::picture(w, h) + budget::composite((w, h), canvas, src, resampled, true);
         self.prepare_memory(src).max(fill).max(comp)
+    }
+
+    /// Whether the canvas goes to the provider as it is and the answer maps back by
+    /// cropping alone: no scale, no padding, no alpha mask (what [`run_local_image`]
+    /// paints in place).
+    fn sends_as_is(&self, src: ImageRef<'_>) -> bool {
+        let canvas = (self.e.new_width, self.e.new_height);
+        (self.plan.image.width, self.plan.image.height) == (src.width(), src.height())
+            && (self.plan.size.width, self.plan.size.height) == canvas
+            && (self.plan.content.width, self.plan.content.height) == canvas
+            && (self.sent.new_width, self.sent.new_height) == canvas
+            && self.kind != MaskKind::Alpha
+    }
+
+    /// Working memory of [`run_local_image`] painting in place: the canvas (beside the
+    /// original while it is built, when the original is to be dropped after), then the
+    /// texture pass beside the canvas.
+    fn run_in_place_memory(&self, src: (u32, u32), owned: bool) -> u64 {
+        let (w, h) = (self.sent.new_width, self.sent.new_height);
+        let canvas = budget::pad(w, h);
+        let texture = budget::texture(w, src, crate::pixels::detail_px(&self.plan.sent_layout()));
+        let original = if owned {
+            budget::picture(src.0, src.1)
+        } else {
+            0
+        };
+        (canvas + original).max(canvas + texture)
     }
 
     /// The kind the mask picture is built as: an alpha mask's own picture is feathered.
@@ -408,9 +441,138 @@ pub fn run_local(src: ImageRef<'_>, opts: &PrepareOptions) -> Result<(Prepared, 
     Ok((prepared, out))
 }
 
+/// The original of [`run_local_image`]: borrowed, or owned and released once it is on the
+/// canvas.
+pub enum Source<'a> {
+    /// The caller keeps the picture.
+    Borrowed(ImageRef<'a>),
+    /// The picture is dropped as soon as the canvas holds it.
+    Owned(Image),
+}
+
+impl Source<'_> {
+    fn view(&self) -> ImageRef<'_> {
+        match self {
+            Source::Borrowed(v) => *v,
+            Source::Owned(img) => img.view(),
+        }
+    }
+}
+
+/// [`run_local`] for a host that wants the result alone, in the least memory: when the
+/// plan sends the canvas as it is (the `full` profile, and any that neither scales nor
+/// pads), the canvas is built once (with the blur cascade under the texture when the fill
+/// is `transparent`), an owned original is dropped, and the texture is painted into it:
+/// the canvas, plus the original's detail along the expanded sides, is the peak (no mask,
+/// no second canvas, no composite: the offline fill keeps the original's pixels, so the
+/// composite of its own result is that result, byte for byte, which a test checks). Other
+/// plans take [`run_local`]'s way. The bytes are [`run_local`]'s.
+pub fn run_local_image(src: Source<'_>, opts: &PrepareOptions) -> Result<Image> {
+    let view = src.view();
+    let p = Planned::new(view.width(), view.height(), opts)?;
+    if !p.sends_as_is(view) {
+        return run_local(view, opts).map(|(_, img)| img);
+    }
+    opts.limits.check_memory(
+        "this offline run",
+        p.run_in_place_memory(
+            (view.width(), view.height()),
+            matches!(src, Source::Owned(_)),
+        ),
+    )?;
+    // A transparent canvas gets the blur cascade first, as `continue_scene` would give it.
+    let fill = if opts.fill == Fill::Transparent {
+        Fill::Blur
+    } else {
+        opts.fill
+    };
+    let mut canvas = pad(view, &p.sent, fill, &opts.limits)?;
+    let layout = p.plan.sent_layout();
+    if !prefilled(&canvas, &layout) {
+        // A fully transparent colour: the blur cascade, as `continue_scene` would.
+        pad_into(view, &p.sent, Fill::Blur, canvas.data_mut())?;
+    }
+    drop(src);
+    continue_scene_in_place(&mut canvas, &layout, &opts.limits)?;
+    Ok(canvas)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A photo-like picture with noise (no two bands alike).
+    fn photo(w: u32, h: u32) -> Image {
+        let mut s = 0x1234_5678u32;
+        let mut d = Vec::with_capacity((w * h * 4) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                let n = s % 48;
+                d.extend_from_slice(&[
+                    ((x * 2 + n) % 256) as u8,
+                    ((y * 3 + n) % 256) as u8,
+                    ((x + y) / 3 % 256) as u8,
+                    255,
+                ]);
+            }
+        }
+        Image::from_rgba(w, h, d).unwrap()
+    }
+
+    /// The in-place run gives `run_local`'s bytes: for every fill (a transparent colour
+    /// included), several targets and anchors, seam options, profiles that send the canvas
+    /// as it is and ones that scale or pad (those take `run_local`'s way), borrowed and
+    /// owned originals.
+    #[test]
+    fn run_local_image_is_run_local_to_the_byte() {
+        let fills = [
+            "transparent",
+            "blur",
+            "edge",
+            "mirror",
+            "color:#336699ff",
+            "color:#00000000",
+        ];
+        let cases = [
+            (300, 200, "16:9", "center", "full"),
+            (200, 300, "16:9", "left", "full"),
+            (180, 170, "expand_all", "center", "full"),
+            (120, 90, "edges:0,40,10,0", "center", "full"),
+            (64, 64, "9:16", "top", "flux-fill"),
+            (256, 192, "16:9", "center", "openai"),
+            (90, 200, "1:1", "right", "gemini"),
+        ];
+        for (w, h, target, anchor, profile) in cases {
+            let img = photo(w, h);
+            for fill in fills {
+                for feather in [0, 12] {
+                    let mut opts = PrepareOptions::new(target.parse().unwrap());
+                    opts.anchor = anchor.parse().unwrap();
+                    opts.fill = fill.parse().unwrap();
+                    opts.profile = profile.parse().unwrap();
+                    opts.seam.feather = feather;
+                    let (_, want) = run_local(img.view(), &opts).unwrap();
+                    let borrowed = run_local_image(Source::Borrowed(img.view()), &opts).unwrap();
+                    let owned = run_local_image(Source::Owned(img.clone()), &opts).unwrap();
+                    let at =
+                        format!("{w}x{h} {target} {anchor} {profile} {fill} feather {feather}");
+                    assert_eq!(
+                        (borrowed.width(), borrowed.height()),
+                        (want.width(), want.height()),
+                        "{at}"
+                    );
+                    assert!(
+                        borrowed.data() == want.data(),
+                        "{at}: the in-place run differs"
+                    );
+                    assert!(owned.data() == want.data(), "{at}: the owned run differs");
+                }
+            }
+        }
+    }
 
     /// The default pixel limits are chosen so that every default operation on a picture
     /// they admit fits the default memory budget: the costliest, the offline run, when the

@@ -19,7 +19,8 @@ use outpaint_core::codec::{decode, encode_jpeg, encode_png, PngCompression};
 use outpaint_core::pixels::continue_scene;
 use outpaint_core::prepare::OptionNames;
 use outpaint_core::{
-    composite, prepare, prepare_png, run_local, ErrorCode, Image, Limits, PrepareOptions,
+    composite, prepare, prepare_png, run_local, run_local_image, ErrorCode, Image, Limits,
+    PrepareOptions, Source,
 };
 
 struct Counting;
@@ -183,6 +184,9 @@ fn every_offline_run_and_composite_stays_within_its_budget() {
         check(&format!("run_local {name}"), |l| {
             run_local(img.view(), &options(target, profile, l)).map(drop)
         });
+        check(&format!("run_local_image {name}"), |l| {
+            run_local_image(Source::Borrowed(img.view()), &options(target, profile, l)).map(drop)
+        });
         let p = prepare(img.view(), &options(target, profile, budget(1 << 34))).unwrap();
         check(&format!("offline fill {name}"), |l| {
             continue_scene(&p.canvas, &p.plan.sent_layout(), &l).map(drop)
@@ -203,6 +207,42 @@ fn every_offline_run_and_composite_stays_within_its_budget() {
         check(&format!("composite of a resampled answer {name}"), |l| {
             composite(img.view(), small.view(), &p.plan, &seam, &l).map(drop)
         });
+    }
+}
+
+/// What a door holds for `runLocal` of a square photo to 16:9: its copy of the original
+/// (released once the canvas holds it), the canvas, the detail bands, the result: at most
+/// twice the output canvas's bytes (it was 5.6 times).
+#[test]
+fn an_offline_run_to_16_9_peaks_under_twice_its_canvas() {
+    let _one = alone();
+    for side in [512u32, 1024] {
+        let (out, peak) = peak_of(|| {
+            let img = photo(side, side);
+            run_local_image(
+                Source::Owned(img),
+                &options("16:9", "full", Limits::default()),
+            )
+            .unwrap()
+        });
+        let canvas = u64::from(out.width()) * u64::from(out.height()) * 4;
+        let ratio = peak as f64 / canvas as f64;
+        println!(
+            "runLocal {side}x{side} -> {}x{}: peak {:.1} MB, {ratio:.2}x the canvas",
+            out.width(),
+            out.height(),
+            peak as f64 / 1e6
+        );
+        assert!(ratio <= 2.0, "{side}: {ratio:.2}x");
+        // Through `run_local` (prepare, the fill's own canvas, the composite) it is more.
+        let (_, before) = peak_of(|| {
+            let img = photo(side, side);
+            run_local(img.view(), &options("16:9", "full", Limits::default())).unwrap()
+        });
+        assert!(
+            before as f64 > 2.5 * canvas as f64,
+            "{side}: run_local {before}"
+        );
     }
 }
 

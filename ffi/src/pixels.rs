@@ -336,7 +336,7 @@ pub unsafe extern "C" fn outpaint_run_local(
         let out = present(out, "out")?;
         // SAFETY: checked non-NULL; the caller promises it is valid.
         let opts = unsafe { prepare_options(options) }?;
-        let (_, img) = outpaint_core::run_local(view(&source)?, &opts)?;
+        let img = outpaint_core::run_local_image(outpaint_core::Source::Borrowed(view(&source)?), &opts)?;
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(outpaint_image::from_image(img)) };
         Ok(())

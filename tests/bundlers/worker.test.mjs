@@ -38,7 +38,7 @@ function readmeSnippets() {
 }
 
 /** The app: the README's worker lines, then the checks and the measurement. */
-const MAIN = `import { prepare, runLocal, expand, version, transfer, terminate, createWorker, OutpaintError } from "outpaint-wasm/worker";
+const MAIN = `import { prepare, runLocal, expand, version, transfer, terminate, createWorker, memoryBytes, OutpaintError } from "outpaint-wasm/worker";
 import { runLocal as runLocalHere } from "outpaint-wasm";
 const out = {};
 const tasks = [];
@@ -79,7 +79,7 @@ try {
   const r = await runLocal(transfer(big), "16:9");
   let t1 = performance.now();
   await new Promise((r) => setTimeout(r, 200));
-  out.worker = { ms: Math.round(t1 - t0), longestTask: longest(t0, t1), size: [r.width, r.height] };
+  out.worker = { ms: Math.round(t1 - t0), longestTask: longest(t0, t1), size: [r.width, r.height], memory: await memoryBytes() };
   terminate(); // gives the worker's wasm memory back
   const again = picture(${SIDE});
   t0 = performance.now();
@@ -150,13 +150,15 @@ for (const [name, build] of Object.entries(BUNDLERS)) {
       const wide = Math.round((SIDE * 16) / 9);
       assert.deepEqual(r.worker.size, [wide, SIDE]);
       assert.deepEqual(r.page.size, [wide, SIDE]);
+      // Wasm memory never shrinks: the worker's, after its largest call, within twice the canvas.
+      assert.ok(r.worker.memory <= 2 * wide * SIDE * 4, JSON.stringify(r.worker));
       assert.deepEqual(r.afterShared, { left: 0, right: 0, top: 0, bottom: 1, newWidth: 2, newHeight: 2 });
       // The page's own call blocks it for the whole run; through the worker the longest
       // task is a small fraction of that.
       assert.ok(r.page.longestTask >= r.page.ms * 0.9, JSON.stringify(r.page));
       assert.ok(r.worker.longestTask * 10 < r.page.longestTask, JSON.stringify(r));
       assert.deepEqual(errors, []);
-      console.log(`${name} worker: ${SIDE}x${SIDE} -> ${wide}x${SIDE} runLocal: ${r.worker.ms} ms in the worker, longest main-thread task ${Math.round(r.worker.longestTask)} ms; on the page: ${r.page.ms} ms, longest task ${Math.round(r.page.longestTask)} ms; files: ${files.filter((f) => /\.(js|wasm)$/.test(f)).join(", ")}`);
+      console.log(`${name} worker: ${SIDE}x${SIDE} -> ${wide}x${SIDE} runLocal: ${r.worker.ms} ms in the worker, longest main-thread task ${Math.round(r.worker.longestTask)} ms, worker wasm memory ${(r.worker.memory / 1e6).toFixed(1)} MB (${(r.worker.memory / (wide * SIDE * 4)).toFixed(2)}x the canvas); on the page: ${r.page.ms} ms, longest task ${Math.round(r.page.longestTask)} ms; files: ${files.filter((f) => /\.(js|wasm)$/.test(f)).join(", ")}`);
     } finally {
       server.close();
     }

@@ -42,3 +42,13 @@ static ALLOCATOR: alloc::PageAligned = alloc::PageAligned;
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+/// The bytes of wasm memory this instance holds. It grows to the largest call's working
+/// memory and never shrinks: drop the instance (terminate its worker) to give it back.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer: js_sys::ArrayBuffer = memory.buffer().unchecked_into();
+    f64::from(buffer.byte_length())
+}

@@ -209,7 +209,8 @@ impl Picture {
         #[wasm_bindgen(unchecked_optional_param_type = "PrepareOptions")] options: Option<JsValue>,
     ) -> Result<Picture, JsValue> {
         let opts = prepare_options(&target, options)?;
-        let (_, img) = outpaint::run_local(self.img.view(), &opts).map_err(js_error)?;
+        let img = outpaint::run_local_image(outpaint::Source::Borrowed(self.img.view()), &opts)
+            .map_err(js_error)?;
         Ok(Picture { img })
     }
 }

@@ -71,7 +71,9 @@ pub fn run_local(
 ) -> Result<JsValue, JsValue> {
     let opts = prepare_options(&target, options)?;
     let img = image_or_bytes_within(&image, &opts.limits)?;
-    let (_, out) = outpaint::run_local(img.view(), &opts).map_err(js_error)?;
+    // The copy in wasm memory is released once the canvas holds it: the peak is the
+    // canvas and the original's detail bands (wasm memory never shrinks).
+    let out = outpaint::run_local_image(outpaint::Source::Owned(img), &opts).map_err(js_error)?;
     Ok(image_out(&out))
 }
 

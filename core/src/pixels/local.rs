@@ -13,6 +13,12 @@
 //! of the border it sits in. Every random choice is a hash of the tile's position: the
 //! same bytes on every door.
 //!
+//! Memory: the detail is held only where tiles take it from (bands along the expanded
+//! sides), in 64ths of a level (6 bytes a pixel), computed in 64-column strips with exact
+//! whole-number box sums (a band's detail is the whole picture's, to the bit); with
+//! [`continue_scene_in_place`] the canvas itself is painted. A 4096x4096 -> 16:9 run
+//! holds the canvas and 52 MB of detail (it held a second canvas and 268 MB).
+//!
 //! Measured on scikit-image's photos against the true surroundings (`bench/QUALITY.md`):
 //! mean error 29.9 levels (the blur fill alone 28.8, the previous mirror-and-blur fill
 //! 39.4), correlation with the reflected original 0.60 (was 0.96; the photos' own 0.48),
@@ -40,6 +46,63 @@ const RISE: f32 = 6.0;
 /// Fills the area around `layout`'s original on `canvas` (whatever pre-fill it carries)
 /// and returns a new canvas of the same size; the original's pixels are kept.
 pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Result<Image> {
+    check(canvas, layout)?;
+    limits.check_memory(
+        "the offline fill",
+        crate::budget::local_fill(
+            (layout.canvas_width, layout.canvas_height),
+            (layout.width, layout.height),
+            detail_px(layout),
+        ),
+    )?;
+    // The colours under the texture: the canvas's own pre-fill when it has one (the
+    // host asked for edge, mirror or a colour), else the blur cascade.
+    // (Either is one write of the canvas: the pre-filled one is copied, the other built
+    // by the cascade straight into a new buffer.)
+    let mut out = if prefilled(canvas, layout) {
+        canvas.clone()
+    } else {
+        let src = canvas.view().crop(layout.original())?;
+        pad(src.view(), &expansion(layout)?, Fill::Blur, limits)?
+    };
+    paint_texture(&mut out, layout)?;
+    Ok(out)
+}
+
+/// [`continue_scene`] on a canvas that already carries the colours under the texture
+/// (any pre-fill but `transparent`; the blur cascade is the `local` provider's own),
+/// painting into it: no second canvas, and the original's detail only where tiles take it
+/// from. What `continue_scene` gives for the same canvas, byte for byte.
+pub fn continue_scene_in_place(canvas: &mut Image, layout: &Layout, limits: &Limits) -> Result<()> {
+    check(canvas, layout)?;
+    limits.check_memory(
+        "the offline fill",
+        crate::budget::texture(
+            layout.canvas_width,
+            (layout.width, layout.height),
+            detail_px(layout),
+        ),
+    )?;
+    if !prefilled(canvas, layout) {
+        bail!(
+            InvalidOption,
+            "the canvas's new area is transparent: the texture goes over a pre-fill (continue_scene builds the blur cascade itself)"
+        );
+    }
+    paint_texture(canvas, layout)
+}
+
+/// Pixels of the original whose detail the fill of `layout` holds (for the budget).
+pub(crate) fn detail_px(layout: &Layout) -> u64 {
+    let (w, h) = (layout.width as usize, layout.height as usize);
+    let tile = TILE.min(w).min(h);
+    if tile < 4 || expansion(layout).is_ok_and(|e| e.is_identity()) {
+        return 0;
+    }
+    Detail::regions_px(layout, tile)
+}
+
+fn check(canvas: &Image, layout: &Layout) -> Result<()> {
     layout.check()?;
     if canvas.width() != layout.canvas_width || canvas.height() != layout.canvas_height {
         bail!(
@@ -51,15 +114,12 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
             layout.canvas_height
         );
     }
-    limits.check_memory(
-        "the offline fill",
-        crate::budget::local_fill(
-            (layout.canvas_width, layout.canvas_height),
-            (layout.width, layout.height),
-        ),
-    )?;
-    let src = canvas.view().crop(layout.original())?;
-    let e = Expansion::from_edges(
+    Ok(())
+}
+
+/// The expansion that puts `layout`'s original on its canvas.
+fn expansion(layout: &Layout) -> Result<Expansion> {
+    Expansion::from_edges(
         layout.width,
         layout.height,
         Edges::new(
@@ -68,25 +128,21 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
             layout.y,
             layout.canvas_height - layout.y - layout.height,
         ),
-    )?;
-    // The colours under the texture: the canvas's own pre-fill when it has one (the
-    // host asked for edge, mirror or a colour), else the blur cascade.
-    // (Either is one write of the canvas: the pre-filled one is copied, the other built
-    // by the cascade straight into a new buffer.)
-    if e.is_identity() {
-        return Ok(canvas.clone());
+    )
+}
+
+/// Adds the original's texture to the new area of `canvas` (whose original region holds
+/// the original).
+fn paint_texture(canvas: &mut Image, layout: &Layout) -> Result<()> {
+    if expansion(layout)?.is_identity() {
+        return Ok(());
     }
-    let mut out = if prefilled(canvas, layout) {
-        canvas.clone()
-    } else {
-        pad(src.view(), &e, Fill::Blur, limits)?
-    };
     let (w, h) = (layout.width as usize, layout.height as usize);
     let tile = TILE.min(w).min(h);
     if tile < 4 {
-        return Ok(out);
+        return Ok(());
     }
-    let detail = Detail::of(&src, w, h)?;
+    let detail = Detail::of(canvas, layout, tile)?;
     Synthesis {
         layout,
         detail: &detail,
@@ -94,13 +150,13 @@ pub fn continue_scene(canvas: &Image, layout: &Layout, limits: &Limits) -> Resul
         h,
         tile,
     }
-    .paint(&mut out);
-    Ok(out)
+    .paint(canvas);
+    Ok(())
 }
 
 /// True when the new area of `canvas` carries a pre-fill (any pixel of it not fully
 /// transparent); a `transparent` pre-fill leaves it all zero alpha.
-fn prefilled(canvas: &Image, layout: &Layout) -> bool {
+pub(crate) fn prefilled(canvas: &Image, layout: &Layout) -> bool {
     let (x0, y0) = (layout.x, layout.y);
     let (x1, y1) = (x0 + layout.width, y0 + layout.height);
     (0..canvas.height()).any(|y| {
@@ -111,64 +167,195 @@ fn prefilled(canvas: &Image, layout: &Layout) -> bool {
     })
 }
 
-/// The original's detail: each channel minus its blur, as floats.
+/// The original's detail (each channel minus its blur, as floats) where tiles take it
+/// from: the bands along the expanded sides ([`Synthesis::source`]), each a rectangle of
+/// the original, or the whole original when the bands would cover most of it.
 struct Detail {
-    w: usize,
-    px: Vec<[f32; 3]>,
+    stores: Vec<Store>,
 }
 
+/// The detail of one rectangle of the original (`x, y, w, h`); exact (the whole
+/// picture's) in `keep`, which leaves out the blur's margin on the sides inside the picture.
+struct Store {
+    x: usize,
+    y: usize,
+    w: usize,
+    h: usize,
+    keep: (usize, usize, usize, usize),
+    px: Vec<[i16; 3]>,
+}
+
+/// The blur that splits colour from detail: three box passes each way (rows, then
+/// columns), summed without dividing, so every value is a whole number below 2^24 (255 *
+/// 5^6) and exact in f32: a rectangle's blur is the whole picture's there, to the bit,
+/// wherever it starts, once it reaches `MARGIN` past what it keeps.
+const PASSES: usize = 3;
+const MARGIN: usize = PASSES * DETAIL_RADIUS;
+
 impl Detail {
-    /// One channel at a time through one float plane: 16 bytes a pixel at the peak (the
-    /// detail and the plane), not 36 (three planes, their copy and the detail).
-    fn of(src: &Image, w: usize, h: usize) -> Result<Detail> {
-        let what = || format!("the detail of a {w}x{h} original");
-        let mut px = filled_vec(w * h, [0.0f32; 3], what)?;
-        let mut plane = filled_vec(w * h, 0.0f32, what)?;
-        for c in 0..3 {
-            let channel = || src.data().chunks_exact(RGBA).map(move |p| f32::from(p[c]));
-            for (v, o) in plane.iter_mut().zip(channel()) {
-                *v = o;
-            }
-            for _ in 0..3 {
-                box_rows(&mut plane, w, h, DETAIL_RADIUS);
-                box_cols(&mut plane, w, h, DETAIL_RADIUS);
-            }
-            for ((d, b), o) in px.iter_mut().zip(&plane).zip(channel()) {
-                d[c] = o - b;
-            }
+    /// The detail of `layout`'s original on `canvas`, for tiles of side `tile`.
+    fn of(canvas: &Image, layout: &Layout, tile: usize) -> Result<Detail> {
+        let (w, h) = (layout.width as usize, layout.height as usize);
+        let stores = Self::regions(layout, tile)
+            .into_iter()
+            .map(|r| {
+                let mut s = Store::of(canvas, layout, r)?;
+                let inner = |lo: usize, hi: usize, len: usize| {
+                    (
+                        if lo > 0 { lo + MARGIN } else { lo },
+                        if hi < len { hi - MARGIN } else { hi },
+                    )
+                };
+                let ((kx0, kx1), (ky0, ky1)) = (inner(r.0, r.2, w), inner(r.1, r.3, h));
+                s.keep = (kx0, ky0, kx1, ky1);
+                Ok(s)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        debug_assert!(stores.iter().all(|s| s.x + s.w <= w && s.y + s.h <= h));
+        Ok(Detail { stores })
+    }
+
+    /// The rectangles (x0, y0, x1, y1 in the original, `MARGIN` past what tiles read on
+    /// their inner sides) that hold every source tile [`Synthesis::source`] can pick.
+    fn regions(layout: &Layout, tile: usize) -> Vec<(usize, usize, usize, usize)> {
+        let (w, h) = (layout.width as usize, layout.height as usize);
+        let (cw, ch) = (layout.canvas_width as usize, layout.canvas_height as usize);
+        let (x0, y0) = (layout.x as usize, layout.y as usize);
+        let band = Synthesis::band(w, h, tile);
+        // A side's band: what `source` picks on it, plus a tile, plus the blur's margin.
+        let across = |len: usize| (band.min(len - tile + 1) + tile + MARGIN).min(len);
+        let (bw, bh) = (across(w), across(h));
+        let mut out = Vec::new();
+        let (left, right) = (x0 > 0, x0 + w < cw);
+        let (top, bottom) = (y0 > 0, y0 + h < ch);
+        // Tiles over the seam but centred inside the original read near its edges (within
+        // two tiles: `along`), which the bands of the sides they touch cover.
+        if (left && right && 2 * bw >= w) || (top && bottom && 2 * bh >= h) {
+            return vec![(0, 0, w, h)];
         }
-        Ok(Detail { w, px })
+        if left {
+            out.push((0, 0, bw, h));
+        }
+        if right {
+            out.push((w - bw, 0, w, h));
+        }
+        if top {
+            out.push((0, 0, w, bh));
+        }
+        if bottom {
+            out.push((0, h - bh, w, h));
+        }
+        out
+    }
+
+    /// The store that holds the `tile x tile` source at `(sx, sy)`, and where in it.
+    fn find(&self, sx: usize, sy: usize, tile: usize) -> Option<(&Store, usize)> {
+        self.stores
+            .iter()
+            .find(|s| {
+                let (x0, y0, x1, y1) = s.keep;
+                sx >= x0 && sy >= y0 && sx + tile <= x1 && sy + tile <= y1
+            })
+            .map(|s| (s, (sy - s.y) * s.w + (sx - s.x)))
+    }
+
+    /// Pixels held (for the memory budget).
+    fn regions_px(layout: &Layout, tile: usize) -> u64 {
+        Self::regions(layout, tile)
+            .iter()
+            .map(|&(x0, y0, x1, y1)| ((x1 - x0) * (y1 - y0)) as u64)
+            .sum()
     }
 }
 
-/// A box blur of radius `r` along rows, edges clamped (running sums: O(1) a pixel).
-fn box_rows(p: &mut [f32], w: usize, h: usize, r: usize) {
-    let mut line = vec![0.0f32; w];
-    let n = (2 * r + 1) as f32;
+impl Store {
+    /// The detail of the original's rectangle `x0..x1 x y0..y1`, computed in strips of
+    /// `STRIP` columns (each with the blur's margin either side, in one float plane a
+    /// channel at a time) and kept as whole 64ths of a level in `i16`s: 6 bytes a pixel.
+    fn of(
+        canvas: &Image,
+        layout: &Layout,
+        (x0, y0, x1, y1): (usize, usize, usize, usize),
+    ) -> Result<Store> {
+        let (w, h) = (x1 - x0, y1 - y0);
+        let what = || format!("the detail of a {w}x{h} part of the original");
+        let mut px = filled_vec(w * h, [0i16; 3], what)?;
+        let cw = canvas.width() as usize;
+        let (ox, oy) = (layout.x as usize + x0, layout.y as usize + y0);
+        let data = canvas.data();
+        let norm = ((2 * DETAIL_RADIUS + 1) as f32).powi(2 * PASSES as i32);
+        let widest = (STRIP + 2 * MARGIN).min(w);
+        let mut plane = filled_vec(widest * h, 0.0f32, what)?;
+        let mut line = vec![0.0f32; widest.max(h)];
+        for s0 in (0..w).step_by(STRIP) {
+            let s1 = (s0 + STRIP).min(w);
+            let (a, b) = (s0.saturating_sub(MARGIN), (s1 + MARGIN).min(w));
+            let sw = b - a;
+            let plane = &mut plane[..sw * h];
+            for c in 0..3 {
+                let original =
+                    |y: usize, x: usize| f32::from(data[((oy + y) * cw + ox + x) * RGBA + c]);
+                for y in 0..h {
+                    for x in a..b {
+                        plane[y * sw + x - a] = original(y, x);
+                    }
+                }
+                for _ in 0..PASSES {
+                    box_rows(plane, sw, h, DETAIL_RADIUS, &mut line);
+                    box_cols(plane, sw, h, DETAIL_RADIUS, &mut line);
+                }
+                for y in 0..h {
+                    for x in s0..s1 {
+                        let d = original(y, x) - plane[y * sw + x - a] / norm;
+                        // |d| < 256, so 64ths fit an i16.
+                        px[y * w + x][c] = (d * DETAIL_SCALE).round() as i16;
+                    }
+                }
+            }
+        }
+        Ok(Store {
+            x: x0,
+            y: y0,
+            w,
+            h,
+            keep: (x0, y0, x1, y1),
+            px,
+        })
+    }
+}
+
+/// Columns of a store computed at once (beside the blur's margin on either side).
+const STRIP: usize = 64;
+/// Detail is kept in 64ths of a level.
+const DETAIL_SCALE: f32 = 64.0;
+
+/// A box sum of radius `r` along the rows of a plane, edges clamped (running sums: O(1) a
+/// pixel; whole numbers, so exact).
+fn box_rows(p: &mut [f32], w: usize, h: usize, r: usize, line: &mut [f32]) {
+    let line = &mut line[..w];
     for y in 0..h {
         let row = &mut p[y * w..(y + 1) * w];
         line.copy_from_slice(row);
         let at = |i: isize| line[i.clamp(0, w as isize - 1) as usize];
         let mut s: f32 = (-(r as isize)..=r as isize).map(at).sum();
         for (x, v) in row.iter_mut().enumerate() {
-            *v = s / n;
+            *v = s;
             s += at(x as isize + r as isize + 1) - at(x as isize - r as isize);
         }
     }
 }
 
 /// The same down the columns.
-fn box_cols(p: &mut [f32], w: usize, h: usize, r: usize) {
-    let mut line = vec![0.0f32; h];
-    let n = (2 * r + 1) as f32;
+fn box_cols(p: &mut [f32], w: usize, h: usize, r: usize, line: &mut [f32]) {
+    let line = &mut line[..h];
     for x in 0..w {
-        for y in 0..h {
-            line[y] = p[y * w + x];
+        for (y, l) in line.iter_mut().enumerate() {
+            *l = p[y * w + x];
         }
         let at = |i: isize| line[i.clamp(0, h as isize - 1) as usize];
         let mut s: f32 = (-(r as isize)..=r as isize).map(at).sum();
         for y in 0..h {
-            p[y * w + x] = s / n;
+            p[y * w + x] = s;
             s += at(y as isize + r as isize + 1) - at(y as isize - r as isize);
         }
     }
@@ -256,14 +443,16 @@ impl Synthesis<'_> {
     ) {
         let t = self.tile as isize;
         let (left, top) = at;
-        let (x0, y0) = (self.layout.x as isize, self.layout.y as isize);
-        let (x1, y1) = (x0 + self.w as isize, y0 + self.h as isize);
-        // Wholly inside the original: nothing to paint.
-        if left >= x0 && left + t <= x1 && top >= y0 && top + t <= y1 {
+        if !self.touches_new_area(left, top) {
             return;
         }
         let (sx, sy) = self.source(left + t / 2, top + t / 2, id);
         let d = self.detail;
+        // Every source `source` picks lies in a store (`Detail::regions`).
+        let Some((store, at)) = d.find(sx, sy, self.tile) else {
+            debug_assert!(false, "no detail holds the source tile at {sx},{sy}");
+            return;
+        };
         // The weighted mean of the four independent tiles over a pixel has a smaller
         // spread than one tile (sqrt(sum w^2) / sum w of it): scaled back by the constant
         // for four half-overlapping windows.
@@ -274,28 +463,48 @@ impl Synthesis<'_> {
                 continue;
             }
             let wy = hann[j as usize];
-            let srow = (sy + j as usize) * d.w;
+            let srow = at + j as usize * store.w;
             for i in 0..t {
                 let x = left + i;
                 if x < 0 || x >= cw as isize {
                     continue;
                 }
                 let wgt = wy * hann[i as usize];
-                let p = d.px[srow + sx + i as usize];
+                let p = store.px[srow + i as usize];
                 let a = &mut acc[(y as usize - rows.0) * cw + x as usize];
                 for c in 0..3 {
-                    a[c] += wgt * p[c] * gain;
+                    a[c] += wgt * (f32::from(p[c]) / DETAIL_SCALE) * gain;
                 }
                 a[3] += wgt;
             }
         }
     }
 
+    /// Whether the tile at `(left, top)` covers any pixel of the new area (its part on the
+    /// canvas is not wholly inside the original): else it paints nothing.
+    fn touches_new_area(&self, left: isize, top: isize) -> bool {
+        let t = self.tile as isize;
+        let (cw, ch) = (
+            self.layout.canvas_width as isize,
+            self.layout.canvas_height as isize,
+        );
+        let (x0, y0) = (self.layout.x as isize, self.layout.y as isize);
+        let (x1, y1) = (x0 + self.w as isize, y0 + self.h as isize);
+        let (l, r) = (left.max(0), (left + t).min(cw));
+        let (u, d) = (top.max(0), (top + t).min(ch));
+        l < r && u < d && !(l >= x0 && r <= x1 && u >= y0 && d <= y1)
+    }
+
+    /// How far into the original, from an expanded side, tiles take their detail.
+    fn band(w: usize, h: usize, tile: usize) -> usize {
+        (2 * tile).max(w.min(h) / 4)
+    }
+
     /// Where tile `id` centred at canvas `(cx, cy)` takes its detail from: a random place
     /// in the original within a band of the nearest edge, near the same place along it.
     fn source(&self, cx: isize, cy: isize, id: (isize, isize)) -> (usize, usize) {
         let (w, h, t) = (self.w as isize, self.h as isize, self.tile as isize);
-        let band = (2 * t).max(w.min(h) / 4);
+        let band = Synthesis::band(self.w, self.h, self.tile) as isize;
         let (x0, y0) = (self.layout.x as isize, self.layout.y as isize);
         let r = mix(id.0 as u64, id.1 as u64);
         let pick = |r: u64, span: isize| (r % span.max(1) as u64) as isize;
@@ -386,6 +595,106 @@ fn sin(t: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::{expand, Anchor};
+
+    /// A photo-like picture: ramps, a checker and noise, so every band differs.
+    fn picture(w: u32, h: u32) -> Image {
+        let mut d = Vec::with_capacity((w * h * 4) as usize);
+        let mut s = 7u64;
+        for y in 0..h {
+            for x in 0..w {
+                s = mix(s, u64::from(x ^ y));
+                let n = (s % 40) as u32;
+                d.extend_from_slice(&[
+                    ((x * 3 + n) % 256) as u8,
+                    ((y * 5 + n) % 256) as u8,
+                    (((x / 8 + y / 8) % 2) * 120 + n) as u8,
+                    255,
+                ]);
+            }
+        }
+        Image::from_rgba(w, h, d).unwrap()
+    }
+
+    #[test]
+    fn the_bands_detail_is_the_whole_pictures_to_the_bit() {
+        for (w, h, target) in [
+            (300, 200, "16:9"),
+            (200, 300, "9:16"),
+            (180, 170, "expand_all"),
+            (257, 255, "edges:0,40,0,33"),
+            (40, 300, "16:9"),
+        ] {
+            let e = expand(w, h, &target.parse().unwrap(), Anchor::Center).unwrap();
+            let canvas =
+                crate::pixels::pad(picture(w, h).view(), &e, Fill::Edge, &Limits::default())
+                    .unwrap();
+            let layout = Layout::of(&e);
+            let tile = TILE.min(w as usize).min(h as usize);
+            let bands = Detail::of(&canvas, &layout, tile).unwrap();
+            let whole = Store::of(&canvas, &layout, (0, 0, w as usize, h as usize)).unwrap();
+            let held: usize = bands.stores.iter().map(|s| s.w * s.h).sum();
+            assert_eq!(held as u64, Detail::regions_px(&layout, tile));
+            for s in &bands.stores {
+                // What a store keeps: it, less the blur's margin on sides inside the picture.
+                let (kx0, ky0, kx1, ky1) = s.keep;
+                assert!(kx0 >= s.x && ky0 >= s.y && kx1 <= s.x + s.w && ky1 <= s.y + s.h);
+                for y in ky0 - s.y..ky1 - s.y {
+                    for x in kx0 - s.x..kx1 - s.x {
+                        let (a, b) = (s.px[y * s.w + x], whole.px[(s.y + y) * whole.w + s.x + x]);
+                        assert!(
+                            a == b,
+                            "{w}x{h} {target}: {a:?} vs {b:?} at {},{}",
+                            s.x + x,
+                            s.y + y
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_source_tile_lies_in_a_band() {
+        for (w, h, target) in [
+            (300, 200, "16:9"),
+            (200, 300, "9:16"),
+            (180, 170, "expand_all"),
+            (64, 64, "edges:5,0,90,0"),
+            (1000, 40, "1:1"),
+            (33, 900, "16:9"),
+        ] {
+            let e = expand(w, h, &target.parse().unwrap(), Anchor::Center).unwrap();
+            let canvas =
+                crate::pixels::pad(picture(w, h).view(), &e, Fill::Edge, &Limits::default())
+                    .unwrap();
+            let layout = Layout::of(&e);
+            let tile = TILE.min(w as usize).min(h as usize);
+            let detail = Detail::of(&canvas, &layout, tile).unwrap();
+            let s = Synthesis {
+                layout: &layout,
+                detail: &detail,
+                w: w as usize,
+                h: h as usize,
+                tile,
+            };
+            let step = (tile / 2) as isize;
+            let (cw, ch) = (e.new_width as isize, e.new_height as isize);
+            for ty in -1..=ch / step + 1 {
+                for tx in 0..=cw / step + 1 {
+                    let (left, top) = ((tx - 1) * step, ty * step);
+                    if !s.touches_new_area(left, top) {
+                        continue;
+                    }
+                    let (sx, sy) =
+                        s.source(left + tile as isize / 2, top + tile as isize / 2, (tx, ty));
+                    assert!(
+                        detail.find(sx, sy, tile).is_some(),
+                        "{w}x{h} {target}: tile at {left},{top} reads {sx},{sy}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn keeps_the_original_and_continues_its_colours() {

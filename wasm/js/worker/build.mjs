@@ -7,7 +7,7 @@ import { join } from "node:path";
 const [here, npm] = [new URL(".", import.meta.url).pathname, process.argv[2]];
 const FUNCTIONS = [
   "composite", "compositeReport", "decode", "decodeBlob", "encode", "encodePng", "expand", "fit",
-  "localProvider", "mask", "pad", "parseSession", "prepare", "preparePng", "registry", "runLocal", "version",
+  "localProvider", "mask", "memoryBytes", "pad", "parseSession", "prepare", "preparePng", "registry", "runLocal", "version",
 ];
 const dts = readFileSync(join(npm, "web/outpaint_wasm.d.ts"), "utf8");
 for (const f of FUNCTIONS) {
