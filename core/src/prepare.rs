@@ -544,6 +544,9 @@ mod tests {
             (64, 64, "9:16", "top", "flux-fill"),
             (256, 192, "16:9", "center", "openai"),
             (90, 200, "1:1", "right", "gemini"),
+            // Nothing to add: the picture is already 1:1.
+            (96, 96, "1:1", "center", "full"),
+            (80, 45, "16:9", "center", "full"),
         ];
         for (w, h, target, anchor, profile) in cases {
             let img = photo(w, h);

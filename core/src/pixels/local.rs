@@ -83,7 +83,7 @@ pub fn continue_scene_in_place(canvas: &mut Image, layout: &Layout, limits: &Lim
             detail_px(layout),
         ),
     )?;
-    if !prefilled(canvas, layout) {
+    if !expansion(layout)?.is_identity() && !prefilled(canvas, layout) {
         bail!(
             InvalidOption,
             "the canvas's new area is transparent: the texture goes over a pre-fill (continue_scene builds the blur cascade itself)"
@@ -615,6 +615,16 @@ mod tests {
         Image::from_rgba(w, h, d).unwrap()
     }
 
+    /// `picture(w, h)` expanded to `target` with an edge pre-fill: the expansion, the
+    /// canvas, its layout and the tile side.
+    fn scene(w: u32, h: u32, target: &str) -> (Expansion, Image, Layout, usize) {
+        let e = expand(w, h, &target.parse().unwrap(), Anchor::Center).unwrap();
+        let canvas =
+            crate::pixels::pad(picture(w, h).view(), &e, Fill::Edge, &Limits::default()).unwrap();
+        let tile = TILE.min(w as usize).min(h as usize);
+        (e, canvas, Layout::of(&e), tile)
+    }
+
     #[test]
     fn the_bands_detail_is_the_whole_pictures_to_the_bit() {
         for (w, h, target) in [
@@ -624,12 +634,7 @@ mod tests {
             (257, 255, "edges:0,40,0,33"),
             (40, 300, "16:9"),
         ] {
-            let e = expand(w, h, &target.parse().unwrap(), Anchor::Center).unwrap();
-            let canvas =
-                crate::pixels::pad(picture(w, h).view(), &e, Fill::Edge, &Limits::default())
-                    .unwrap();
-            let layout = Layout::of(&e);
-            let tile = TILE.min(w as usize).min(h as usize);
+            let (_, canvas, layout, tile) = scene(w, h, target);
             let bands = Detail::of(&canvas, &layout, tile).unwrap();
             let whole = Store::of(&canvas, &layout, (0, 0, w as usize, h as usize)).unwrap();
             let held: usize = bands.stores.iter().map(|s| s.w * s.h).sum();
@@ -663,12 +668,7 @@ mod tests {
             (1000, 40, "1:1"),
             (33, 900, "16:9"),
         ] {
-            let e = expand(w, h, &target.parse().unwrap(), Anchor::Center).unwrap();
-            let canvas =
-                crate::pixels::pad(picture(w, h).view(), &e, Fill::Edge, &Limits::default())
-                    .unwrap();
-            let layout = Layout::of(&e);
-            let tile = TILE.min(w as usize).min(h as usize);
+            let (e, canvas, layout, tile) = scene(w, h, target);
             let detail = Detail::of(&canvas, &layout, tile).unwrap();
             let s = Synthesis {
                 layout: &layout,
