@@ -64,6 +64,9 @@ sed -i '1a // TextDecoder/TextEncoder: the globals, or Node'"'"'s own where a te
 echo '{ "type": "commonjs" }' > bindings/npm/node/package.json
 echo '{ "type": "module" }' > bindings/npm/web/package.json
 echo '{ "type": "module" }' > bindings/npm/bundler/package.json
+# `init` by name on the raw web build too (as on every other entry), beside its default.
+echo 'export { __wbg_init as init };' >> bindings/npm/web/outpaint_wasm.js
+echo 'export { __wbg_init as init };' >> bindings/npm/web/outpaint_wasm.d.ts
 # The browser entry of "." (what bundlers pick for `import ... from "outpaint-wasm"`):
 # the web build, initialised before the importer runs (top-level await), so the README's
 # import works as it does in Node; init/initSync stay exported for hosts that pass their

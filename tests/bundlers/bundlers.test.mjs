@@ -14,7 +14,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { MAIN, check, checkFiles, install, launch, page, read, readBuild, root, work } from "./harness.mjs";
+import { MAIN, builds, check, checkFiles, install, launch, page, read, readBuild, root, work } from "./harness.mjs";
 
 const bin = (name) => join(root, "node_modules/.bin", name);
 const app = join(work, "app");
@@ -22,14 +22,8 @@ let browser;
 
 /** Each bundler: how it builds `app` into `dist`. */
 const BUNDLERS = {
-  vite(dist) {
-    writeFileSync(join(app, "index.html"), page(`type="module" src="./main.js"`));
-    execFileSync(bin("vite"), ["build", "--logLevel", "warn", "--outDir", dist, "--emptyOutDir"], { cwd: app, stdio: "inherit" });
-  },
-  webpack(dist) {
-    execFileSync(bin("webpack"), ["--mode", "production", "--entry", "./main.js", "--output-path", dist, "--no-stats"], { cwd: app, stdio: "inherit" });
-    writeFileSync(join(dist, "index.html"), page(`src="./main.js"`));
-  },
+  vite: (dist) => builds.vite(app, dist, page),
+  webpack: (dist) => builds.webpack(app, dist, page),
   esbuild(dist) {
     execFileSync(bin("esbuild"), ["main.js", "--bundle", "--format=esm", `--outdir=${dist}`, "--log-level=warning"], { cwd: app, stdio: "inherit" });
     copyWasm(dist);

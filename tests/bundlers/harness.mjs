@@ -3,7 +3,7 @@
 // the page found, and the assertions on it.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { serve } from "../../examples/web/serve.mjs";
@@ -40,6 +40,19 @@ window.__result = out;
 /** An HTML page with one canvas and the given script tag attributes. */
 export const page = (script) =>
   `<!doctype html><html><body><canvas id="c"></canvas><script ${script}></script></body></html>`;
+
+/** Production builds of `app` into `dist` by the root lockfile's Vite and webpack, with
+ * `page` making the HTML around a script tag's attributes. */
+export const builds = {
+  vite(app, dist, page) {
+    writeFileSync(join(app, "index.html"), page(`type="module" src="./main.js"`));
+    execFileSync(join(root, "node_modules/.bin/vite"), ["build", "--logLevel", "warn", "--outDir", dist, "--emptyOutDir"], { cwd: app, stdio: "inherit" });
+  },
+  webpack(app, dist, page) {
+    execFileSync(join(root, "node_modules/.bin/webpack"), ["--mode", "production", "--entry", "./main.js", "--output-path", dist, "--no-stats"], { cwd: app, stdio: "inherit" });
+    writeFileSync(join(dist, "index.html"), page(`src="./main.js"`));
+  },
+};
 
 /** Packs bindings/npm into `dir` (a folder of its own: test files run side by side) and
  * installs the tarball into `app`. */

@@ -6,7 +6,9 @@
 // it could not resolve the package at all). Next.js needs none either: a client component runs the same checks in
 // `useEffect` (built with `next build`, served by `next start`, and by `next dev`), and a
 // route handler imports the package on the server (it used to fail the build with ENOENT
-// on the Node glue's `__dirname` path).
+// on the Node glue's `__dirname` path). The dev servers: `next dev`, `webpack serve` (none)
+// and `parcel serve` (the web build and `init()`: Parcel's dev builds have no top-level
+// await).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -171,5 +173,54 @@ test("expand, prepare, errors", () => {
     execFileSync(bin("jest"), ["--testEnvironment", environment, "--ci", "outpaint.test.cjs"], { cwd: app, env, stdio: ["ignore", "ignore", "pipe"] });
     const vitest = execFileSync(bin("vitest"), ["run", "--environment", environment, "outpaint.test.mjs"], { cwd: app, env: { ...env, NO_COLOR: "1" }, encoding: "utf8" });
     assert.match(vitest, /Tests\s+1 passed/, `vitest ${environment}: ${vitest}`);
+  }
+});
+
+/** A free TCP port on 127.0.0.1 (for servers that take no port 0). */
+async function freePort() {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test("parcel dev server (parcel serve): the web build and init(), as the README states for it", async () => {
+  // Parcel does not support top-level await without scope hoisting, which its dev server
+  // never does (parcel-bundler/parcel#4028): the browser entry's own `await init()` and the
+  // app's are a SyntaxError there. The README's Parcel line: import `outpaint-wasm/web`
+  // (`packageExports` on) and call `await init()` inside a function.
+  const app = scratch("parcel-dev-app", { type: "module", "@parcel/resolver-default": { packageExports: true } });
+  const lines = MAIN.split("\n");
+  const imports = lines.filter((l) => l.startsWith("import ")).map((l) => l.replace(`from "outpaint-wasm"`, `from "outpaint-wasm/web"`));
+  const body = lines.filter((l) => !l.startsWith("import "));
+  writeFileSync(join(app, "main.js"), [...imports, "(async () => {", ...body, "})();", ""].join("\n"));
+  writeFileSync(join(app, "index.html"), page(`type="module" src="./main.js"`));
+  const dist = join(app, "dev-dist");
+  const port = await freePort();
+  const { child, url } = started(bin("parcel"), ["serve", "index.html", "--port", String(port), "--host", "127.0.0.1", "--dist-dir", dist, "--cache-dir", join(app, ".parcel-cache"), "--no-hmr"], app);
+  try {
+    await url;
+    mkdirSync(dist, { recursive: true });
+    copyFileSync(join(app, "public/lake.jpg"), join(dist, "lake.jpg"));
+    check("parcel serve", await read(browser, `http://127.0.0.1:${port}/`));
+  } finally {
+    child.kill();
+  }
+});
+
+test("webpack dev server (webpack serve): the README's import, no configuration", async () => {
+  const app = scratch("webpack-dev-app", { type: "module" });
+  writeFileSync(join(app, "main.js"), MAIN);
+  writeFileSync(join(app, "public/index.html"), page(`src="./main.js"`));
+  const port = await freePort();
+  const { child, url } = started(bin("webpack"), ["serve", "--mode", "development", "--entry", "./main.js", "--port", String(port), "--host", "127.0.0.1", "--static", "./public", "--no-hot", "--no-live-reload", "--no-client-overlay"], app);
+  try {
+    await url;
+    check("webpack serve", await read(browser, `http://127.0.0.1:${port}/`));
+  } finally {
+    child.kill();
   }
 });

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "../../examples/web/serve.mjs";
-import { install, launch, root, work } from "./harness.mjs";
+import { builds, install, launch, root, work } from "./harness.mjs";
 
 const bin = (name) => join(root, "node_modules/.bin", name);
 const app = join(work, "worker-app");
@@ -97,14 +97,8 @@ window.__result = out;
 const page = (script) => `<!doctype html><html><body><script ${script}></script></body></html>`;
 
 const BUNDLERS = {
-  vite(dist) {
-    writeFileSync(join(app, "index.html"), page(`type="module" src="./main.js"`));
-    execFileSync(bin("vite"), ["build", "--logLevel", "warn", "--outDir", dist, "--emptyOutDir"], { cwd: app, stdio: "inherit" });
-  },
-  webpack(dist) {
-    execFileSync(bin("webpack"), ["--mode", "production", "--entry", "./main.js", "--output-path", dist, "--no-stats"], { cwd: app, stdio: "inherit" });
-    writeFileSync(join(dist, "index.html"), page(`src="./main.js"`));
-  },
+  vite: (dist) => builds.vite(app, dist, page),
+  webpack: (dist) => builds.webpack(app, dist, page),
 };
 
 before(async () => {
