@@ -248,7 +248,7 @@ impl Mask {
         &self.data
     }
 
-    /// The mask bytes, mutable (for [`crate::mask_into`] into a reused mask).
+    /// The mask bytes, mutable (for [`crate::pixels::mask_into`] into a reused mask).
     pub fn data_mut(&mut self) -> &mut [u8] {
         &mut self.data
     }
