@@ -324,6 +324,57 @@ class Sessions(unittest.TestCase):
         self.assertIn("disk full", cm.exception.message)
 
 
+class RealHttp(unittest.TestCase):
+    """The engine's own HTTP exchanges through the standard library's client, against the
+    project's mock of the four providers (tests/mock, a real HTTP server on 127.0.0.1 that
+    checks every request field by field)."""
+
+    def test_every_provider_outpaints_through_urllib(self):
+        import subprocess
+
+        mock = subprocess.Popen(["node", str(ROOT / "tests/mock/serve.mjs")], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            info = json.loads(mock.stdout.readline())
+            url, keys = info["url"], info["keys"]
+            for model in ["flux", "recraft", "gemini", "openai"]:
+                with self.subTest(model=model):
+                    config = {"providers": {model: {"apiKey": keys[model], "baseUrl": url, "pollIntervalMs": 5}}}
+                    store = outpaint.MemoryStore()
+                    g = outpaint.run({"op": "generate", "prompt": "a lake at dawn", "models": [model]}, store=store,
+                                     config=config, image=LAKE.read_bytes())
+                    self.assertEqual(g["session"]["status"], "completed", json.dumps(g["session"]))
+                    out = outpaint.run({"op": "outpaint", "sessionId": g["session"]["sessionId"], "model": model,
+                                        "preset": "16:9", "iterationIndex": 0}, store=store, config=config)
+                    step = out["session"]["models"][model]["iterations"][out["iterationIndex"]]
+                    self.assertEqual(step["status"], "completed", json.dumps(step))
+                    result = outpaint.decode(store.get(step["imageKey"])[0])
+                    first = outpaint.decode(store.get(g["session"]["models"][model]["iterations"][0]["imageKey"])[0])
+                    e = outpaint.expand(first.width, first.height, "16:9")
+                    self.assertEqual((result.width, result.height), (e["new_width"], e["new_height"]))
+                    for key in keys.values():
+                        self.assertNotIn(key, json.dumps(out))
+            # A redirect to another origin is answered as it is, never followed with the key.
+            store = outpaint.MemoryStore()
+            config = {"providers": {"openai": {"apiKey": keys["openai"], "baseUrl": url}}}
+            mock.stdin.write("redirect\n")
+            mock.stdin.flush()
+            self.assertEqual(mock.stdout.readline().strip(), "ok")
+            g = outpaint.run({"op": "generate", "prompt": "a lake", "models": ["openai"]}, store=store, config=config)
+            step = g["session"]["models"]["openai"]["iterations"][0]
+            self.assertEqual(step["status"], "error")
+            self.assertTrue(step["error"].startswith("PROVIDER_ERROR"), step["error"])
+            self.assertNotIn(keys["openai"], step["error"])
+        finally:
+            mock.stdin.close()
+            report = json.loads(mock.stdout.readline())
+            mock.stdout.close()
+            mock.wait(timeout=10)
+        self.assertEqual(report["problems"], [])
+        self.assertEqual(report["leaked"], 0)
+        self.assertGreaterEqual(len(report["requests"]), 8, report["requests"])
+
+
 class Helpers(unittest.TestCase):
     def test_registry_and_context(self):
         reg = outpaint.registry()
