@@ -128,10 +128,14 @@ struct StepArgs {
     /// transparent, color[:#rrggbbaa], edge, mirror or blur.
     #[arg(long, default_value = "transparent")]
     fill: String,
-    /// Feather width in pixels (a ramp inside the original along expanded edges).
+    /// Feather width in pixels (a ramp inside the original along expanded edges). It
+    /// shapes mask.png and a provider's composite; `run` with the offline `local` provider
+    /// gives the same result.png for any value (its fill keeps every pixel of the original,
+    /// so the blend has nothing to mix).
     #[arg(long, default_value = "0", allow_hyphen_values = true)]
     feather: String,
-    /// Pixels of the original regenerated along expanded edges.
+    /// Pixels of the original regenerated along expanded edges (mask.png and a provider's
+    /// composite; with the `local` provider, as --feather, no change to result.png).
     #[arg(long, default_value = "0", allow_hyphen_values = true)]
     overlap: String,
     /// Feather curve: linear, smoothstep or quadratic.
