@@ -501,27 +501,6 @@ pub fn run_local_image(src: Source<'_>, opts: &PrepareOptions) -> Result<Image> 
 mod tests {
     use super::*;
 
-    /// A photo-like picture with noise (no two bands alike).
-    fn photo(w: u32, h: u32) -> Image {
-        let mut s = 0x1234_5678u32;
-        let mut d = Vec::with_capacity((w * h * 4) as usize);
-        for y in 0..h {
-            for x in 0..w {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                let n = s % 48;
-                d.extend_from_slice(&[
-                    ((x * 2 + n) % 256) as u8,
-                    ((y * 3 + n) % 256) as u8,
-                    ((x + y) / 3 % 256) as u8,
-                    255,
-                ]);
-            }
-        }
-        Image::from_rgba(w, h, d).unwrap()
-    }
-
     /// The in-place run gives `run_local`'s bytes: for every fill (a transparent colour
     /// included), several targets and anchors, seam options, profiles that send the canvas
     /// as it is and ones that scale or pad (those take `run_local`'s way), borrowed and
@@ -549,7 +528,7 @@ mod tests {
             (80, 45, "16:9", "center", "full"),
         ];
         for (w, h, target, anchor, profile) in cases {
-            let img = photo(w, h);
+            let img = crate::pixels::test_photo(w, h);
             for fill in fills {
                 for feather in [0, 12] {
                     let mut opts = PrepareOptions::new(target.parse().unwrap());

@@ -416,6 +416,29 @@ pub(crate) fn filled_vec<T: Clone>(
     Ok(v)
 }
 
+/// A photo-like test picture: ramps, an 8-px checker and noise, so that no two bands of it
+/// agree (the tests that compare one way of computing a fill with another use it).
+#[cfg(test)]
+pub(crate) fn test_photo(w: u32, h: u32) -> Image {
+    let mut s = 0x1234_5678u32;
+    let mut d = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            let n = s % 40;
+            d.extend_from_slice(&[
+                ((x * 3 + n) % 256) as u8,
+                ((y * 5 + n) % 256) as u8,
+                (((x / 8 + y / 8) % 2) * 120 + n) as u8,
+                255,
+            ]);
+        }
+    }
+    Image::from_rgba(w, h, d).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

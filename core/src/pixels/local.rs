@@ -596,31 +596,17 @@ mod tests {
     use super::*;
     use crate::{expand, Anchor};
 
-    /// A photo-like picture: ramps, a checker and noise, so every band differs.
-    fn picture(w: u32, h: u32) -> Image {
-        let mut d = Vec::with_capacity((w * h * 4) as usize);
-        let mut s = 7u64;
-        for y in 0..h {
-            for x in 0..w {
-                s = mix(s, u64::from(x ^ y));
-                let n = (s % 40) as u32;
-                d.extend_from_slice(&[
-                    ((x * 3 + n) % 256) as u8,
-                    ((y * 5 + n) % 256) as u8,
-                    (((x / 8 + y / 8) % 2) * 120 + n) as u8,
-                    255,
-                ]);
-            }
-        }
-        Image::from_rgba(w, h, d).unwrap()
-    }
-
-    /// `picture(w, h)` expanded to `target` with an edge pre-fill: the expansion, the
+    /// `test_photo(w, h)` expanded to `target` with an edge pre-fill: the expansion, the
     /// canvas, its layout and the tile side.
     fn scene(w: u32, h: u32, target: &str) -> (Expansion, Image, Layout, usize) {
         let e = expand(w, h, &target.parse().unwrap(), Anchor::Center).unwrap();
-        let canvas =
-            crate::pixels::pad(picture(w, h).view(), &e, Fill::Edge, &Limits::default()).unwrap();
+        let canvas = crate::pixels::pad(
+            crate::pixels::test_photo(w, h).view(),
+            &e,
+            Fill::Edge,
+            &Limits::default(),
+        )
+        .unwrap();
         let tile = TILE.min(w as usize).min(h as usize);
         (e, canvas, Layout::of(&e), tile)
     }
