@@ -60,6 +60,7 @@ try {
   const copy = bytes.slice();
   const p = await prepare(transfer(copy), "16:9", { fill: "blur", profile: "openai" });
   out.moved = copy.byteLength; // transferred: detached here
+  out.plain = [transfer(5), transfer("16:9"), transfer(null)];
   out.prepared = [p.canvas.width, p.canvas.height, p.canvas.data.length, p.mask.data.length, p.plan.size.width];
   out.kinds = [p.canvas.data.constructor.name, p.mask.data.constructor.name];
   try { await expand(0, 5, "16:9"); } catch (e) { out.error = [e instanceof OutpaintError, e instanceof Error, e.name, e.code]; }
@@ -136,6 +137,7 @@ for (const [name, build] of Object.entries(BUNDLERS)) {
       ]);
       assert.equal(r.readme, true, "the READMEs' worker snippets ran");
       assert.equal(r.moved, 0, "a transferred argument is detached on the page");
+      assert.deepEqual(r.plain, [5, "16:9", null], "transfer() of a value with no buffer gives it back");
       assert.deepEqual(r.prepared, [1376, 768, 1376 * 768 * 4, 1376 * 768, 1376]);
       assert.deepEqual(r.kinds, ["Uint8ClampedArray", "Uint8Array"]);
       assert.deepEqual(r.error, [true, true, "OutpaintError", "INVALID_DIMENSIONS"]);

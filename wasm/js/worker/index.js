@@ -13,6 +13,8 @@ const moved = new WeakMap();
 /** Marks `value`'s buffers (a typed array's, an image's `data`'s, or an ArrayBuffer) to be
  * transferred to the worker instead of copied; returns `value`. */
 export function transfer(value) {
+  // Nothing to move in a number or a string (and a WeakMap takes objects only).
+  if (value === null || typeof value !== "object") return value;
   const list = [];
   const add = (v) => {
     if (v instanceof ArrayBuffer) list.push(v);
