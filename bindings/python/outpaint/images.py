@@ -78,12 +78,15 @@ def limits(values: dict | None) -> N.Limits | None:
     if values is None:
         return None
     out = N.lib.outpaint_limits_default()
-    known = {name for name, _ in N.Limits._fields_} - {"size"}
+    # The C field's width bounds each limit (ctypes would wrap a larger number silently).
+    known = {name: C.sizeof(kind) * 8 for name, kind in N.Limits._fields_ if name != "size"}
     for key, value in values.items():
         if key not in known:
             raise N.OutpaintError("INVALID_OPTION", f"unknown limit {key!r} (known: {', '.join(sorted(known))})")
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise N.OutpaintError("INVALID_OPTION", f"limit {key} must be a whole number of at least 0, got {value!r}")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2 ** known[key]:
+            raise N.OutpaintError(
+                "INVALID_OPTION", f"limit {key} must be a whole number from 0 to 2^{known[key]} - 1, got {value!r}"
+            )
         setattr(out, key, value)
     return out
 

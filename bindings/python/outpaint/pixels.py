@@ -61,9 +61,7 @@ def _options(target: str, options: dict) -> tuple[N.PrepareOptions, object]:
                 raise N.OutpaintError("INVALID_OPTION", f"{key} must be a string, got {value!r}")
             setattr(o, key, N.s(value))
         elif key in ("feather", "overlap"):
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
-                raise N.OutpaintError("INVALID_OPTION", f"{key} must be a whole number of pixels, got {value!r}")
-            setattr(o, key, value)
+            setattr(o, key, _pixels(key, value))
         elif key == "limits":
             keep = limits(value)
             o.limits = C.pointer(keep) if keep is not None else None
@@ -96,6 +94,7 @@ def composite(original, result, plan: dict | str, *, feather: int = 32, overlap:
     o, r = as_image(original), as_image(result)
     (vo, ko), (vr, kr) = _view(o), _view(r)
     out = N.ImageBuf()
+    feather, overlap = _pixels("feather", feather), _pixels("overlap", overlap)
     N.check(N.lib.outpaint_composite(vo, vr, N.s(_json(plan)), feather, overlap, N.s(curve), C.byref(out)))
     return Image(*N.take_image(out))
 
@@ -151,6 +150,13 @@ def session_normalize(session: dict | str | bytes) -> dict:
     out = N.Bytes()
     N.check(N.lib.outpaint_session_normalize(N.s(_json(session)), C.byref(out)))
     return json.loads(N.take_bytes(out))
+
+
+def _pixels(name: str, value) -> int:
+    """A pixel count for a C `uint32_t` (ctypes would wrap anything else silently)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
+        raise N.OutpaintError("INVALID_OPTION", f"{name} must be a whole number of pixels, got {value!r}")
+    return value
 
 
 def _json(v) -> str | bytes:

@@ -166,7 +166,11 @@ class Pictures(unittest.TestCase):
             (lambda: outpaint.prepare(LAKE.read_bytes(), "16:9", limits={"max_bytes": 1000}), "IMAGE_TOO_LARGE"),
             (lambda: outpaint.prepare(im, "16:9", limits={"max_ram": 1}), "INVALID_OPTION"),
             (lambda: outpaint.prepare(im, "16:9", limits={"max_side": -1}), "INVALID_OPTION"),
+            # 2^32 would wrap to 0 in the C field: refused, not a silent limit of 0.
+            (lambda: outpaint.prepare(im, "16:9", limits={"max_side": 2**32}), "INVALID_OPTION"),
+            (lambda: outpaint.prepare(im, "16:9", limits={"max_memory_bytes": 2**64}), "INVALID_OPTION"),
             (lambda: outpaint.composite(im, im, {"not": "a plan"}), "INVALID_OPTION"),
+            (lambda: outpaint.composite(im, im, {}, feather=-1), "INVALID_OPTION"),
             (lambda: outpaint.composite(im, im, "{"), "INVALID_OPTION"),
             (lambda: outpaint.run_local(im, "16:9", limits={"max_memory_bytes": 10}), "IMAGE_TOO_LARGE"),
             (lambda: outpaint.decode(b""), "UNSUPPORTED_FORMAT"),
