@@ -19,9 +19,6 @@ cargo test --workspace
 echo "== C ABI: header up to date, C11 tests, C++ compatibility"
 ./scripts/c-tests.sh
 
-echo "== Python module (bindings/python): pip-installed into a virtualenv over the C library, with Pillow and numpy"
-./scripts/python-tests.sh
-
 echo "== wasm-bindgen-test: unit tests under Node and in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/wasm/webdriver.json" \
@@ -32,6 +29,9 @@ echo "== npm package: build (pinned wasm-bindgen, wasm-opt); vectors, sessions, 
 # tests/js/cli-providers.test.mjs runs the CLI against the mock providers (tests/mock).
 cargo build -q -p outpaint-cli
 node --test tests/js/
+
+echo "== Python module (bindings/python): pip-installed into a virtualenv over the C library, with Pillow and numpy; its HTTP test runs the mock providers, which load the npm build"
+./scripts/python-tests.sh
 
 echo "== sessions on a real S3-compatible server (moto, from PyPI): conditional writes checked, store contract, transcripts, 16 writer processes, kills, a restart"
 ./scripts/s3-tests.sh
