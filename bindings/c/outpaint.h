@@ -185,6 +185,9 @@ enum outpaint_model
   OUTPAINT_MODEL_GEMINI = 2,
   // OpenAI.
   OUTPAINT_MODEL_OPENAI = 3,
+  // A column of the host's registry: its name from `outpaint_engine_effect_model`
+  // (effects) or `outpaint_engine_event_model` (events).
+  OUTPAINT_MODEL_CUSTOM = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -686,6 +689,23 @@ outpaint_status outpaint_engine_poll_outcome(const outpaint_engine *engine, outp
 // # Safety
 // `engine` must be a live engine; `event` writable.
 outpaint_status outpaint_engine_poll_event(const outpaint_engine *engine, outpaint_event *event);
+
+// The model column's name (`flux`, ..., or a column of the host's registry) of effect
+// `id`, a CALL or HTTP effect not yet answered, into `*name`: valid as long as the
+// effect's views. `UNKNOWN_EFFECT` for any other id.
+//
+// # Safety
+// `engine` must be a live engine; `name` writable.
+outpaint_status outpaint_engine_effect_model(const outpaint_engine *engine,
+                                             uint64_t id,
+                                             outpaint_str *name);
+
+// The model column's name of the event `outpaint_engine_poll_event` gave last, into
+// `*name` (`{NULL, 0}` when it gave none): valid until the next poll of an event.
+//
+// # Safety
+// `engine` must be a live engine; `name` writable.
+outpaint_status outpaint_engine_event_model(const outpaint_engine *engine, outpaint_str *name);
 
 // Answers GET `id`: `found` false for a missing key; else `data`/`len` and its `tag`.
 //

@@ -70,24 +70,24 @@ pub(crate) fn one_of(names: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::session::Model;
+    use crate::providers::Adapter;
 
     #[test]
     fn names_round_trip_and_errors_list_the_choices() {
-        for m in Model::ALL {
-            assert_eq!(m.as_str().parse::<Model>().unwrap(), m);
+        for m in Adapter::ALL {
+            assert_eq!(m.as_str().parse::<Adapter>().unwrap(), m);
             assert_eq!(serde_json::to_string(&m).unwrap(), format!("\"{m}\""));
             assert_eq!(
-                serde_json::from_str::<Model>(&format!("\"{m}\"")).unwrap(),
+                serde_json::from_str::<Adapter>(&format!("\"{m}\"")).unwrap(),
                 m
             );
         }
-        let e = "dalle".parse::<Model>().unwrap_err();
-        assert_eq!(e.code(), crate::ErrorCode::ModelNotFound);
+        let e = "dalle".parse::<Adapter>().unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidOption);
         assert_eq!(
             e.message(),
-            "unknown model \"dalle\"; expected flux, recraft, gemini or openai"
+            "unknown provider adapter \"dalle\"; expected bfl, recraft, gemini, openai or host"
         );
-        assert!(serde_json::from_str::<Model>("\"dalle\"").is_err());
+        assert!(serde_json::from_str::<Adapter>("\"dalle\"").is_err());
     }
 }

@@ -449,12 +449,14 @@ fn operations_parse_from_json_with_codes() {
         }
     );
     let code = |j: &str| parse(j).unwrap_err().code();
+    // A name that cannot be a column's; whether the registry has it is checked when the
+    // operation runs (a_hosts_own_columns).
     assert_eq!(
-        code(r#"{"op":"iterate","sessionId":"s","model":"dalle","prompt":"p"}"#),
+        code(r#"{"op":"iterate","sessionId":"s","model":"Dall E","prompt":"p"}"#),
         ErrorCode::ModelNotFound
     );
     assert_eq!(
-        code(r#"{"op":"generate","prompt":"p","models":["flux","midjourney"]}"#),
+        code(r#"{"op":"generate","prompt":"p","models":["flux","mid/journey"]}"#),
         ErrorCode::ModelNotFound
     );
     assert_eq!(code(r#"{"op":"teleport"}"#), ErrorCode::InvalidOption);
@@ -665,4 +667,139 @@ fn damaged_counters_and_starts_are_typed_errors_or_go_stale() {
         assert!(it.error.as_deref().unwrap().starts_with("interrupted"));
     }
     assert_eq!(its[4].status, IterationStatus::Completed);
+}
+
+/// A host's own model column: declared in the registry (answered by the host, or `from`
+/// a built-in column), enabled by default beside the four, stored in the session, and
+/// iterated and outpainted like them; names the registry lacks are MODEL_NOT_FOUND.
+#[test]
+fn a_hosts_own_columns() {
+    let store = MemoryStore::new();
+    let clock = TestClock::ticking();
+    let registry = outpaint_core::providers::Registry::patched(&serde_json::json!({
+        "columns": {
+            "studio": {"adapter": "host", "outpaint": "flux-fill", "generate": "studio-xl"},
+            "flux-eu": {"from": "flux", "baseUrl": "https://api.eu.bfl.ai"}
+        }
+    }))
+    .unwrap();
+    let studio = Model::new("studio").unwrap();
+    let eu = Model::new("flux-eu").unwrap();
+    assert_eq!(
+        registry.models(),
+        [
+            Model::Flux,
+            Model::Recraft,
+            Model::Gemini,
+            Model::Openai,
+            eu,
+            studio
+        ]
+    );
+    assert_eq!(
+        registry.column(eu).unwrap().endpoints,
+        registry.column(Model::Flux).unwrap().endpoints
+    );
+    let cfg = EngineConfig {
+        registry,
+        ..EngineConfig::default()
+    };
+    let go = |op| {
+        run(
+            op,
+            cfg.clone(),
+            &store,
+            &LocalProvider,
+            &clock,
+            clock.peek(),
+        )
+    };
+    let s = go(Operation::Generate {
+        prompt: "a lake".into(),
+        models: vec![],
+        image: None,
+    })
+    .unwrap()
+    .session
+    .unwrap();
+    let names: Vec<Model> = s.models.iter().map(|(m, _)| m).collect();
+    assert_eq!(names, cfg.registry.models());
+    assert_eq!(s.models.custom.len(), 2);
+    assert_eq!(s.models.get(studio).status, ModelStatus::Completed);
+    let stored = String::from_utf8(s.to_json()).unwrap();
+    assert!(stored.contains("\"studio\": {"), "{stored}");
+    assert!(stored.contains(&format!("sessions/{}/images/studio-0.png", s.session_id)));
+    let id = s.session_id.clone();
+    let out = go(Operation::Iterate {
+        session_id: id.clone(),
+        model: studio,
+        prompt: "at dusk".into(),
+    })
+    .unwrap();
+    assert_eq!(out.iteration_index, Some(1));
+    let out = go(Operation::Outpaint {
+        session_id: id.clone(),
+        model: studio,
+        preset: "16:9".into(),
+        prompt: None,
+        iteration_index: None,
+    })
+    .unwrap();
+    let s = out.session.unwrap();
+    let it = s.models.get(studio).get(2).unwrap();
+    assert_eq!(it.status, IterationStatus::Completed);
+    assert!(it.is_outpaint);
+    // A session read back keeps the host's columns (with no registry at all).
+    let back = Session::from_json(&s.to_json()).unwrap();
+    assert_eq!(back, s);
+
+    // Names the registry has no column of.
+    let err = go(Operation::Generate {
+        prompt: "a lake".into(),
+        models: vec![Model::Flux, Model::new("midjourney").unwrap()],
+        image: None,
+    })
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ModelNotFound);
+    assert_eq!(
+        err.message(),
+        "unknown model \"midjourney\"; expected flux, recraft, gemini, openai, flux-eu or studio"
+    );
+    let plain = run(
+        Operation::Iterate {
+            session_id: id,
+            model: studio,
+            prompt: "again".into(),
+        },
+        EngineConfig::default(),
+        &store,
+        &LocalProvider,
+        &clock,
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(plain.code(), ErrorCode::ModelNotFound);
+
+    // A host's column takes no provider config; an unknown one is no column.
+    for (name, why) in [
+        ("studio", "answered by the host"),
+        ("nowhere", "unknown model \"nowhere\""),
+    ] {
+        let mut c = cfg.clone();
+        c.providers.insert(
+            Model::new(name).unwrap(),
+            outpaint_core::providers::ProviderConfig {
+                api_key: "k".into(),
+                ..Default::default()
+            },
+        );
+        let e = c.check().unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidOption);
+        assert!(
+            e.message().starts_with(&format!("providers.{name}: ")),
+            "{}",
+            e.message()
+        );
+        assert!(e.message().contains(why), "{}", e.message());
+    }
 }

@@ -104,6 +104,9 @@ pub enum outpaint_model {
     OUTPAINT_MODEL_GEMINI = 2,
     /// OpenAI.
     OUTPAINT_MODEL_OPENAI = 3,
+    /// A column of the host's registry: its name from `outpaint_engine_effect_model`
+    /// (effects) or `outpaint_engine_event_model` (events).
+    OUTPAINT_MODEL_CUSTOM = 4,
 }
 
 impl From<Model> for outpaint_model {
@@ -113,6 +116,7 @@ impl From<Model> for outpaint_model {
             Model::Recraft => outpaint_model::OUTPAINT_MODEL_RECRAFT,
             Model::Gemini => outpaint_model::OUTPAINT_MODEL_GEMINI,
             Model::Openai => outpaint_model::OUTPAINT_MODEL_OPENAI,
+            _ => outpaint_model::OUTPAINT_MODEL_CUSTOM,
         }
     }
 }
@@ -781,6 +785,63 @@ pub unsafe extern "C" fn outpaint_engine_poll_event(
         let ev = e.event();
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { out.write(ev) };
+        Ok(())
+    }
+}
+
+/// The model column's name (`flux`, ..., or a column of the host's registry) of effect
+/// `id`, a CALL or HTTP effect not yet answered, into `*name`: valid as long as the
+/// effect's views. `UNKNOWN_EFFECT` for any other id.
+///
+/// # Safety
+/// `engine` must be a live engine; `name` writable.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_engine_effect_model(
+    engine: *const outpaint_engine,
+    id: u64,
+    name: *mut outpaint_str,
+) -> outpaint_status {
+    boundary! {
+        let e = shared(engine, "engine")?;
+        let out = present(name, "name")?;
+        let inner = e.lock();
+        let model = match inner.held.get(&id).map(|h| &h.effect) {
+            Some(Effect::Call { job }) => job.model.as_str(),
+            Some(Effect::Http { model, .. }) => model.as_str(),
+            _ => {
+                return Err(Fail::new(
+                    outpaint_status::OUTPAINT_STATUS_UNKNOWN_EFFECT,
+                    format!("UNKNOWN_EFFECT: effect {id} is no CALL or HTTP effect waiting for its answer"),
+                ))
+            }
+        };
+        // SAFETY: checked non-NULL; the caller promises it is writable. The name lives
+        // in the held effect (boxed), so the view stays valid until it is answered.
+        unsafe { out.write(sv(model)) };
+        Ok(())
+    }
+}
+
+/// The model column's name of the event `outpaint_engine_poll_event` gave last, into
+/// `*name` (`{NULL, 0}` when it gave none): valid until the next poll of an event.
+///
+/// # Safety
+/// `engine` must be a live engine; `name` writable.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_engine_event_model(
+    engine: *const outpaint_engine,
+    name: *mut outpaint_str,
+) -> outpaint_status {
+    boundary! {
+        let e = shared(engine, "engine")?;
+        let out = present(name, "name")?;
+        let inner = e.lock();
+        let view = match &inner.event {
+            Some(Event::Polling { model, .. } | Event::Retrying { model, .. }) => sv(model.as_str()),
+            None => none(),
+        };
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { out.write(view) };
         Ok(())
     }
 }

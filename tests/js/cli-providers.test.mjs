@@ -24,13 +24,14 @@ before(async () => {
 });
 after(() => mock.close());
 
-/** Runs the CLI without blocking (the mock answers from this same process). */
-function outpaint(provider, extra = [], env = {}, image = lake) {
+/** Runs the CLI without blocking (the mock answers from this same process). `base`
+ * false: no --base-url (the registry column's own, or {NAME}_BASE_URL). */
+function outpaint(provider, extra = [], env = {}, image = lake, base = true) {
   const out = mkdtempSync(join(tmpdir(), `outpaint-${provider}-`));
   const child = spawn(
     bin,
     ["run", image, "--target", "16:9", "--fill", "blur", "--feather", "32", "--provider", provider,
-      "--base-url", mock.url, "--poll-interval", "5", "--prompt", "more of the lake", "--out", out, ...extra],
+      ...(base ? ["--base-url", mock.url] : []), "--poll-interval", "5", "--prompt", "more of the lake", "--out", out, ...extra],
     {
       env: {
         PATH: process.env.PATH,
@@ -265,5 +266,85 @@ test("outpaint registry prints the table; --registry patches it for run", async 
   const bad = await outpaint("openai", ["--registry", patch]);
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr.trim(), 'error: INVALID_OPTION: column openai: outpaint profile "nope" is not in profiles');
+  assert.deepEqual(mock.problems, []);
+});
+
+test("a column of the host's own: run through it, and sessions store it beside the four", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "outpaint-cols-"));
+  const patch = join(dir, "patch.json");
+  writeFileSync(patch, JSON.stringify({
+    columns: {
+      // A second FLUX column on its own host (here the mock), with its own key variable.
+      "flux-eu": { from: "flux", baseUrl: mock.url, keyDomain: "127.0.0.1" },
+      // A provider only the host knows: answered by its host (the CLI's local provider).
+      studio: { adapter: "host", outpaint: "flux-fill", generate: "studio-xl" },
+    },
+  }));
+  let before = mock.requests.length;
+  let r = await outpaint("flux-eu", ["--registry", patch], { BFL_API_KEY: "", FLUX_EU_API_KEY: KEYS.flux }, lake, false);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(mock.problems, []);
+  assert.equal(`${mock.requests[before].method} ${mock.requests[before].path}`, "POST /v1/flux-tools/outpainting-v1");
+  assert.equal(mock.requests[before].headers["x-key"], KEYS.flux);
+  const plan = JSON.parse(readFileSync(join(r.out, "plan.json")));
+  assert.deepEqual([plan.provider, plan.profile, plan.providerModel], ["flux-eu", "flux-outpaint", "flux-tools/outpainting-v1"]);
+  const result = op.decode(readFileSync(join(r.out, "result.png")));
+  assert.deepEqual([result.width, result.height], [1365, 768]);
+  assert.deepEqual(at(result, 298 + 384, 384), at(photo, 384, 384));
+  // Without its key: what to set, its own variable first.
+  r = await outpaint("flux-eu", ["--registry", patch], { BFL_API_KEY: "" }, lake, false);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), "error: INVALID_OPTION: set FLUX_EU_API_KEY (or BFL_API_KEY) to use the flux-eu provider");
+  // The adapter's key serves when the column has none of its own.
+  before = mock.requests.length;
+  r = await outpaint("flux-eu", ["--registry", patch], {}, lake, false);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(mock.requests[before].headers["x-key"], KEYS.flux);
+  r = await outpaint("studio", ["--registry", patch]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /INVALID_OPTION: the registry's column studio is answered by its host/);
+  r = await outpaint("flux-eu");
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), 'error: INVALID_OPTION: unknown provider "flux-eu"; expected local, flux, recraft, gemini, openai');
+
+  // Sessions: every column of the registry by default, the host's ones after the four.
+  const store = mkdtempSync(join(tmpdir(), "outpaint-store-"));
+  const cli = (args, provider) => {
+    const child = spawn(bin, [...args, "--provider", provider, "--registry", patch, "--poll-interval", "5", "--store", store], {
+      env: { PATH: process.env.PATH, BFL_API_KEY: KEYS.flux },
+    });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+  };
+  r = await cli(["session", "new", "--prompt", "a lake at dawn"], "local");
+  assert.equal(r.status, 0, r.stderr);
+  let s = JSON.parse(r.stdout).session;
+  assert.deepEqual(Object.keys(s.models), ["flux", "recraft", "gemini", "openai", "flux-eu", "studio"]);
+  assert.ok(Object.values(s.models).every((c) => c.status === "completed"));
+  r = await cli(["session", "outpaint", s.sessionId, "--model", "studio", "--preset", "16:9"], "local");
+  assert.equal(r.status, 0, r.stderr);
+  s = JSON.parse(r.stdout).session;
+  const it = s.models.studio.iterations[1];
+  assert.equal(it.status, "completed");
+  assert.match(it.imageKey, /\/images\/studio-1\.png$/);
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(store, "sessions", s.sessionId, "status.json"))).models),
+    ["flux", "recraft", "gemini", "openai", "flux-eu", "studio"]);
+  // Live: flux-eu goes to its own host (the mock) with the adapter's key; studio has no
+  // provider here, and says so.
+  before = mock.requests.length;
+  r = await cli(["session", "new", "--prompt", "a lake at dawn", "--models", "flux-eu,studio"], "live");
+  assert.equal(r.status, 0, r.stderr);
+  s = JSON.parse(r.stdout).session;
+  assert.deepEqual(Object.keys(s.models), ["flux", "recraft", "gemini", "openai", "flux-eu", "studio"]);
+  assert.equal(s.models["flux-eu"].status, "completed");
+  assert.equal(s.models.studio.status, "error");
+  assert.match(s.models.studio.iterations[0].error, /answered by its host \(adapter host\): this program answers it only with --provider local/);
+  assert.equal(s.models.flux.enabled, false);
+  assert.ok(mock.requests.slice(before).some((q) => q.path === "/v1/flux-2-pro"), mock.requests.slice(before).map((q) => q.path).join());
+  r = await cli(["session", "new", "--prompt", "x", "--models", "flux,midjourney"], "local");
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), 'error: MODEL_NOT_FOUND: unknown model "midjourney"; expected flux, recraft, gemini, openai, flux-eu or studio');
   assert.deepEqual(mock.problems, []);
 });

@@ -178,6 +178,56 @@ test("the engine calls the providers itself over host.fetch, all four at once", 
     { code: "INVALID_OPTION", message: "providers.flux: timeoutMs is 0: every request would time out at once" });
 });
 
+test("columns of the host's own: one routed to an adapter over fetch, one the host answers", async () => {
+  const storage = new MemoryStore();
+  const registry = {
+    columns: {
+      "openai-proxy": { from: "openai", baseUrl: mock.url, keyDomain: "127.0.0.1" },
+      studio: { adapter: "host", outpaint: "openai", generate: "studio-xl" },
+    },
+  };
+  const answered = [];
+  const host = {
+    storage,
+    // Only the host's own provider reaches this function; openai-proxy goes over fetch.
+    provider: async (job) => {
+      answered.push(`${job.model} ${job.kind}`);
+      return { width: 64, height: 48, data: new Uint8Array(64 * 48 * 4).fill(200) };
+    },
+    config: { registry, providers: { "openai-proxy": { apiKey: KEYS.openai } } },
+  };
+  assert.deepEqual(Object.keys(op.registry(registry).columns).sort(), ["flux", "gemini", "openai", "openai-proxy", "recraft", "studio"]);
+  assert.equal(op.registry(registry).columns.studio.adapter, "host");
+  const before = mock.requests.length;
+  const g = await op.run({ op: "generate", prompt: "a lake at dawn", models: ["openai-proxy", "studio"] }, host);
+  assert.deepEqual(Object.keys(g.session.models), ["flux", "recraft", "gemini", "openai", "openai-proxy", "studio"]);
+  assert.equal(g.session.models["openai-proxy"].status, "completed");
+  assert.equal(g.session.models.studio.status, "completed", g.session.models.studio.iterations[0].error);
+  const id = g.session.sessionId;
+  const o = await op.run({ op: "outpaint", sessionId: id, model: "openai-proxy", preset: "16:9", prompt: "more sky" }, host);
+  const it = o.session.models["openai-proxy"].iterations[1];
+  assert.equal(it.status, "completed", it.error);
+  assert.match(it.imageKey, /\/images\/openai-proxy-1\.png$/);
+  const img = op.decode(storage.items.get(it.imageKey).bytes);
+  assert.deepEqual([img.width, img.height], [1820, 1024]);
+  assert.deepEqual(mock.requests.slice(before).map((r) => `${r.method} ${r.path}`), ["POST /v1/images/generations", "POST /v1/images/edits"]);
+  assert.equal(mock.requests[before].headers.authorization, `Bearer ${KEYS.openai}`);
+  assert.deepEqual(answered, ["studio generate"]);
+  assert.deepEqual(mock.problems, []);
+  // Wrong names and wrong configs are refused with their codes before anything runs.
+  await assert.rejects(op.run({ op: "generate", prompt: "x", models: ["midjourney"] }, host),
+    { code: "MODEL_NOT_FOUND", message: 'unknown model "midjourney"; expected flux, recraft, gemini, openai, openai-proxy or studio' });
+  await assert.rejects(op.run({ op: "gallery" }, { storage, config: { registry, providers: { studio: { apiKey: "k" } } } }),
+    (e) => e.code === "INVALID_OPTION" && /^providers\.studio: the registry's column studio is answered by the host/.test(e.message));
+  await assert.rejects(op.run({ op: "gallery" }, { storage, config: { registry: { columns: { "Bad Name": { from: "flux" } } } } }),
+    (e) => e.code === "INVALID_OPTION" && /not a model name/.test(e.message));
+  // callProvider takes a host's column routed to an adapter, with the same registry.
+  const bytes = await op.callProvider({ model: "openai-proxy", kind: "generate", prompt: "a lake" }, { apiKey: KEYS.openai, registry });
+  assert.deepEqual([op.decode(bytes).width > 0], [true]);
+  await assert.rejects(op.callProvider({ model: "studio", kind: "generate", prompt: "a lake" }, { apiKey: "k", registry }),
+    (e) => e.code === "PROVIDER_ERROR" && /studio is answered by the host/.test(e.message));
+});
+
 test("a 512x512 photograph and a 4000x3000 JPEG to 16:9 on every provider, through the engine over fetch", async () => {
   const { astronaut, grainyJpeg } = await import("../mock/images.mjs");
   const big = grainyJpeg(4000, 3000);

@@ -276,7 +276,11 @@ test("ContextWindow keeps the last three steps and builds the prompt", () => {
   assert.deepEqual(partial.entries.map((e) => e.iteration), [4]);
   assert.equal(partial.warnings.length, 1);
   assert.throws(() => new op.ContextWindow("nope", "flux"), { code: "INVALID_SESSION_ID" });
-  assert.throws(() => new op.ContextWindow(id, "dalle"), { code: "MODEL_NOT_FOUND" });
+  // Any column's name (a host's own too); a name no column can have is MODEL_NOT_FOUND.
+  const studio = new op.ContextWindow(id, "studio");
+  assert.equal(studio.key, `sessions/${id}/context/studio.json`);
+  studio.free();
+  assert.throws(() => new op.ContextWindow(id, "Dall E"), { code: "MODEL_NOT_FOUND" });
   assert.throws(() => w.push({ iteration: 1 }), { code: "INVALID_OPTION" });
   w.free();
 });

@@ -96,7 +96,11 @@ export interface PreparedPictures { canvas: Picture; mask: MaskPicture; plan: Pl
 /// Declared for `session.rs`.
 #[wasm_bindgen(typescript_custom_section)]
 const SESSION_TYPES: &str = r#"
-export type Model = "flux" | "recraft" | "gemini" | "openai";
+/** The four built-in model columns. */
+export type BuiltinModel = "flux" | "recraft" | "gemini" | "openai";
+/** A model column: a built-in one, or a column a registry patch adds (any name of a-z,
+ * 0-9, `-` and `_`, at most 32 characters). */
+export type Model = BuiltinModel | (string & {});
 export type IterationStatus = "in_progress" | "completed" | "error";
 export type ModelStatus = "disabled" | "pending" | "in_progress" | "error" | "partial" | "completed";
 export type SessionStatus = "failed" | "in_progress" | "pending" | "partial" | "completed";
@@ -110,7 +114,9 @@ export interface ModelColumn { enabled: boolean; status: ModelStatus; iterationC
 /** A session document as stored at `sessions/{sessionId}/status.json`. */
 export interface Session {
   sessionId: string; status: SessionStatus; version: number; prompt: string;
-  createdAt: string; updatedAt: string; models: Record<Model, ModelColumn>;
+  createdAt: string; updatedAt: string;
+  /** The four built-in columns always, then a host's own (from its registry). */
+  models: Record<BuiltinModel, ModelColumn> & { [column: string]: ModelColumn | undefined };
 }
 /** One remembered step of a context window. */
 export interface ContextEntry { iteration: number; prompt: string; imageKey: string; timestamp: string; outpaintPreset?: string; }
@@ -245,9 +251,10 @@ export interface ProviderOptions {
 /// Declared for `providers.rs` (the model registry).
 #[wasm_bindgen(typescript_custom_section)]
 const REGISTRY_TYPES: &str = r#"
-/** Which adapter speaks to a provider. */
-export type Adapter = "bfl" | "recraft" | "gemini" | "openai";
-/** A model column's provider and defaults. */
+/** Which adapter speaks to a provider; `host`: the host answers the column's calls whole. */
+export type Adapter = "bfl" | "recraft" | "gemini" | "openai" | "host";
+/** A model column's provider and defaults. In a patch, a column of the host's own may be
+ * written `{ from: "flux", baseUrl: "..." }`: what it leaves out is that column's. */
 export interface RegistryColumn {
   adapter: Adapter; baseUrl: string; keyDomain: string;
   generate: string; iterate: string; outpaint: string;
@@ -272,7 +279,8 @@ export type RegistryProfile = { model: string; mask: MaskKind } & (
 /** The model registry: every provider fact as data. */
 export interface Registry {
   about: string;
-  columns: Record<Model, RegistryColumn>;
+  /** The four built-in columns, then a host's own by name. */
+  columns: Record<BuiltinModel, RegistryColumn> & { [column: string]: RegistryColumn | undefined };
   models: Record<string, RegistryModel>;
   profiles: Record<string, RegistryProfile>;
 }

@@ -150,6 +150,21 @@ impl EngineConfig {
     /// Checks the parts that JSON alone cannot (provider configs).
     pub fn check(&self) -> Result<()> {
         for (model, c) in &self.providers {
+            let column = self.registry.column(*model).map_err(|e| {
+                Error::new(
+                    ErrorCode::InvalidOption,
+                    format!("providers.{model}: {}", e.message()),
+                )
+            })?;
+            if column.adapter == crate::providers::Adapter::Host {
+                return Err(Error::new(
+                    ErrorCode::InvalidOption,
+                    format!(
+                        "providers.{model}: the registry's column {model} is answered by the \
+                         host (adapter host), so it takes no provider config"
+                    ),
+                ));
+            }
             c.validate()
                 .map_err(|e| Error::new(e.code(), format!("providers.{model}: {}", e.message())))?;
         }

@@ -123,7 +123,7 @@ async fn update<T>(
 }
 
 fn expire_stale(s: &mut Session, cfg: &EngineConfig, now: Timestamp) {
-    for m in Model::ALL {
+    for m in s.models.names() {
         let stale: Vec<u32> = s
             .models
             .get(m)
@@ -214,10 +214,13 @@ async fn generate(
 ) -> Result<Outcome> {
     let prompt = validate::prompt(prompt)?;
     let mut enabled: Vec<Model> = if models.is_empty() {
-        Model::ALL.to_vec()
+        cfg.registry.models()
     } else {
         models.to_vec()
     };
+    for &m in &enabled {
+        cfg.registry.column(m)?;
+    }
     enabled.sort();
     enabled.dedup();
     let mut random = [0u8; 16];
@@ -388,6 +391,7 @@ async fn step(
     kind: StepKind,
 ) -> Result<Outcome> {
     let prompt = validate::prompt(prompt)?;
+    cfg.registry.column(model)?;
     let (pick, preset) = match &kind {
         StepKind::Iterate => (None, None),
         StepKind::Outpaint { preset, index, .. } => (*index, Some(preset.clone())),
@@ -499,7 +503,7 @@ fn outpaint_job(
     let opts = PrepareOptions {
         fill: cfg.fill,
         seam: cfg.seam,
-        profile: cfg.registry.outpaint_profile(model),
+        profile: cfg.registry.outpaint_profile(model)?,
         limits: cfg.limits,
         ..PrepareOptions::new(*target)
     };

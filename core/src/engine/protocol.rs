@@ -21,7 +21,7 @@ pub enum Operation {
         /// The prompt (missing = empty: `PROMPT_REQUIRED`).
         #[serde(default)]
         prompt: String,
-        /// Models to enable (all four when empty).
+        /// Models to enable (every column of the registry when empty).
         #[serde(default)]
         models: Vec<Model>,
         /// A starting image handed to providers as the job's source (the `local`

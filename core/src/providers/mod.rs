@@ -41,18 +41,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::engine::{Job, JobKind, OutpaintJob};
-use crate::plan::Profile;
 use upload::{encode_within, source_within, Encoded};
 
 use crate::session::redact;
 use crate::session::Model;
 pub use upload::Sent;
-
-/// The outpaint profile of each model column in the built-in registry (hosts with a
-/// patched registry use [`Registry::outpaint_profile`]).
-pub fn profile_of(model: Model) -> Profile {
-    Registry::builtin().outpaint_profile(model)
-}
 
 /// How to reach one provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,7 +142,7 @@ pub struct Exchange {
 /// What every step needs.
 #[derive(Debug)]
 struct Ctx {
-    provider: &'static str,
+    provider: Model,
     config: ProviderConfig,
     /// The base URL in use (configured or the provider's own).
     base: String,
@@ -230,14 +223,34 @@ impl Exchange {
     /// Problems with the job itself (an image the provider cannot take) surface as the
     /// first [`Next::Done`].
     pub fn new(model: Model, job: &Job, config: &ProviderConfig, registry: &Registry) -> Exchange {
-        let column = registry.column(model);
+        let column = match registry.column(model) {
+            Ok(c) if c.adapter != Adapter::Host => c,
+            found => {
+                let why = match found {
+                    Err(e) => e.message().to_string(),
+                    Ok(_) => format!("column {model} is answered by the host, not an adapter"),
+                };
+                return Exchange {
+                    ctx: Ctx {
+                        provider: model,
+                        config: config.clone(),
+                        base: String::new(),
+                        key_domain: String::new(),
+                        poll: String::new(),
+                    },
+                    state: State::Start(Err(ProviderFailure::rejected(why))),
+                    sent: Vec::new(),
+                    model: String::new(),
+                };
+            }
+        };
         let task = match job.kind {
             JobKind::Generate => Task::Generate,
             JobKind::Iterate => Task::Iterate,
             JobKind::Outpaint => Task::Outpaint,
         };
         let profile = job.outpaint.as_ref().map(|o| o.plan.profile.as_str());
-        let (id, info) = registry.model_for(model, task, &config.model, profile);
+        let (id, info) = registry.model_for(column, task, &config.model, profile);
         let base = if config.base_url.is_empty() {
             column.base_url.as_str()
         } else {
@@ -262,11 +275,12 @@ impl Exchange {
                 Adapter::Recraft => recraft::request(&call, &mut sent),
                 Adapter::Gemini => gemini::request(&call, &mut sent),
                 Adapter::Openai => openai::request(&call, &mut sent),
+                Adapter::Host => Err(ProviderFailure::rejected("a host column has no adapter")),
             },
         };
         Exchange {
             ctx: Ctx {
-                provider: model.as_str(),
+                provider: model,
                 config: config.clone(),
                 base,
                 key_domain: column.key_domain.clone(),
@@ -491,7 +505,7 @@ impl Ctx {
         if (200..300).contains(&r.status) {
             Ok(r)
         } else {
-            Err(self.redacted(http_failure(self.provider, &r)))
+            Err(self.redacted(http_failure(self.provider.as_str(), &r)))
         }
     }
 

@@ -29,6 +29,11 @@ pub enum Adapter {
     Gemini,
     /// OpenAI Images.
     Openai,
+    /// None: the host answers the column's calls whole ([`Effect::Call`]); it takes no
+    /// provider config.
+    ///
+    /// [`Effect::Call`]: crate::engine::Effect::Call
+    Host,
 }
 
 crate::names::named_enum!(Adapter, "provider adapter", InvalidOption {
@@ -36,6 +41,7 @@ crate::names::named_enum!(Adapter, "provider adapter", InvalidOption {
     Recraft => "recraft",
     Gemini => "gemini",
     Openai => "openai",
+    Host => "host",
 });
 
 /// An operation a model can serve.
@@ -55,31 +61,38 @@ crate::names::named_enum!(Task, "operation", InvalidOption {
     Outpaint => "outpaint",
 });
 
-/// A model column's provider and defaults.
+/// A model column's provider and defaults. A host's own column may be written as `from`
+/// another column plus what differs (`{"from": "flux", "baseUrl": "..."}`): the fields
+/// it leaves out are that column's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Column {
-    /// The adapter that speaks to the provider.
+    /// The adapter that speaks to the provider ([`Adapter::Host`]: the host answers).
     pub adapter: Adapter,
     /// The provider's own base URL (a [`ProviderConfig`](crate::providers::ProviderConfig)
-    /// may name another).
+    /// may name another). Empty for a host's provider.
+    #[serde(default)]
     pub base_url: String,
     /// The provider's registered domain: its key is sent to hosts under it (or the
-    /// configured base URL's host), never elsewhere.
+    /// configured base URL's host), never elsewhere. Empty for a host's provider.
+    #[serde(default)]
     pub key_domain: String,
-    /// The model that generates.
+    /// The model that generates (for a host's provider, whatever it names it).
+    #[serde(default)]
     pub generate: String,
     /// The model that iterates.
+    #[serde(default)]
     pub iterate: String,
     /// The profile (and so the model) that outpaints.
     pub outpaint: String,
-    /// The paths of each operation under the base URL.
+    /// The paths of each operation under the base URL (unused for a host's provider).
+    #[serde(default)]
     pub endpoints: Endpoints,
 }
 
 /// The paths of a provider's operations under its base URL: `{model}` stands for the
 /// model id, `{id}` for a task id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoints {
     /// Generate.
@@ -211,7 +224,8 @@ impl Registry {
 
     /// A registry from its whole JSON: `INVALID_OPTION` naming the problem when a field
     /// is missing, unknown or of the wrong kind, or the table contradicts itself.
-    pub fn from_json(v: Value) -> Result<Registry> {
+    pub fn from_json(mut v: Value) -> Result<Registry> {
+        inherit_columns(&mut v)?;
         let mut r: Registry =
             serde_json::from_value(v.clone()).map_err(|e| bad(format!("not a registry: {e}")))?;
         let back = serde_json::to_value(&r).expect("a registry serialises");
@@ -238,55 +252,17 @@ impl Registry {
         serde_json::to_value(self).expect("a registry serialises")
     }
 
-    /// Checks the table against itself: every column present with an adapter's models,
-    /// every default serving its operation, every profile's model serving outpaint.
+    /// Checks the table against itself: the four built-in columns present, every
+    /// provider column with its adapter's models, every default serving its operation,
+    /// every profile's model serving outpaint.
     pub fn validate(&self) -> Result<()> {
         for m in Model::ALL {
-            let c = self
-                .columns
-                .get(&m)
-                .ok_or_else(|| bad(format!("the registry has no column {m}")))?;
-            for (task, id) in [(Task::Generate, &c.generate), (Task::Iterate, &c.iterate)] {
-                let info = self.models.get(id).ok_or_else(|| {
-                    bad(format!("column {m}: {task} model {id:?} is not in models"))
-                })?;
-                if info.adapter != c.adapter || !info.serves.contains(&task) {
-                    bail!(
-                        InvalidOption,
-                        "column {m}: model {id:?} is not a {} model that serves {task}",
-                        c.adapter
-                    );
-                }
+            if !self.columns.contains_key(&m) {
+                bail!(InvalidOption, "the registry has no column {m}");
             }
-            for (op, t) in [
-                ("generate", &c.endpoints.generate),
-                ("iterate", &c.endpoints.iterate),
-                ("outpaint", &c.endpoints.outpaint),
-                ("inpaint", &c.endpoints.inpaint),
-            ] {
-                if !t.starts_with('/') {
-                    bail!(
-                        InvalidOption,
-                        "column {m}: the {op} endpoint {t:?} is not a path (it must start with /)"
-                    );
-                }
-            }
-            let p = self.profiles.get(&c.outpaint).ok_or_else(|| {
-                bad(format!(
-                    "column {m}: outpaint profile {:?} is not in profiles",
-                    c.outpaint
-                ))
-            })?;
-            let info = self.models.get(&p.model);
-            if info.is_none_or(|i| i.adapter != c.adapter) {
-                bail!(
-                    InvalidOption,
-                    "column {m}: profile {:?} outpaints with {:?}, which is not a {} model",
-                    c.outpaint,
-                    p.model,
-                    c.adapter
-                );
-            }
+        }
+        for (&m, c) in &self.columns {
+            self.validate_column(m, c)?;
         }
         for (name, p) in &self.profiles {
             if name.starts_with("custom") || name.contains(':') {
@@ -307,11 +283,99 @@ impl Registry {
         Ok(())
     }
 
-    /// A model column's provider and defaults.
-    pub fn column(&self, model: Model) -> &Column {
+    fn validate_column(&self, m: Model, c: &Column) -> Result<()> {
+        if c.adapter == Adapter::Host {
+            // The host's own provider: its model ids are its own; only the outpaint
+            // geometry must be known.
+            return self
+                .profile(&c.outpaint)
+                .map(drop)
+                .map_err(|e| bad(format!("column {m}: {}", e.message())));
+        }
+        for (task, id) in [(Task::Generate, &c.generate), (Task::Iterate, &c.iterate)] {
+            let info = self
+                .models
+                .get(id)
+                .ok_or_else(|| bad(format!("column {m}: {task} model {id:?} is not in models")))?;
+            if info.adapter != c.adapter || !info.serves.contains(&task) {
+                bail!(
+                    InvalidOption,
+                    "column {m}: model {id:?} is not a {} model that serves {task}",
+                    c.adapter
+                );
+            }
+        }
+        if !c.base_url.starts_with("https://") && !c.base_url.starts_with("http://") {
+            bail!(
+                InvalidOption,
+                "column {m}: baseUrl {:?} is not an http(s) URL",
+                c.base_url
+            );
+        }
+        for (op, t) in [
+            ("generate", &c.endpoints.generate),
+            ("iterate", &c.endpoints.iterate),
+            ("outpaint", &c.endpoints.outpaint),
+            ("inpaint", &c.endpoints.inpaint),
+        ] {
+            if !t.starts_with('/') {
+                bail!(
+                    InvalidOption,
+                    "column {m}: the {op} endpoint {t:?} is not a path (it must start with /)"
+                );
+            }
+        }
+        let p = self.profiles.get(&c.outpaint).ok_or_else(|| {
+            bad(format!(
+                "column {m}: outpaint profile {:?} is not in profiles",
+                c.outpaint
+            ))
+        })?;
+        let info = self.models.get(&p.model);
+        if info.is_none_or(|i| i.adapter != c.adapter) {
+            bail!(
+                InvalidOption,
+                "column {m}: profile {:?} outpaints with {:?}, which is not a {} model",
+                c.outpaint,
+                p.model,
+                c.adapter
+            );
+        }
+        Ok(())
+    }
+
+    /// The model columns, the built-in four first, then a host's own by name.
+    pub fn models(&self) -> Vec<Model> {
+        self.columns.keys().copied().collect()
+    }
+
+    /// A model column's provider and defaults: `MODEL_NOT_FOUND` naming the columns
+    /// there are when the registry has none of that name.
+    pub fn column(&self, model: Model) -> Result<&Column> {
         self.columns
             .get(&model)
-            .expect("a validated registry has every column")
+            .ok_or_else(|| self.not_found(model.as_str()))
+    }
+
+    /// The model column named `name` (`MODEL_NOT_FOUND` naming the columns there are
+    /// when the registry has none of that name).
+    pub fn model(&self, name: &str) -> Result<Model> {
+        let t = name.trim();
+        Model::new(t)
+            .ok()
+            .filter(|m| self.columns.contains_key(m))
+            .ok_or_else(|| self.not_found(t))
+    }
+
+    fn not_found(&self, name: &str) -> Error {
+        let names: Vec<&str> = self.columns.keys().map(Model::as_str).collect();
+        Error::new(
+            ErrorCode::ModelNotFound,
+            format!(
+                "unknown model {name:?}; expected {}",
+                crate::names::one_of(&names)
+            ),
+        )
     }
 
     /// A profile by name, or `custom:...` rules (`INVALID_OPTION` when unknown).
@@ -332,24 +396,24 @@ impl Registry {
         })
     }
 
-    /// The profile `model`'s column outpaints with.
-    pub fn outpaint_profile(&self, model: Model) -> Profile {
-        self.profile(&self.column(model).outpaint)
-            .expect("a validated registry has its columns' profiles")
+    /// The profile `model`'s column outpaints with (`MODEL_NOT_FOUND` for a column the
+    /// registry does not have).
+    pub fn outpaint_profile(&self, model: Model) -> Result<Profile> {
+        self.profile(&self.column(model)?.outpaint)
     }
 
-    /// The model id (and what is known of it) that serves `task` for a column: the
+    /// The model id (and what is known of it) that serves `task` for column `c` (one of
+    /// this registry's provider columns, not [`Adapter::Host`]): the
     /// host's `chosen` id when it serves the task (an id the registry does not know is
     /// taken to generate and iterate like the column's default), else the column's
     /// default. Outpainting always uses the profile's model.
     pub fn model_for<'a>(
         &'a self,
-        model: Model,
+        c: &'a Column,
         task: Task,
         chosen: &'a str,
         profile: Option<&'a str>,
     ) -> (&'a str, ModelInfo) {
-        let c = self.column(model);
         let default = match task {
             Task::Generate => c.generate.as_str(),
             Task::Iterate => c.iterate.as_str(),
@@ -360,7 +424,9 @@ impl Registry {
                         .get(&p.model)
                         .is_some_and(|m| m.adapter == c.adapter)
                 })
-                .map_or(self.outpaint_model(model), |p| p.model.as_str()),
+                .map_or(self.profiles[&c.outpaint].model.as_str(), |p| {
+                    p.model.as_str()
+                }),
         };
         let pick = |id: &'a str| (id, self.models[id].clone());
         if chosen.is_empty() || task == Task::Outpaint {
@@ -372,9 +438,58 @@ impl Registry {
             None => (chosen, self.models[default].clone()),
         }
     }
+}
 
-    fn outpaint_model(&self, model: Model) -> &str {
-        &self.profiles[&self.column(model).outpaint].model
+/// Resolves `from` in the columns of a registry's JSON: each such column becomes the
+/// named column merged with what it gives (RFC 7396), `from` itself dropped.
+fn inherit_columns(v: &mut Value) -> Result<()> {
+    let Some(cols) = v.get_mut("columns").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    loop {
+        let pending: Vec<String> = cols
+            .iter()
+            .filter(|(_, c)| c.get("from").is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut resolved = false;
+        for name in &pending {
+            let from = match cols[name].get("from") {
+                Some(Value::String(f)) if f != name => f.clone(),
+                other => bail!(
+                    InvalidOption,
+                    "column {name}: from {} is not another column's name",
+                    other.map_or_else(String::new, Value::to_string)
+                ),
+            };
+            let Some(source) = cols.get(&from) else {
+                bail!(
+                    InvalidOption,
+                    "column {name}: from {from:?} is not a column"
+                );
+            };
+            if source.get("from").is_some() {
+                continue; // resolved on a later round
+            }
+            let mut merged = source.clone();
+            let mut own = cols[name].clone();
+            own.as_object_mut()
+                .expect("a column with from is an object")
+                .remove("from");
+            merge_patch(&mut merged, &own);
+            cols.insert(name.clone(), merged);
+            resolved = true;
+        }
+        if !resolved {
+            bail!(
+                InvalidOption,
+                "columns {} take their fields from each other in a circle",
+                pending.join(", ")
+            );
+        }
     }
 }
 
@@ -443,9 +558,15 @@ mod tests {
     fn the_builtin_table_is_valid_and_round_trips() {
         let r = Registry::builtin();
         assert_eq!(Registry::from_json(r.to_json()).unwrap(), r);
-        assert_eq!(r.column(Model::Openai).generate, "gpt-image-2");
-        assert_eq!(r.outpaint_profile(Model::Recraft).model, "recraftv3");
-        assert_eq!(r.outpaint_profile(Model::Flux).name, "flux-outpaint");
+        assert_eq!(r.column(Model::Openai).unwrap().generate, "gpt-image-2");
+        assert_eq!(
+            r.outpaint_profile(Model::Recraft).unwrap().model,
+            "recraftv3"
+        );
+        assert_eq!(
+            r.outpaint_profile(Model::Flux).unwrap().name,
+            "flux-outpaint"
+        );
     }
 
     #[test]
@@ -456,13 +577,19 @@ mod tests {
             "profiles": { "openai": { "model": "gpt-image-3" } }
         }))
         .unwrap();
-        assert_eq!(r.column(Model::Openai).generate, "gpt-image-3");
-        assert_eq!(r.column(Model::Openai).iterate, "gpt-image-2");
-        assert_eq!(r.outpaint_profile(Model::Openai).model, "gpt-image-3");
+        assert_eq!(r.column(Model::Openai).unwrap().generate, "gpt-image-3");
+        assert_eq!(r.column(Model::Openai).unwrap().iterate, "gpt-image-2");
+        assert_eq!(
+            r.outpaint_profile(Model::Openai).unwrap().model,
+            "gpt-image-3"
+        );
         // The rest of the profile is kept.
         assert_eq!(
-            r.outpaint_profile(Model::Openai).geometry,
-            Registry::builtin().outpaint_profile(Model::Openai).geometry
+            r.outpaint_profile(Model::Openai).unwrap().geometry,
+            Registry::builtin()
+                .outpaint_profile(Model::Openai)
+                .unwrap()
+                .geometry
         );
     }
 
@@ -502,6 +629,47 @@ mod tests {
                 json!({ "profiles": { "custom:x": { "send": "canvas" } } }),
                 "reserved",
             ),
+            // A host's own columns.
+            (
+                json!({ "columns": { "My Column": { "from": "flux" } } }),
+                "not a model name",
+            ),
+            (
+                json!({ "columns": { "eu": { "from": "nope" } } }),
+                "column eu: from \"nope\" is not a column",
+            ),
+            (
+                json!({ "columns": { "eu": { "from": "eu" } } }),
+                "column eu: from \"eu\" is not another column's name",
+            ),
+            (
+                json!({ "columns": { "eu": { "from": 3 } } }),
+                "column eu: from 3 is not",
+            ),
+            (
+                json!({ "columns": { "a": { "from": "b" }, "b": { "from": "a" } } }),
+                "columns a, b take their fields from each other in a circle",
+            ),
+            (
+                json!({ "columns": { "eu": { "from": "flux", "adapter": "openai" } } }),
+                "column eu: model \"flux-2-pro\" is not a openai model",
+            ),
+            (
+                json!({ "columns": { "eu": { "from": "flux", "baseUrl": "ftp://x" } } }),
+                "column eu: baseUrl \"ftp://x\" is not an http(s) URL",
+            ),
+            (
+                json!({ "columns": { "studio": { "adapter": "host", "outpaint": "wide" } } }),
+                "column studio: unknown profile \"wide\"",
+            ),
+            (
+                json!({ "columns": { "studio": { "adapter": "host" } } }),
+                "missing field `outpaint`",
+            ),
+            (
+                json!({ "columns": { "studio": { "adapter": "dalle", "outpaint": "full" } } }),
+                "unknown provider adapter",
+            ),
         ] {
             let e = Registry::patched(&patch).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidOption, "{patch}");
@@ -510,51 +678,161 @@ mod tests {
     }
 
     #[test]
+    fn a_hosts_columns_copy_another_and_sort_after_the_four() {
+        let r = Registry::patched(&json!({ "columns": {
+            "flux-eu": { "from": "flux", "baseUrl": "https://api.eu.bfl.ai",
+                         "endpoints": { "poll": "/v1/get_result" } },
+            "flux-eu-fill": { "from": "flux-eu", "outpaint": "flux-fill" },
+            "studio": { "adapter": "host", "outpaint": "custom:multiple=64" }
+        } }))
+        .unwrap();
+        let m = |n: &str| r.model(n).unwrap();
+        let names: Vec<String> = r.models().iter().map(Model::to_string).collect();
+        assert_eq!(
+            names,
+            [
+                "flux",
+                "recraft",
+                "gemini",
+                "openai",
+                "flux-eu",
+                "flux-eu-fill",
+                "studio"
+            ]
+        );
+        let flux = r.column(Model::Flux).unwrap();
+        let eu = r.column(m("flux-eu")).unwrap();
+        assert_eq!(eu.base_url, "https://api.eu.bfl.ai");
+        assert_eq!(eu.adapter, Adapter::Bfl);
+        assert_eq!(eu.generate, flux.generate);
+        // Objects merge key by key: one endpoint moved, the others kept.
+        assert_eq!(eu.endpoints.poll, "/v1/get_result");
+        assert_eq!(eu.endpoints.outpaint, flux.endpoints.outpaint);
+        // A chain resolves in any order.
+        let fill = r.column(m("flux-eu-fill")).unwrap();
+        assert_eq!(fill.base_url, "https://api.eu.bfl.ai");
+        assert_eq!(
+            r.outpaint_profile(m("flux-eu-fill")).unwrap().name,
+            "flux-fill"
+        );
+        let studio = r.column(m("studio")).unwrap();
+        assert_eq!(
+            (studio.adapter, studio.base_url.as_str()),
+            (Adapter::Host, "")
+        );
+        assert!(r
+            .outpaint_profile(m("studio"))
+            .unwrap()
+            .name
+            .starts_with("custom:multiple=64,"));
+        // Read back as written (from resolved), the table is the same.
+        assert_eq!(Registry::from_json(r.to_json()).unwrap(), r);
+        let e = r.model("dalle").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::ModelNotFound);
+        assert_eq!(
+            e.message(),
+            "unknown model \"dalle\"; expected flux, recraft, gemini, openai, flux-eu, \
+             flux-eu-fill or studio"
+        );
+        assert_eq!(
+            r.model("Bad Name").unwrap_err().code(),
+            ErrorCode::ModelNotFound
+        );
+        assert_eq!(
+            Registry::builtin()
+                .outpaint_profile(m("studio"))
+                .unwrap_err()
+                .code(),
+            ErrorCode::ModelNotFound
+        );
+    }
+
+    #[test]
     fn a_chosen_model_serves_only_what_it_can() {
         let r = Registry::builtin();
         // Recraft V4.1 generates; outpainting stays on V3 whatever the host picked.
         assert_eq!(
-            r.model_for(Model::Recraft, Task::Generate, "recraftv4_1_pro", None)
-                .0,
+            r.model_for(
+                r.column(Model::Recraft).unwrap(),
+                Task::Generate,
+                "recraftv4_1_pro",
+                None
+            )
+            .0,
             "recraftv4_1_pro"
         );
         assert_eq!(
-            r.model_for(Model::Recraft, Task::Outpaint, "recraftv4_1", None)
-                .0,
+            r.model_for(
+                r.column(Model::Recraft).unwrap(),
+                Task::Outpaint,
+                "recraftv4_1",
+                None
+            )
+            .0,
             "recraftv3"
         );
         // A known id that cannot iterate falls back to the default.
         assert_eq!(
-            r.model_for(Model::Flux, Task::Iterate, "flux-pro-1.1", None)
-                .0,
+            r.model_for(
+                r.column(Model::Flux).unwrap(),
+                Task::Iterate,
+                "flux-pro-1.1",
+                None
+            )
+            .0,
             "flux-2-pro"
         );
         // An id the registry does not know (newer than it) is sent as is.
         assert_eq!(
-            r.model_for(Model::Openai, Task::Generate, "gpt-image-3", None)
-                .0,
+            r.model_for(
+                r.column(Model::Openai).unwrap(),
+                Task::Generate,
+                "gpt-image-3",
+                None
+            )
+            .0,
             "gpt-image-3"
         );
         // Another provider's model is not sent to this one.
         assert_eq!(
-            r.model_for(Model::Openai, Task::Generate, "recraftv3", None)
-                .0,
+            r.model_for(
+                r.column(Model::Openai).unwrap(),
+                Task::Generate,
+                "recraftv3",
+                None
+            )
+            .0,
             "gpt-image-2"
         );
         // Outpaint follows the plan's profile, when the profile is this provider's.
         assert_eq!(
-            r.model_for(Model::Flux, Task::Outpaint, "", Some("flux-fill"))
-                .0,
+            r.model_for(
+                r.column(Model::Flux).unwrap(),
+                Task::Outpaint,
+                "",
+                Some("flux-fill")
+            )
+            .0,
             "flux-pro-1.0-fill"
         );
         assert_eq!(
-            r.model_for(Model::Recraft, Task::Outpaint, "", Some("flux-fill"))
-                .0,
+            r.model_for(
+                r.column(Model::Recraft).unwrap(),
+                Task::Outpaint,
+                "",
+                Some("flux-fill")
+            )
+            .0,
             "recraftv3"
         );
         assert_eq!(
-            r.model_for(Model::Openai, Task::Outpaint, "", Some("full"))
-                .0,
+            r.model_for(
+                r.column(Model::Openai).unwrap(),
+                Task::Outpaint,
+                "",
+                Some("full")
+            )
+            .0,
             "gpt-image-2"
         );
     }

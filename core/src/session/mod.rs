@@ -8,6 +8,7 @@
 mod context;
 mod id;
 mod keys;
+mod model;
 mod redact;
 mod time;
 pub mod validate;
@@ -15,32 +16,13 @@ pub mod validate;
 pub use context::*;
 pub use id::*;
 pub use keys::*;
+pub use model::*;
 pub use redact::*;
 pub use time::*;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{bail, Error, ErrorCode, Result};
-
-/// One of the four model columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Model {
-    /// Black Forest Labs FLUX.
-    Flux,
-    /// Recraft.
-    Recraft,
-    /// Google Gemini.
-    Gemini,
-    /// OpenAI GPT Image.
-    Openai,
-}
-
-crate::names::named_enum!(Model, "model", ModelNotFound {
-    Flux => "flux",
-    Recraft => "recraft",
-    Gemini => "gemini",
-    Openai => "openai",
-});
 
 /// Status of one iteration: `in_progress` -> `completed` | `error`, nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -209,16 +191,19 @@ fn disabled() -> ModelStatus {
 
 impl Default for ModelColumn {
     fn default() -> Self {
-        ModelColumn {
-            enabled: false,
-            status: ModelStatus::Disabled,
-            iteration_count: 0,
-            iterations: Vec::new(),
-        }
+        ModelColumn::DISABLED
     }
 }
 
 impl ModelColumn {
+    /// A disabled, empty column.
+    pub const DISABLED: ModelColumn = ModelColumn {
+        enabled: false,
+        status: ModelStatus::Disabled,
+        iteration_count: 0,
+        iterations: Vec::new(),
+    };
+
     /// An enabled, empty column.
     pub fn enabled() -> Self {
         ModelColumn {
@@ -283,50 +268,6 @@ impl ModelColumn {
     }
 }
 
-/// The four columns, keyed by model name in JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Models {
-    /// FLUX.
-    #[serde(default)]
-    pub flux: ModelColumn,
-    /// Recraft.
-    #[serde(default)]
-    pub recraft: ModelColumn,
-    /// Gemini.
-    #[serde(default)]
-    pub gemini: ModelColumn,
-    /// OpenAI.
-    #[serde(default)]
-    pub openai: ModelColumn,
-}
-
-impl Models {
-    /// The column of `model`.
-    pub fn get(&self, model: Model) -> &ModelColumn {
-        match model {
-            Model::Flux => &self.flux,
-            Model::Recraft => &self.recraft,
-            Model::Gemini => &self.gemini,
-            Model::Openai => &self.openai,
-        }
-    }
-
-    /// The column of `model`, mutable.
-    pub fn get_mut(&mut self, model: Model) -> &mut ModelColumn {
-        match model {
-            Model::Flux => &mut self.flux,
-            Model::Recraft => &mut self.recraft,
-            Model::Gemini => &mut self.gemini,
-            Model::Openai => &mut self.openai,
-        }
-    }
-
-    /// `(model, column)` pairs in the stored order.
-    pub fn iter(&self) -> impl Iterator<Item = (Model, &ModelColumn)> {
-        Model::ALL.into_iter().map(move |m| (m, self.get(m)))
-    }
-}
-
 /// A session as stored at `sessions/{sessionId}/status.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -348,7 +289,7 @@ pub struct Session {
     /// ISO 8601 UTC.
     #[serde(default)]
     pub updated_at: String,
-    /// The four columns.
+    /// The columns: the four built-in ones, then a host's own.
     #[serde(default)]
     pub models: Models,
 }
@@ -436,8 +377,8 @@ impl Session {
 
     /// Recomputes every stored status and count from the iterations.
     fn recompute(&mut self) {
-        for m in Model::ALL {
-            self.models.get_mut(m).refresh();
+        for c in self.models.iter_mut() {
+            c.refresh();
         }
         self.status = self.derived_status();
     }
@@ -625,6 +566,7 @@ mod tests {
                 recraft,
                 gemini,
                 openai,
+                custom: Default::default(),
             },
         }
     }
@@ -818,16 +760,5 @@ mod tests {
                 ErrorCode::StorageError
             );
         }
-    }
-
-    #[test]
-    fn model_names() {
-        for m in Model::ALL {
-            assert_eq!(m.as_str().parse::<Model>().unwrap(), m);
-        }
-        assert_eq!(
-            "dalle".parse::<Model>().unwrap_err().code(),
-            ErrorCode::ModelNotFound
-        );
     }
 }

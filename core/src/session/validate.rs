@@ -35,7 +35,10 @@ pub fn outpaint_prompt(p: Option<&str>) -> Result<String> {
     }
 }
 
-/// Parses a model name (`MODEL_NOT_FOUND`).
+/// Parses a model column's name: `MODEL_NOT_FOUND` for one that cannot be a name
+/// (whether a registry has the column is [`Registry::model`]).
+///
+/// [`Registry::model`]: crate::providers::Registry::model
 pub fn model(name: &str) -> Result<Model> {
     name.parse()
 }
@@ -68,7 +71,7 @@ mod tests {
             DEFAULT_OUTPAINT_PROMPT
         );
         assert_eq!(outpaint_prompt(Some(" sea ")).unwrap(), "sea");
-        assert_eq!(model("gpt").unwrap_err().code(), ErrorCode::ModelNotFound);
+        assert_eq!(model("GPT 4").unwrap_err().code(), ErrorCode::ModelNotFound);
         assert_eq!(preset("wide").unwrap_err().code(), ErrorCode::InvalidTarget);
     }
 }

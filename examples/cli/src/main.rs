@@ -268,9 +268,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             prompt,
             provider,
         } => {
+            let registry = providers::registry(provider.registry.as_deref())?;
             let fill = Filler {
-                registry: providers::registry(provider.registry.as_deref())?,
-                provider: provider.model()?.map(|m| (m, provider)),
+                provider: provider.model(&registry)?.map(|m| (m, provider)),
+                registry,
                 prompt,
             };
             step_command(&step, Some((format.parse::<Format>()?, fill)))
@@ -436,7 +437,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
     )?;
     opts.profile = match (&a.profile, model) {
         (Some(p), _) => registry.profile(p)?,
-        (None, Some(m)) => registry.outpaint_profile(m),
+        (None, Some(m)) => registry.outpaint_profile(m)?,
         (None, None) => Profile::full(),
     };
     let bytes = read_input(&a.image, &opts.limits)?;
@@ -498,7 +499,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
             let sent = exchange(
                 *m,
                 &job,
-                &args.required(*m)?,
+                &args.required(*m, &registry)?,
                 &EngineConfig {
                     limits: opts.limits,
                     registry: registry.clone(),

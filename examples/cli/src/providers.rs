@@ -8,7 +8,8 @@ use clap::Args;
 use outpaint_core::engine::Event;
 use outpaint_core::host::Transport;
 use outpaint_core::providers::{
-    HttpReply as Reply, Method, ProviderConfig, Registry, Request, Response, TransportError,
+    Adapter, HttpReply as Reply, Method, ProviderConfig, Registry, Request, Response,
+    TransportError,
 };
 use outpaint_core::session::Model;
 use outpaint_core::{Error, ErrorCode};
@@ -16,12 +17,15 @@ use outpaint_core::{Error, ErrorCode};
 /// Provider options shared by `run` and `session`.
 #[derive(Args, Clone)]
 pub struct ProviderArgs {
-    /// local (offline), flux, recraft, gemini or openai. Keys come from BFL_API_KEY,
-    /// RECRAFT_API_KEY, GEMINI_API_KEY and OPENAI_API_KEY.
+    /// local (offline), flux, recraft, gemini, openai or a column of the registry's.
+    /// Keys come from BFL_API_KEY, RECRAFT_API_KEY, GEMINI_API_KEY and OPENAI_API_KEY; a
+    /// column of the registry patch's own from {NAME}_API_KEY (`flux-eu`: FLUX_EU_API_KEY),
+    /// else its adapter's.
     #[arg(long, default_value = "local", global = true)]
     pub provider: String,
-    /// Base URL of the provider's API (default: the provider's own, or
-    /// BFL_BASE_URL / RECRAFT_BASE_URL / GEMINI_BASE_URL / OPENAI_BASE_URL).
+    /// Base URL of the provider's API (default: the registry column's, or
+    /// BFL_BASE_URL / RECRAFT_BASE_URL / GEMINI_BASE_URL / OPENAI_BASE_URL /
+    /// {NAME}_BASE_URL).
     #[arg(long, global = true)]
     pub base_url: Option<String>,
     /// The provider's model id for generation (default: the provider's own).
@@ -39,13 +43,27 @@ pub struct ProviderArgs {
     pub registry: Option<std::path::PathBuf>,
 }
 
-/// The environment variable prefix of a provider.
-fn prefix(model: Model) -> &'static str {
+/// The environment variable prefix of a model column: `BFL`, `RECRAFT`, `GEMINI`,
+/// `OPENAI`, or a host's column's name in capitals (`flux-eu`: `FLUX_EU`).
+fn prefix(model: Model) -> String {
     match model {
-        Model::Flux => "BFL",
-        Model::Recraft => "RECRAFT",
-        Model::Gemini => "GEMINI",
-        Model::Openai => "OPENAI",
+        Model::Flux => "BFL".into(),
+        Model::Recraft => "RECRAFT".into(),
+        Model::Gemini => "GEMINI".into(),
+        Model::Openai => "OPENAI".into(),
+        m => m.as_str().to_ascii_uppercase().replace('-', "_"),
+    }
+}
+
+/// The prefix of the built-in column an adapter speaks for (where a host's column's key
+/// is looked up when it has none of its own).
+fn adapter_prefix(adapter: Adapter) -> Option<&'static str> {
+    match adapter {
+        Adapter::Bfl => Some("BFL"),
+        Adapter::Recraft => Some("RECRAFT"),
+        Adapter::Gemini => Some("GEMINI"),
+        Adapter::Openai => Some("OPENAI"),
+        Adapter::Host => None,
     }
 }
 
@@ -70,31 +88,52 @@ pub fn registry(file: Option<&std::path::Path>) -> Result<Registry, Error> {
 }
 
 impl ProviderArgs {
-    /// The chosen provider's model column, `None` for `local`.
-    pub fn model(&self) -> Result<Option<Model>, Error> {
-        match self.provider.as_str() {
-            "local" => Ok(None),
-            name => name.parse::<Model>().map(Some).map_err(|_| {
-                Error::new(
-                    ErrorCode::InvalidOption,
-                    format!(
-                        "unknown provider {name:?}; expected local, flux, recraft, gemini or openai"
-                    ),
-                )
-            }),
+    /// The chosen provider's model column, `None` for `local`: `INVALID_OPTION` for a
+    /// name `registry` has no column of, or a column its host must answer.
+    pub fn model(&self, registry: &Registry) -> Result<Option<Model>, Error> {
+        let name = self.provider.trim();
+        if name == "local" {
+            return Ok(None);
         }
+        let m = registry.model(name).map_err(|_| {
+            let names: Vec<String> = registry.models().iter().map(|m| m.to_string()).collect();
+            Error::new(
+                ErrorCode::InvalidOption,
+                format!(
+                    "unknown provider {name:?}; expected local, {}",
+                    names.join(", ")
+                ),
+            )
+        })?;
+        if adapter_prefix(registry.column(m)?.adapter).is_none() {
+            return Err(Error::new(
+                ErrorCode::InvalidOption,
+                format!(
+                    "the registry's column {m} is answered by its host (adapter host); this \
+                     program has no provider for it"
+                ),
+            ));
+        }
+        Ok(Some(m))
     }
 
-    /// The settings of `model`'s provider: `None` when its API key is not set.
-    pub fn config(&self, model: Model) -> Option<ProviderConfig> {
-        let env = |k: &str| std::env::var(format!("{}_{k}", prefix(model))).ok();
-        let api_key = env("API_KEY").filter(|k| !k.trim().is_empty())?;
+    /// The settings of `model`'s provider: `None` when its API key is not set (or the
+    /// column is its host's).
+    pub fn config(&self, model: Model, registry: &Registry) -> Option<ProviderConfig> {
+        let adapter = adapter_prefix(registry.column(model).ok()?.adapter)?;
+        let own = prefix(model);
+        let env = |p: &str, k: &str| {
+            std::env::var(format!("{p}_{k}"))
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        };
+        let api_key = env(&own, "API_KEY").or_else(|| env(adapter, "API_KEY"))?;
         Some(ProviderConfig {
             api_key: api_key.trim().to_string(),
             base_url: self
                 .base_url
                 .clone()
-                .or_else(|| env("BASE_URL"))
+                .or_else(|| env(&own, "BASE_URL"))
                 .unwrap_or_default(),
             model: self.provider_model.clone().unwrap_or_default(),
             poll_interval_ms: self.poll_interval,
@@ -104,12 +143,26 @@ impl ProviderArgs {
     }
 
     /// Like [`ProviderArgs::config`], but a missing key is an error that says what to set.
-    pub fn required(&self, model: Model) -> Result<ProviderConfig, Error> {
-        self.config(model).ok_or_else(|| {
-            Error::new(
-                ErrorCode::InvalidOption,
-                format!("set {}_API_KEY to use the {model} provider", prefix(model)),
-            )
+    pub fn required(&self, model: Model, registry: &Registry) -> Result<ProviderConfig, Error> {
+        self.config(model, registry).ok_or_else(|| {
+            let adapter = registry
+                .column(model)
+                .ok()
+                .and_then(|c| adapter_prefix(c.adapter));
+            let message = match adapter {
+                None => format!(
+                    "the {model} column is answered by its host (adapter host): this program \
+                     answers it only with --provider local"
+                ),
+                Some(a) if model.is_builtin() => {
+                    format!("set {a}_API_KEY to use the {model} provider")
+                }
+                Some(a) => format!(
+                    "set {}_API_KEY (or {a}_API_KEY) to use the {model} provider",
+                    prefix(model)
+                ),
+            };
+            Error::new(ErrorCode::InvalidOption, message)
         })
     }
 }

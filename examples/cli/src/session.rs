@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::Subcommand;
 use outpaint_core::engine::Job;
 use outpaint_core::host::{drive, Host, LocalProvider, Provider, SystemClock};
-use outpaint_core::providers::ProviderFailure;
+use outpaint_core::providers::{ProviderFailure, Registry};
 use outpaint_core::session::{IterationStatus, Model, SessionId, SessionStatus};
 use outpaint_core::{EngineConfig, Error, ErrorCode, Operation, Outcome};
 
@@ -22,7 +22,8 @@ pub enum SessionCommand {
         /// The prompt.
         #[arg(long)]
         prompt: String,
-        /// Comma-separated models (default: flux,recraft,gemini,openai).
+        /// Comma-separated model columns (default: every column of the registry: flux,
+        /// recraft, gemini, openai and any --registry adds).
         #[arg(long)]
         models: Option<String>,
         /// Use this image as every model's original (default: one made from the prompt).
@@ -99,11 +100,11 @@ fn model(s: &str) -> Result<Model, Error> {
 }
 
 /// `--provider live` for a model without a key: its calls fail, saying what to set.
-struct Unconfigured<'a>(&'a ProviderArgs);
+struct Unconfigured<'a>(&'a ProviderArgs, &'a Registry);
 
 impl Provider for Unconfigured<'_> {
     fn call(&self, job: &Job) -> Result<Vec<u8>, ProviderFailure> {
-        let message = match self.0.required(job.model) {
+        let message = match self.0.required(job.model, self.1) {
             Err(e) => e.message().to_string(),
             Ok(_) => format!("no provider is configured for {}", job.model),
         };
@@ -191,9 +192,11 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
         // engine runs the exchanges, this host only sends the requests (all models of a
         // `session new` at once). Models without a key fail their calls.
         "live" => {
-            config.providers = Model::ALL
+            config.providers = config
+                .registry
+                .models()
                 .into_iter()
-                .filter_map(|m| live.config(m).map(|c| (m, c)))
+                .filter_map(|m| live.config(m, &config.registry).map(|c| (m, c)))
                 .collect();
         }
         other => {
@@ -203,7 +206,8 @@ pub fn command(cmd: SessionCommand, live: &ProviderArgs) -> Result<(), Error> {
             ))
         }
     };
-    let unconfigured = Unconfigured(live);
+    let registry = config.registry.clone();
+    let unconfigured = Unconfigured(live, &registry);
     let host = Host {
         storage: &*store,
         provider: if live.provider == "live" {
@@ -245,13 +249,10 @@ fn failed(out: &Outcome, step: Option<Model>) -> Option<Error> {
             (it.status == IterationStatus::Error).then(|| stored(it.error.as_deref().unwrap_or("")))
         }
         _ if s.status == SessionStatus::Failed => {
-            let first = Model::ALL.into_iter().find_map(|m| {
-                s.models
-                    .get(m)
-                    .iterations
-                    .iter()
-                    .find_map(|i| i.error.clone())
-            });
+            let first = s
+                .models
+                .iter()
+                .find_map(|(_, c)| c.iterations.iter().find_map(|i| i.error.clone()));
             Some(first.map_or_else(
                 || Error::new(ErrorCode::ProviderError, "every model failed"),
                 |e| stored(&e),
