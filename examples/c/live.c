@@ -1,10 +1,11 @@
 /* outpaint-live: a session on a real provider from C, with libcurl moving the bytes.
- *   outpaint-live [--base-url URL] [--poll-ms N] STORE MODEL PROMPT
- * generates an image with MODEL (flux, recraft, gemini or openai) from PROMPT, then
- * outpaints it to 16:9 with the same model, keeping the session in the folder STORE,
- * and prints both outcomes as JSON lines. The key comes from BFL_API_KEY,
- * RECRAFT_API_KEY, GEMINI_API_KEY or OPENAI_API_KEY; --base-url (or BFL_BASE_URL, ...)
- * points at another endpoint, such as a mock.
+ *   outpaint-live [--base-url URL] [--poll-ms N] [--registry PATCH.json] STORE MODEL PROMPT
+ * generates an image with MODEL (flux, recraft, gemini, openai, or a column the registry
+ * patch adds) from PROMPT, then outpaints it to 16:9 with the same model, keeping the
+ * session in the folder STORE, and prints both outcomes as JSON lines. The key comes
+ * from BFL_API_KEY, RECRAFT_API_KEY, GEMINI_API_KEY or OPENAI_API_KEY, a patch's own
+ * column's from {NAME}_API_KEY (flux-eu: FLUX_EU_API_KEY); --base-url (or BFL_BASE_URL,
+ * ..., {NAME}_BASE_URL) points at another endpoint, such as a mock.
  *
  * liboutpaint runs the provider's exchange itself (the engine config names the provider)
  * and hands out its HTTP requests as effects; this file only sends them: method, URL,
@@ -23,8 +24,9 @@
 
 typedef struct {
   const char *model;
-  char config[2048]; /* the engine config JSON: {"providers":{MODEL:{...}}} */
+  char *config; /* the engine config JSON: {"providers":{MODEL:{...}},"registry":...} */
   folder_store store;
+  const outpaint_engine *engine; /* the running engine, as its effects name it */
 } live;
 
 /* ---- libcurl transport ---- */
@@ -100,8 +102,17 @@ static size_t on_header(char *line, size_t size, size_t n, void *user) {
 
 /* The engine's HTTP callback: sends one request and answers it with what came back. */
 static void send_request(void *user_data, const outpaint_engine *engine, const outpaint_effect *e) {
-  (void)user_data;
+  live *l = user_data;
+  l->engine = engine;
   const outpaint_effect_http *s = &e->data.http;
+  /* Whose request this is, by name (the enum says OUTPAINT_MODEL_CUSTOM for a registry
+   * patch's own column): this host configured only its one column. */
+  outpaint_str who = {NULL, 0};
+  if (outpaint_engine_effect_model(engine, e->id, &who) != OUTPAINT_STATUS_OK || who.len != strlen(l->model) ||
+      memcmp(who.ptr, l->model, who.len) != 0) {
+    outpaint_engine_handle_transport_error(engine, e->id, false, outpaint_str_c("a request for another column"));
+    return;
+  }
   CURL *c = curl_easy_init();
   if (!c) {
     outpaint_engine_handle_transport_error(engine, e->id, false, outpaint_str_c("curl_easy_init failed"));
@@ -150,23 +161,22 @@ static void send_request(void *user_data, const outpaint_engine *engine, const o
   curl_easy_cleanup(c);
 }
 
-static const char *model_name(outpaint_model m) {
-  static const char *const names[] = {"flux", "recraft", "gemini", "openai"};
-  return m < 4 ? names[m] : "?";
-}
-
-/* Progress on stderr: polls of an asynchronous result, retries and why. */
+/* Progress on stderr: polls of an asynchronous result, retries and why. The column's
+ * name comes from the engine (a registry patch's own column reads OUTPAINT_MODEL_CUSTOM). */
 static void on_event(void *user_data, const outpaint_event *ev) {
-  (void)user_data;
+  live *l = user_data;
+  outpaint_str name = {"?", 1};
+  if (l->engine) outpaint_engine_event_model(l->engine, &name);
   if (ev->kind == OUTPAINT_EVENT_POLLING)
-    fprintf(stderr, "%s: waiting for the result (poll %u)\n", model_name(ev->model), ev->polls);
+    fprintf(stderr, "%.*s: waiting for the result (poll %u)\n", (int)name.len, name.ptr, ev->polls);
   else if (ev->kind == OUTPAINT_EVENT_RETRYING)
-    fprintf(stderr, "%s: %.*s (retrying in %llu ms)\n", model_name(ev->model), (int)ev->message.len, ev->message.ptr,
-            (unsigned long long)ev->ms);
+    fprintf(stderr, "%.*s: %.*s (retrying in %llu ms)\n", (int)name.len, name.ptr, (int)ev->message.len,
+            ev->message.ptr, (unsigned long long)ev->ms);
 }
 
 static void storage(void *user_data, const outpaint_engine *engine, const outpaint_effect *e) {
   live *l = user_data;
+  l->engine = engine;
   folder_store_answer(&l->store, engine, e);
 }
 
@@ -178,7 +188,7 @@ static uint64_t wall_ms(void *user_data) {
 }
 
 static int usage(const char *argv0) {
-  fprintf(stderr, "usage: %s [--base-url URL] [--poll-ms N] STORE flux|recraft|gemini|openai PROMPT\n", argv0);
+  fprintf(stderr, "usage: %s [--base-url URL] [--poll-ms N] [--registry PATCH.json] STORE MODEL PROMPT\n", argv0);
   return 2;
 }
 
@@ -209,12 +219,13 @@ static int run(live *l, const char *op, char id[37]) {
 }
 
 int main(int argc, char **argv) {
-  const char *base = NULL;
+  const char *base = NULL, *registry_file = NULL;
   long poll_ms = 0;
   int i = 1;
   for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
     if (strcmp(argv[i], "--base-url") == 0) base = argv[i + 1];
     else if (strcmp(argv[i], "--poll-ms") == 0) poll_ms = strtol(argv[i + 1], NULL, 10);
+    else if (strcmp(argv[i], "--registry") == 0) registry_file = argv[i + 1];
     else return usage(argv[0]);
   }
   if (argc - i != 3) return usage(argv[0]);
@@ -228,26 +239,66 @@ int main(int argc, char **argv) {
                                          {"recraft", "RECRAFT_API_KEY", "RECRAFT_BASE_URL"},
                                          {"gemini", "GEMINI_API_KEY", "GEMINI_BASE_URL"},
                                          {"openai", "OPENAI_API_KEY", "OPENAI_BASE_URL"}};
-  const char *key = NULL;
+  /* A built-in column's variables, or {NAME}_API_KEY / {NAME}_BASE_URL for another. */
+  char key_var[64], base_var[64];
+  snprintf(key_var, sizeof key_var, "%s", "");
   for (size_t m = 0; m < 4; m++)
     if (strcmp(l.model, names[m][0]) == 0) {
-      key = getenv(names[m][1]);
-      if (!base) base = getenv(names[m][2]);
-      if (!key || !*key) {
-        fprintf(stderr, "outpaint-live: set %s\n", names[m][1]);
-        return 1;
-      }
+      snprintf(key_var, sizeof key_var, "%s", names[m][1]);
+      snprintf(base_var, sizeof base_var, "%s", names[m][2]);
     }
-  if (!key) return usage(argv[0]);
+  if (!*key_var) {
+    size_t n = strlen(l.model);
+    if (n == 0 || n > 32) return usage(argv[0]);
+    char upper[33];
+    for (size_t k = 0; k <= n; k++) {
+      char c = l.model[k];
+      upper[k] = c == '-' ? '_' : (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+    }
+    snprintf(key_var, sizeof key_var, "%s_API_KEY", upper);
+    snprintf(base_var, sizeof base_var, "%s_BASE_URL", upper);
+  }
+  const char *key = getenv(key_var);
+  if (!base) base = getenv(base_var);
+  if (!key || !*key) {
+    fprintf(stderr, "outpaint-live: set %s\n", key_var);
+    return 1;
+  }
+  /* The registry patch, as given (the engine checks it). */
+  char *patch = NULL;
+  if (registry_file) {
+    FILE *f = fopen(registry_file, "rb");
+    long size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (patch = malloc((size_t)size + 1))) {
+      if (fread(patch, 1, (size_t)size, f) != (size_t)size) size = -1;
+      patch[size < 0 ? 0 : size] = 0;
+    }
+    if (f) fclose(f);
+    if (size < 0 || !patch) {
+      fprintf(stderr, "outpaint-live: cannot read the registry patch %s\n", registry_file);
+      free(patch);
+      return 1;
+    }
+  }
   /* The config JSON (keys and URLs are plain ASCII without quotes or backslashes). */
   if (strpbrk(key, "\"\\") || (base && strpbrk(base, "\"\\"))) {
     fprintf(stderr, "outpaint-live: the key and base URL must not contain quotes or backslashes\n");
     return 1;
   }
-  int n = snprintf(l.config, sizeof l.config, "{\"providers\":{\"%s\":{\"apiKey\":\"%s\"", l.model, key);
-  if (base) n += snprintf(l.config + n, sizeof l.config - (size_t)n, ",\"baseUrl\":\"%s\"", base);
-  if (poll_ms > 0) n += snprintf(l.config + n, sizeof l.config - (size_t)n, ",\"pollIntervalMs\":%ld", poll_ms);
-  snprintf(l.config + n, sizeof l.config - (size_t)n, "}}}");
+  size_t config_cap = 2048 + (patch ? strlen(patch) : 0);
+  l.config = malloc(config_cap);
+  if (!l.config) {
+    free(patch);
+    return 1;
+  }
+  int n = snprintf(l.config, config_cap, "{\"providers\":{\"%s\":{\"apiKey\":\"%s\"", l.model, key);
+  if (base) n += snprintf(l.config + n, config_cap - (size_t)n, ",\"baseUrl\":\"%s\"", base);
+  if (poll_ms > 0) n += snprintf(l.config + n, config_cap - (size_t)n, ",\"pollIntervalMs\":%ld", poll_ms);
+  n += snprintf(l.config + n, config_cap - (size_t)n, "}}");
+  if (patch) n += snprintf(l.config + n, config_cap - (size_t)n, ",\"registry\":%s", patch);
+  snprintf(l.config + n, config_cap - (size_t)n, "}");
+  free(patch);
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   char id[37] = {0};
@@ -274,6 +325,7 @@ int main(int argc, char **argv) {
   }
   free(quoted);
   free(op);
+  free(l.config);
   curl_global_cleanup();
   return rc;
 }

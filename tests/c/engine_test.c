@@ -484,12 +484,57 @@ static void test_by_hand(host_state *h) {
         OUTPAINT_STATUS_INVALID_OPTION);
 }
 
+/* A column of the host's own (a registry patch's): OUTPAINT_MODEL_CUSTOM in the effect
+ * and the event, its name from outpaint_engine_effect_model / _event_model. */
+static void test_custom_column(host_state *h) {
+  const char *config = "{\"registry\":{\"columns\":{\"studio\":{\"adapter\":\"host\",\"outpaint\":\"full\"}}}}";
+  outpaint_engine *eng = NULL;
+  CHECK(outpaint_engine_new(outpaint_str_c("{\"op\":\"generate\",\"prompt\":\"a lake\",\"models\":[\"studio\",\"flux\"]}"),
+                            outpaint_str_c(config), NULL, 0, h->now, 41, &eng) == OUTPAINT_STATUS_OK);
+  outpaint_effect calls[8];
+  CHECK(drain(eng, h, calls, 8) == 2);
+  /* Built-in columns first, then the host's own. */
+  CHECK(calls[0].data.call.model == OUTPAINT_MODEL_FLUX && calls[1].data.call.model == OUTPAINT_MODEL_CUSTOM);
+  outpaint_str name = {NULL, 0};
+  CHECK(outpaint_engine_effect_model(eng, calls[0].id, &name) == OUTPAINT_STATUS_OK && eq(name, "flux"));
+  CHECK(outpaint_engine_effect_model(eng, calls[1].id, &name) == OUTPAINT_STATUS_OK && eq(name, "studio"));
+  CHECK(outpaint_engine_effect_model(eng, 999, &name) == OUTPAINT_STATUS_UNKNOWN_EFFECT);
+  CHECK(strstr(outpaint_last_error_message(), "effect 999 is no CALL or HTTP effect") != NULL);
+  CHECK(outpaint_engine_effect_model(eng, calls[1].id, NULL) == OUTPAINT_STATUS_NULL_PARAMETER);
+  CHECK(outpaint_engine_effect_model(NULL, calls[1].id, &name) == OUTPAINT_STATUS_NULL_PARAMETER);
+  /* No event yet: an empty name. */
+  name = outpaint_str_c("x");
+  CHECK(outpaint_engine_event_model(eng, &name) == OUTPAINT_STATUS_OK && name.ptr == NULL && name.len == 0);
+  CHECK(outpaint_engine_handle_local(eng, calls[0].id) == OUTPAINT_STATUS_OK);
+  CHECK(outpaint_engine_handle_failure(eng, calls[1].id, OUTPAINT_FAILURE_TRANSIENT, outpaint_str_c("busy"), 0) ==
+        OUTPAINT_STATUS_OK);
+  /* Answered: the effect's name is gone with it. */
+  CHECK(outpaint_engine_effect_model(eng, calls[1].id, &name) == OUTPAINT_STATUS_UNKNOWN_EFFECT);
+  CHECK(drain(eng, h, calls, 8) == 0);
+  outpaint_event ev;
+  CHECK(outpaint_engine_poll_event(eng, &ev) == OUTPAINT_STATUS_OK && ev.kind == OUTPAINT_EVENT_RETRYING);
+  CHECK(ev.model == OUTPAINT_MODEL_CUSTOM);
+  CHECK(outpaint_engine_event_model(eng, &name) == OUTPAINT_STATUS_OK && eq(name, "studio"));
+  CHECK(outpaint_engine_event_model(eng, NULL) == OUTPAINT_STATUS_NULL_PARAMETER);
+  outpaint_engine_free(eng);
+  /* A name the registry has no column of: the operation ends with MODEL_NOT_FOUND. */
+  CHECK(outpaint_engine_new(outpaint_str_c("{\"op\":\"generate\",\"prompt\":\"a lake\",\"models\":[\"studio\"]}"), NONE,
+                            NULL, 0, h->now, 42, &eng) == OUTPAINT_STATUS_OK);
+  CHECK(drain(eng, h, calls, 8) == 0);
+  outpaint_outcome o;
+  CHECK(outpaint_engine_poll_outcome(eng, &o) == OUTPAINT_STATUS_OK && o.done);
+  CHECK(o.status == OUTPAINT_STATUS_MODEL_NOT_FOUND);
+  CHECK(eq(o.text, "MODEL_NOT_FOUND: unknown model \"studio\"; expected flux, recraft, gemini or openai"));
+  outpaint_engine_free(eng);
+}
+
 int main(void) {
   host_state h;
   memset(&h, 0, sizeof h);
   h.now = 1767225600000ULL;
   test_callbacks(&h);
   test_by_hand(&h);
+  test_custom_column(&h);
   free_host(&h);
 
   host_state store;

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -30,9 +30,9 @@ const ENV = {
 };
 
 /** Runs the C program without blocking (the mock answers from this same process). */
-function live(model, env = ENV) {
+function live(model, env = ENV, flags = ["--base-url", mock.url]) {
   const store = mkdtempSync(join(tmpdir(), `outpaint-c-${model}-`));
-  const child = spawn(bin, ["--base-url", mock.url, "--poll-ms", "5", store, model, 'a "quiet" lake'], { env });
+  const child = spawn(bin, [...flags, "--poll-ms", "5", store, model, 'a "quiet" lake'], { env });
   let stdout = "", stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
@@ -156,4 +156,32 @@ test("C host: every documented refusal is stored with its code, no key anywhere"
     for (const k of Object.values(KEYS)) assert.ok(!r.stdout.includes(k) && !r.stderr.includes(k), `${fault}: a key leaked`);
   }
   assert.deepEqual(mock.problems, []);
+});
+
+test("C host: a column of the host's own (a registry patch's flux-eu) runs on its own host and key", async () => {
+  const patch = join(mkdtempSync(join(tmpdir(), "outpaint-c-reg-")), "patch.json");
+  writeFileSync(patch, JSON.stringify({ columns: { "flux-eu": { from: "flux", baseUrl: mock.url, keyDomain: "127.0.0.1" } } }));
+  const before = mock.requests.length;
+  const r = await live("flux-eu", { PATH: process.env.PATH, FLUX_EU_API_KEY: KEYS.flux }, ["--registry", patch]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(mock.problems, []);
+  const seen = mock.requests.slice(before).map((q) => `${q.method} ${q.path}`);
+  assert.ok(seen[0].startsWith("POST /v1/flux-2-pro"), seen.join("\n"));
+  assert.ok(seen.some((s) => s.startsWith("POST /v1/flux-tools/outpainting-v1")), seen.join("\n"));
+  assert.ok(mock.requests.slice(before).filter((q) => q.method === "POST").every((q) => q.headers["x-key"] === KEYS.flux));
+  const [gen, out] = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(gen.session.models["flux-eu"].status, "completed");
+  assert.deepEqual(Object.keys(out.session.models), ["flux", "recraft", "gemini", "openai", "flux-eu"]);
+  const its = out.session.models["flux-eu"].iterations;
+  assert.equal(its[1].status, "completed", its[1].error);
+  const src = op.decode(readFileSync(join(r.store, its[0].imageKey)));
+  const img = op.decode(readFileSync(join(r.store, its[1].imageKey)));
+  const want = op.expand(src.width, src.height, "16:9");
+  assert.deepEqual([img.width, img.height], [want.newWidth, want.newHeight]);
+  // The events name the column (outpaint_engine_event_model), not "custom".
+  assert.match(r.stderr, /^flux-eu: waiting for the result \(poll 1\)$/m);
+  // Without the patch, the name is no column: MODEL_NOT_FOUND, listing the ones there are.
+  const bad = await live("flux-eu", { PATH: process.env.PATH, FLUX_EU_API_KEY: KEYS.flux }, []);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.trim(), 'outpaint-live: INVALID_OPTION: providers.flux-eu: unknown model "flux-eu"; expected flux, recraft, gemini or openai');
 });

@@ -232,6 +232,8 @@ _SIGNATURES = {
     "outpaint_engine_handle_timeout": ([C.c_void_p, C.c_uint64], C.c_uint32),
     "outpaint_engine_poll_outcome": ([C.c_void_p, C.POINTER(Outcome)], C.c_uint32),
     "outpaint_engine_poll_event": ([C.c_void_p, C.POINTER(Event)], C.c_uint32),
+    "outpaint_engine_effect_model": ([C.c_void_p, C.c_uint64, C.POINTER(Str)], C.c_uint32),
+    "outpaint_engine_event_model": ([C.c_void_p, C.POINTER(Str)], C.c_uint32),
     "outpaint_engine_handle_get": ([C.c_void_p, C.c_uint64, C.c_bool, C.c_char_p, C.c_size_t, Str], C.c_uint32),
     "outpaint_engine_handle_put": ([C.c_void_p, C.c_uint64, C.c_bool, Str], C.c_uint32),
     "outpaint_engine_handle_list": ([C.c_void_p, C.c_uint64, C.POINTER(Str), C.c_size_t], C.c_uint32),

@@ -281,8 +281,17 @@ def _events(engine, on_event) -> None:
         if ev.kind == 0:
             return
         if on_event is not None:
-            on_event({"kind": N.EVENTS[ev.kind], "model": N.MODELS[ev.model], "polls": ev.polls, "ms": ev.ms,
+            name = N.Str()
+            N.check(N.lib.outpaint_engine_event_model(engine, C.byref(name)))
+            on_event({"kind": N.EVENTS[ev.kind], "model": N.text(name), "polls": ev.polls, "ms": ev.ms,
                       "message": N.text(ev.message)})
+
+
+def _model(engine, eid) -> str:
+    """The column's name of effect `eid` (a registry patch's own columns included)."""
+    name = N.Str()
+    N.check(N.lib.outpaint_engine_effect_model(engine, eid, C.byref(name)))
+    return N.text(name) or ""
 
 
 def _perform(engine, effect: N.Effect, store, provider, http):
@@ -298,14 +307,14 @@ def _perform(engine, effect: N.Effect, store, provider, http):
             N.lib.outpaint_engine_handle_local(engine, eid)
             return None
         plan = N.text(c.plan_json)
-        job = Job(N.MODELS[c.model], N.JOBS[c.job], N.text(c.prompt) or "", N.view_bytes(c.source, c.source_len),
+        job = Job(_model(engine, eid), N.JOBS[c.job], N.text(c.prompt) or "", N.view_bytes(c.source, c.source_len),
                   N.text(c.source_mime), N.view_bytes(c.canvas_png, c.canvas_png_len),
                   N.view_bytes(c.mask_png, c.mask_png_len), N.text(c.target), N.text(c.direction),
                   json.loads(plan) if plan else None)
         return lambda: _call(engine, eid, job, provider)
     if kind == N.EFFECT_HTTP:
         h = d.http
-        req = HttpRequest(N.MODELS[h.model], N.METHODS[h.method], N.text(h.url) or "",
+        req = HttpRequest(_model(engine, eid), N.METHODS[h.method], N.text(h.url) or "",
                           [(N.text(h.headers[i].name), N.text(h.headers[i].value)) for i in range(h.header_count)],
                           N.view_bytes(h.body, h.body_len), h.timeout_ms, h.max_response_bytes, bool(h.follow_redirects))
         return lambda: _exchange(engine, eid, req, http)

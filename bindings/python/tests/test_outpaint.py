@@ -358,6 +358,43 @@ class RealHttp(unittest.TestCase):
                     self.assertEqual((result.width, result.height), (e["new_width"], e["new_height"]))
                     for key in keys.values():
                         self.assertNotIn(key, json.dumps(out))
+            # Columns of the host's own: one from openai on the mock's host over urllib, one its
+            # provider callable answers; both stored after the four, events named.
+            registry = {"columns": {"openai-proxy": {"from": "openai", "baseUrl": url, "keyDomain": "127.0.0.1"},
+                                    "studio": {"adapter": "host", "outpaint": "full"}}}
+            config = {"registry": registry, "providers": {"openai-proxy": {"apiKey": keys["openai"]}}}
+            jobs = []
+
+            def studio(job):
+                jobs.append((job.model, job.job))
+                return outpaint.encode_png(outpaint.decode(LAKE.read_bytes()))
+
+            store = outpaint.MemoryStore()
+            g = outpaint.run({"op": "generate", "prompt": "a lake", "models": ["studio", "openai-proxy"]}, store=store,
+                             config=config, provider=studio)
+            models = g["session"]["models"]
+            self.assertEqual(list(models), ["flux", "recraft", "gemini", "openai", "openai-proxy", "studio"])
+            self.assertEqual((models["openai-proxy"]["status"], models["studio"]["status"]), ("completed", "completed"))
+            self.assertEqual(jobs, [("studio", "generate")])
+            out = outpaint.run({"op": "outpaint", "sessionId": g["session"]["sessionId"], "model": "openai-proxy",
+                                "preset": "16:9"}, store=store, config=config, provider=studio)
+            step = out["session"]["models"]["openai-proxy"]["iterations"][1]
+            self.assertEqual(step["status"], "completed", json.dumps(step))
+            self.assertTrue(step["imageKey"].endswith("/images/openai-proxy-1.png"))
+            events = []
+            mock.stdin.write("429\n")
+            mock.stdin.flush()
+            self.assertEqual(mock.stdout.readline().strip(), "ok")
+            it = outpaint.run({"op": "iterate", "sessionId": g["session"]["sessionId"], "model": "openai-proxy",
+                               "prompt": "warmer"}, store=store, config={**config, "retryBackoffMs": 1},
+                              on_event=events.append, sleep=lambda s: None)
+            self.assertEqual(it["session"]["models"]["openai-proxy"]["iterations"][2]["status"], "completed")
+            self.assertEqual([(e["kind"], e["model"]) for e in events], [("retrying", "openai-proxy")])
+            with self.assertRaises(outpaint.OutpaintError) as cm:
+                outpaint.run({"op": "generate", "prompt": "a lake", "models": ["midjourney"]}, store=store, config=config)
+            self.assertEqual(cm.exception.code, "MODEL_NOT_FOUND")
+            self.assertEqual(cm.exception.message, 'unknown model "midjourney"; expected flux, recraft, gemini, openai, '
+                                                   'openai-proxy or studio')
             # A redirect to another origin is answered as it is, never followed with the key.
             store = outpaint.MemoryStore()
             config = {"providers": {"openai": {"apiKey": keys["openai"], "baseUrl": url}}}
