@@ -569,6 +569,9 @@ typedef struct {
   uint32_t overlap;
   // Decode, pixel and working-memory limits (NULL = `outpaint_limits_default()`).
   const outpaint_limits *limits;
+  // A JSON merge patch of the model registry `profile` is read from (`{NULL, 0}`: the
+  // built-in registry), as an engine config's `registry`. Appended after size 120.
+  outpaint_str registry;
 } outpaint_prepare_options;
 
 #ifdef __cplusplus
@@ -934,6 +937,18 @@ outpaint_status outpaint_fit(const outpaint_expansion *expansion,
                              outpaint_str target,
                              outpaint_str profile,
                              outpaint_bytes *plan_json);
+
+// `outpaint_fit` with `profile` read from the model registry patched by `registry` (a
+// JSON merge patch, as an engine config's `registry`; `{NULL, 0}`: the built-in one):
+// a host's own profiles and changed limits plan the same here as in its sessions.
+//
+// # Safety
+// As `outpaint_fit`; `registry` must point at its bytes.
+outpaint_status outpaint_fit_registry(const outpaint_expansion *expansion,
+                                      outpaint_str target,
+                                      outpaint_str profile,
+                                      outpaint_str registry,
+                                      outpaint_bytes *plan_json);
 
 // The model registry (which model serves each operation, the outpaint profiles, every
 // upload limit) as JSON: the built-in one, or it with `patch` merged in (an RFC 7396

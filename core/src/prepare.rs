@@ -66,7 +66,7 @@ impl PrepareOptions {
             fill: parse_or(&names.fill, Fill::Transparent)?,
             seam: names.seam()?,
             mask: names.mask.as_deref().map(str::parse).transpose()?,
-            profile: parse_or(&names.profile, Profile::full())?,
+            profile: names.profile()?,
             limits: names.limits.unwrap_or_default(),
         })
     }
@@ -101,8 +101,11 @@ pub struct OptionNames {
     /// The composite's registration of the provider's picture (default on).
     pub register: Option<bool>,
     /// `full` (default), `flux-fill`, `flux-expand`, `recraft-outpaint`, `openai`,
-    /// `gemini`, `custom:...`.
+    /// `gemini`, `custom:...`, or a profile `registry` adds.
     pub profile: Option<String>,
+    /// A JSON merge patch of the model registry that `profile` is read from (default:
+    /// the built-in registry), the same patch an engine config's `registry` takes.
+    pub registry: Option<serde_json::Value>,
     /// Decode, pixel and working-memory limits (default [`Limits::default`]; absent
     /// fields at their defaults).
     pub limits: Option<Limits>,
@@ -119,6 +122,18 @@ impl OptionNames {
             detail: self.detail.unwrap_or(true),
             register: self.register.unwrap_or(true),
         })
+    }
+
+    /// The profile (default `full`), read from the patched registry when there is a
+    /// patch: `INVALID_OPTION` for an unknown name or a patch the registry refuses.
+    pub fn profile(&self) -> Result<Profile> {
+        match (&self.registry, self.profile.as_deref().map(str::trim)) {
+            (Some(patch), Some(n)) if !n.is_empty() => {
+                crate::providers::Registry::patched(patch)?.profile(n)
+            }
+            (Some(patch), _) => crate::providers::Registry::patched(patch).map(|_| Profile::full()),
+            (None, _) => parse_or(&self.profile, Profile::full()),
+        }
     }
 
     /// The anchor (default centre).
@@ -500,6 +515,70 @@ pub fn run_local_image(src: Source<'_>, opts: &PrepareOptions) -> Result<Image> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Standalone planning reads its profile from the patched registry when given one,
+    /// as a session with that registry does.
+    #[test]
+    fn option_names_read_the_profile_from_a_patched_registry() {
+        let patch = serde_json::json!({ "profiles": {
+            "studio": { "send": "canvas", "multipleOf": 64, "maxPixels": 1048576 },
+            "openai": { "multipleOf": 32 }
+        } });
+        let names = |profile: &str, registry: Option<serde_json::Value>| OptionNames {
+            profile: Some(profile.into()),
+            registry,
+            ..OptionNames::default()
+        };
+        let p = PrepareOptions::from_names("16:9", &names("studio", Some(patch.clone()))).unwrap();
+        assert_eq!(p.profile.name, "studio");
+        let e =
+            crate::geometry::expand(1000, 1000, &"16:9".parse().unwrap(), Anchor::Center).unwrap();
+        let plan = fit(&e, &p.target, &p.profile).unwrap();
+        assert_eq!((plan.size.width % 64, plan.size.height % 64), (0, 0));
+        assert_eq!(plan.profile, "studio");
+        assert!(u64::from(plan.size.width) * u64::from(plan.size.height) <= 1_048_576);
+        // A built-in profile the patch changes plans as changed; unpatched, as built in.
+        let changed = names("openai", Some(patch.clone())).profile().unwrap();
+        assert_eq!(
+            changed,
+            crate::providers::Registry::patched(&patch)
+                .unwrap()
+                .profile("openai")
+                .unwrap()
+        );
+        assert_ne!(changed, names("openai", None).profile().unwrap());
+        // Without the patch the name is unknown; a patch the registry refuses is named.
+        let e = names("studio", None).profile().unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidOption);
+        assert!(
+            e.message().starts_with("unknown profile \"studio\""),
+            "{}",
+            e.message()
+        );
+        let bad = serde_json::json!({ "profiles": { "studio": { "send": "sideways" } } });
+        let e =
+            PrepareOptions::from_names("16:9", &names("studio", Some(bad.clone()))).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidOption);
+        assert!(e.message().starts_with("not a registry"), "{}", e.message());
+        // No profile with a patch: full, once the patch is known to be good.
+        let none = OptionNames {
+            registry: Some(patch),
+            ..OptionNames::default()
+        };
+        assert_eq!(none.profile().unwrap(), Profile::full());
+        let none = OptionNames {
+            registry: Some(bad),
+            ..OptionNames::default()
+        };
+        assert_eq!(none.profile().unwrap_err().code(), ErrorCode::InvalidOption);
+        // From JSON, the npm door's form.
+        let j = OptionNames::from_json(serde_json::json!({
+            "profile": "studio",
+            "registry": { "profiles": { "studio": { "send": "canvas", "multipleOf": 8 } } }
+        }))
+        .unwrap();
+        assert_eq!(j.profile().unwrap().name, "studio");
+    }
 
     /// The in-place run gives `run_local`'s bytes: for every fill (a transparent colour
     /// included), several targets and anchors, seam options, profiles that send the canvas

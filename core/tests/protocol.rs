@@ -297,7 +297,7 @@ fn operations_read_their_image_beside_the_json() {
     let e = Operation::parse("{", None).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidOption);
     let e =
-        Operation::parse(r#"{"op":"iterate","sessionId":"x","model":"dalle"}"#, None).unwrap_err();
+        Operation::parse(r#"{"op":"iterate","sessionId":"x","model":"Dall-E"}"#, None).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ModelNotFound);
 }
 

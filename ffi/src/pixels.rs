@@ -43,13 +43,17 @@ pub struct outpaint_prepare_options {
     pub overlap: u32,
     /// Decode, pixel and working-memory limits (NULL = `outpaint_limits_default()`).
     pub limits: *const outpaint_limits,
+    /// A JSON merge patch of the model registry `profile` is read from (`{NULL, 0}`: the
+    /// built-in registry), as an engine config's `registry`. Appended after size 120.
+    pub registry: outpaint_str,
 }
 
 // SAFETY: repr(C), `size` first, string views, integers and a pointer (read, never
 // dereferenced without its own check).
 unsafe impl crate::sized::Versioned for outpaint_prepare_options {
     const NAME: &'static str = "outpaint_prepare_options";
-    const SIZES: &'static [usize] = &[std::mem::size_of::<outpaint_prepare_options>()];
+    /// 120: before `registry`.
+    const SIZES: &'static [usize] = &[120, std::mem::size_of::<outpaint_prepare_options>()];
     fn defaults() -> Self {
         outpaint_prepare_options_default()
     }
@@ -69,6 +73,7 @@ pub extern "C" fn outpaint_prepare_options_default() -> outpaint_prepare_options
         feather: 0,
         overlap: 0,
         limits: std::ptr::null(),
+        registry: none(),
     }
 }
 
@@ -96,10 +101,26 @@ fn names_of(o: &outpaint_prepare_options) -> Result<PrepareOptions, Error> {
         curve: name(o.curve)?,
         mask: name(o.mask)?,
         profile: name(o.profile)?,
+        registry: registry_patch(o.registry)?,
         // The composite's options: prepare does not read them.
         ..OptionNames::default()
     };
     PrepareOptions::from_names(opt_str(o.target)?.unwrap_or_default(), &names)
+}
+
+/// A registry patch given as JSON text (`{NULL, 0}`: none): `INVALID_OPTION` when it is
+/// not JSON.
+pub(crate) fn registry_patch(s: outpaint_str) -> Result<Option<serde_json::Value>, Error> {
+    opt_str(s)?
+        .map(|t| {
+            serde_json::from_str(t).map_err(|e| {
+                Error::new(
+                    outpaint_core::ErrorCode::InvalidOption,
+                    format!("the registry patch is not JSON: {e}"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// Places `source` on the canvas of `expansion` and fills the new area with `fill`

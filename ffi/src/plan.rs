@@ -1,5 +1,6 @@
 //! Provider fitting for C: `outpaint_fit` writes the plan as JSON.
 
+use outpaint_core::prepare::OptionNames;
 use outpaint_core::Profile;
 
 use crate::boundary::{boundary, present};
@@ -33,6 +34,39 @@ pub unsafe extern "C" fn outpaint_fit(
             None => Profile::full(),
         };
         let plan = outpaint_core::fit(&e, &t, &p)?;
+        let json = serde_json::to_vec(&plan).expect("plans serialise");
+        // SAFETY: checked non-NULL; the caller promises it is writable.
+        unsafe { plan_json.write(outpaint_bytes::from_vec(json)) };
+        Ok(())
+    }
+}
+
+/// `outpaint_fit` with `profile` read from the model registry patched by `registry` (a
+/// JSON merge patch, as an engine config's `registry`; `{NULL, 0}`: the built-in one):
+/// a host's own profiles and changed limits plan the same here as in its sessions.
+///
+/// # Safety
+/// As `outpaint_fit`; `registry` must point at its bytes.
+#[no_mangle]
+pub unsafe extern "C" fn outpaint_fit_registry(
+    expansion: *const outpaint_expansion,
+    target: outpaint_str,
+    profile: outpaint_str,
+    registry: outpaint_str,
+    plan_json: *mut outpaint_bytes,
+) -> outpaint_status {
+    boundary! {
+        let expansion = present(expansion, "expansion")?;
+        let plan_json = present(plan_json, "plan_json")?;
+        // SAFETY: checked non-NULL; the caller promises it is valid.
+        let e = expansion_of(unsafe { &*expansion })?;
+        let t = required_target(target)?;
+        let names = OptionNames {
+            profile: opt_str(profile)?.map(str::to_string),
+            registry: crate::pixels::registry_patch(registry)?,
+            ..OptionNames::default()
+        };
+        let plan = outpaint_core::fit(&e, &t, &names.profile()?)?;
         let json = serde_json::to_vec(&plan).expect("plans serialise");
         // SAFETY: checked non-NULL; the caller promises it is writable.
         unsafe { plan_json.write(outpaint_bytes::from_vec(json)) };

@@ -1,6 +1,7 @@
 /* C tests of liboutpaint: every function, every error path. Built with
  * -Wall -Wextra -Werror -std=c11 by scripts/c-tests.sh (also under ASan/UBSan and
  * valgrind in later work). Prints "N passed, M failed". */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,51 @@ static void test_data(void) {
   CHECK(outpaint_fit(&e, NONE, NONE, &plan) == OUTPAINT_STATUS_INVALID_TARGET);
   CHECK(outpaint_fit(NULL, outpaint_str_c("16:9"), NONE, &plan) == OUTPAINT_STATUS_NULL_PARAMETER);
 
+  /* Standalone planning with a patched registry: a host's own profile, in fit and prepare. */
+  {
+    outpaint_str studio =
+        outpaint_str_c("{\"profiles\":{\"studio\":{\"send\":\"canvas\",\"multipleOf\":64,\"maxPixels\":1048576}}}");
+    CHECK(outpaint_fit_registry(&e, outpaint_str_c("16:9"), outpaint_str_c("studio"), studio, &plan) == OUTPAINT_STATUS_OK);
+    /* 1820x1024 scaled under 1 MP, padded to multiples of 64: 1344x768. */
+    CHECK(has(&plan, "\"profile\":\"studio\"") && has(&plan, "\"size\":{\"width\":1344,\"height\":768}"));
+    outpaint_bytes_free(&plan);
+    /* Without the patch the profile is unknown, and so is a patch that is not JSON. */
+    CHECK(outpaint_fit_registry(&e, outpaint_str_c("16:9"), outpaint_str_c("studio"), NONE, &plan) ==
+          OUTPAINT_STATUS_INVALID_OPTION);
+    CHECK(strstr(outpaint_last_error_message(), "unknown profile \"studio\"") != NULL);
+    CHECK(outpaint_fit_registry(&e, outpaint_str_c("16:9"), outpaint_str_c("studio"), outpaint_str_c("{"), &plan) ==
+          OUTPAINT_STATUS_INVALID_OPTION);
+    CHECK(strstr(outpaint_last_error_message(), "the registry patch is not JSON") != NULL);
+    CHECK(outpaint_fit_registry(&e, NONE, NONE, NONE, &plan) == OUTPAINT_STATUS_INVALID_TARGET);
+    CHECK(outpaint_fit_registry(&e, outpaint_str_c("16:9"), NONE, NONE, NULL) == OUTPAINT_STATUS_NULL_PARAMETER);
+    uint8_t *px2 = gradient(64, 64);
+    outpaint_image_view v2 = {64, 64, px2, 64 * 64 * 4};
+    outpaint_prepare_options po = outpaint_prepare_options_default();
+    CHECK(po.registry.ptr == NULL && po.registry.len == 0);
+    po.target = outpaint_str_c("16:9");
+    po.profile = outpaint_str_c("studio");
+    po.registry = studio;
+    outpaint_image canvas = {0, 0, NULL, 0};
+    outpaint_bytes mask = {NULL, 0}, pplan = {NULL, 0};
+    CHECK(outpaint_prepare(v2, &po, &canvas, &mask, &pplan) == OUTPAINT_STATUS_OK);
+    CHECK(canvas.width % 64 == 0 && canvas.height % 64 == 0 && has(&pplan, "\"profile\":\"studio\""));
+    outpaint_image_free(&canvas);
+    outpaint_bytes_free(&mask);
+    outpaint_bytes_free(&pplan);
+    /* A caller built against the header before `registry` (size 120) still works: its
+       struct ends before the field, which takes its default (the built-in registry). */
+    po.size = offsetof(outpaint_prepare_options, registry);
+    CHECK(po.size == 120);
+    CHECK(outpaint_prepare(v2, &po, &canvas, &mask, &pplan) == OUTPAINT_STATUS_INVALID_OPTION);
+    CHECK(strstr(outpaint_last_error_message(), "unknown profile \"studio\"") != NULL);
+    po.profile = outpaint_str_c("flux-fill");
+    CHECK(outpaint_prepare(v2, &po, &canvas, &mask, &pplan) == OUTPAINT_STATUS_OK && has(&pplan, "\"flux-fill\""));
+    outpaint_image_free(&canvas);
+    outpaint_bytes_free(&mask);
+    outpaint_bytes_free(&pplan);
+    free(px2);
+  }
+
   /* Context prompts. */
   const char *window =
       "{\"model\":\"flux\",\"sessionId\":\"s\",\"window\":["
@@ -340,7 +386,7 @@ static void test_data(void) {
         OUTPAINT_STATUS_OK);
   CHECK(p.len == 1 && p.data[0] == 'x');
   outpaint_bytes_free(&p);
-  CHECK(outpaint_context_prompt(NONE, outpaint_str_c("dalle"), outpaint_str_c("x"), NONE, &p) ==
+  CHECK(outpaint_context_prompt(NONE, outpaint_str_c("Dall E"), outpaint_str_c("x"), NONE, &p) ==
         OUTPAINT_STATUS_MODEL_NOT_FOUND);
   CHECK(outpaint_context_prompt(NONE, outpaint_str_c("flux"), outpaint_str_c("  "), NONE, &p) ==
         OUTPAINT_STATUS_PROMPT_REQUIRED);

@@ -3,7 +3,7 @@
 // composited result checked here; then retries, errors and timeouts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -262,6 +262,20 @@ test("outpaint registry prints the table; --registry patches it for run", async 
   assert.equal(r.status, 0, r.stderr);
   assert.match(mock.requests[before].body.toString("latin1"), /name="model"\r\n\r\ngpt-image-2-2026-04-21\r\n/);
   assert.equal(JSON.parse(readFileSync(join(r.out, "plan.json"))).providerModel, "gpt-image-2-2026-04-21");
+  // prepare plans with the patched registry too: a host's own profile.
+  writeFileSync(patch, JSON.stringify({ profiles: { studio: { send: "canvas", multipleOf: 64, maxPixels: 1048576 } } }));
+  const dir = mkdtempSync(join(tmpdir(), "outpaint-prep-"));
+  const prep = spawnSync(bin, ["prepare", lake, "--target", "16:9", "--profile", "studio", "--registry", patch, "--out", dir]);
+  assert.equal(prep.status, 0, String(prep.stderr));
+  const { fit } = JSON.parse(readFileSync(join(dir, "plan.json")));
+  assert.equal(fit.profile, "studio");
+  assert.deepEqual([fit.size.width % 64, fit.size.height % 64], [0, 0]);
+  assert.ok(fit.size.width * fit.size.height <= 1048576);
+  const canvas = op.decode(readFileSync(join(dir, "canvas.png")));
+  assert.deepEqual([canvas.width, canvas.height], [fit.size.width, fit.size.height]);
+  const unpatched = spawnSync(bin, ["prepare", lake, "--target", "16:9", "--profile", "studio", "--out", dir]);
+  assert.equal(unpatched.status, 1);
+  assert.match(String(unpatched.stderr), /^error: INVALID_OPTION: unknown profile "studio"/);
   writeFileSync(patch, JSON.stringify({ columns: { openai: { outpaint: "nope" } } }));
   const bad = await outpaint("openai", ["--registry", patch]);
   assert.equal(bad.status, 1);

@@ -221,6 +221,16 @@ test("columns of the host's own: one routed to an adapter over fetch, one the ho
     (e) => e.code === "INVALID_OPTION" && /^providers\.studio: the registry's column studio is answered by the host/.test(e.message));
   await assert.rejects(op.run({ op: "gallery" }, { storage, config: { registry: { columns: { "Bad Name": { from: "flux" } } } } }),
     (e) => e.code === "INVALID_OPTION" && /not a model name/.test(e.message));
+  // Standalone planning reads the same registry: a host's own profile in fit and prepare.
+  const profiles = { profiles: { studio: { send: "canvas", multipleOf: 64, maxPixels: 1048576 } } };
+  const plan = op.fit(1000, 1000, "16:9", { profile: "studio", registry: profiles });
+  assert.equal(plan.profile, "studio");
+  assert.deepEqual([plan.size.width % 64, plan.size.height % 64], [0, 0]);
+  const prepared = op.prepare({ width: 100, height: 100, data: new Uint8Array(40000).fill(90) }, "16:9", { profile: "studio", registry: profiles });
+  assert.deepEqual([prepared.canvas.width % 64, prepared.plan.profile], [0, "studio"]);
+  assert.throws(() => op.fit(1000, 1000, "16:9", { profile: "studio" }), { code: "INVALID_OPTION" });
+  assert.throws(() => op.prepare({ width: 8, height: 8, data: new Uint8Array(256) }, "16:9", { profile: "studio", registry: { profiles: { studio: { send: "up" } } } }),
+    (e) => e.code === "INVALID_OPTION" && /^not a registry/.test(e.message));
   // callProvider takes a host's column routed to an adapter, with the same registry.
   const bytes = await op.callProvider({ model: "openai-proxy", kind: "generate", prompt: "a lake" }, { apiKey: KEYS.openai, registry });
   assert.deepEqual([op.decode(bytes).width > 0], [true]);

@@ -7,13 +7,16 @@ use crate::convert::{dimension, js_error, number, text, to_js};
 use crate::prepare::options_in;
 
 /// The plan for sending a `width x height` image expanded to `target` to a provider
-/// profile (`options.profile`, default `full`).
+/// profile (`options.profile`, default `full`, read from `options.registry`'s patched
+/// registry when given).
 #[wasm_bindgen(unchecked_return_type = "Plan")]
 pub fn fit(
     #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
     #[wasm_bindgen(unchecked_param_type = "number")] height: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Target")] target: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "{ anchor?: Anchor; profile?: Profile }")]
+    #[wasm_bindgen(
+        unchecked_optional_param_type = "{ anchor?: Anchor; profile?: Profile; registry?: RegistryPatch }"
+    )]
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let (w, h) = (

@@ -45,6 +45,9 @@ export interface PrepareOptions {
    * "flux-fill", "flux-expand", "recraft-outpaint", "recraft-inpaint", "openai", "gemini",
    * ...) or "custom:..." */
   profile?: Profile;
+  /** A JSON merge patch of the registry `profile` is read from (the one a session's
+   * `config.registry` takes): a host's own profiles and limits plan the same here. */
+  registry?: RegistryPatch;
   /** Decode, pixel and working-memory limits (absent fields at their defaults). */
   limits?: Limits;
 }

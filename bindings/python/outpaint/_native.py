@@ -73,6 +73,7 @@ class PrepareOptions(C.Structure):
         ("feather", C.c_uint32),
         ("overlap", C.c_uint32),
         ("limits", C.POINTER(Limits)),
+        ("registry", Str),
     ]
 
 
@@ -206,6 +207,7 @@ _SIGNATURES = {
     "outpaint_prepare_options_default": ([], PrepareOptions),
     "outpaint_expand": ([C.c_uint32, C.c_uint32, Str, Str, C.POINTER(Expansion)], C.c_uint32),
     "outpaint_fit": ([C.POINTER(Expansion), Str, Str, C.POINTER(Bytes)], C.c_uint32),
+    "outpaint_fit_registry": ([C.POINTER(Expansion), Str, Str, Str, C.POINTER(Bytes)], C.c_uint32),
     "outpaint_prepare": (
         [ImageView, C.POINTER(PrepareOptions), C.POINTER(ImageBuf), C.POINTER(Bytes), C.POINTER(Bytes)],
         C.c_uint32,

@@ -29,12 +29,15 @@ def expand(width: int, height: int, target: str, anchor: str | None = None) -> d
     return {name: getattr(e, name) for name, _ in N.Expansion._fields_}
 
 
-def fit(expansion: dict, target: str, profile: str) -> dict:
+def fit(expansion: dict, target: str, profile: str, registry: dict | None = None) -> dict:
     """The plan that fits `expansion` to a provider `profile` (`full`, `flux-fill`,
-    `openai`, `gemini`, `custom:...`): the sent size and how the answer maps back."""
+    `openai`, `gemini`, `custom:...`, or one that `registry`, a merge patch of the model
+    registry as a session's config takes, adds): the sent size and how the answer maps
+    back."""
     e = _expansion(expansion)
     out = N.Bytes()
-    N.check(N.lib.outpaint_fit(C.byref(e), N.s(target), N.s(profile), C.byref(out)))
+    patch = None if registry is None else json.dumps(registry)
+    N.check(N.lib.outpaint_fit_registry(C.byref(e), N.s(target), N.s(profile), N.s(patch), C.byref(out)))
     return json.loads(N.take_bytes(out))
 
 
@@ -65,10 +68,14 @@ def _options(target: str, options: dict) -> tuple[N.PrepareOptions, object]:
         elif key == "limits":
             keep = limits(value)
             o.limits = C.pointer(keep) if keep is not None else None
+        elif key == "registry":
+            if value is not None and not isinstance(value, dict):
+                raise N.OutpaintError("INVALID_OPTION", f"registry must be a dict (a merge patch), got {value!r}")
+            o.registry = N.s(None if value is None else json.dumps(value))
         else:
             raise N.OutpaintError(
                 "INVALID_OPTION",
-                f"unknown option {key!r} (known: {', '.join(_OPTION_STRINGS + ('feather', 'overlap', 'limits'))})",
+                f"unknown option {key!r} (known: {', '.join(_OPTION_STRINGS + ('feather', 'overlap', 'limits', 'registry'))})",
             )
     return o, keep
 
@@ -77,7 +84,8 @@ def prepare(source, target: str, **options) -> Prepared:
     """Expands `source` (an `Image`, image bytes, a Pillow image or a uint8 array) to
     `target`, fits it to the profile, pre-fills and masks it. Options: `anchor`, `fill`
     (`transparent`, `color:#rrggbbaa`, `edge`, `mirror`, `blur`), `curve`, `mask`,
-    `profile`, `feather`, `overlap`, `limits` (a dict: `max_memory_bytes`, ...)."""
+    `profile`, `feather`, `overlap`, `limits` (a dict: `max_memory_bytes`, ...), `registry`
+    (a merge patch of the model registry `profile` is read from)."""
     image = as_image(source, options.get("limits"))
     o, _keep_limits = _options(target, options)
     view, _keep = _view(image)

@@ -424,6 +424,19 @@ class Helpers(unittest.TestCase):
             {"iteration": 0, "prompt": "a lake", "imageKey": "k", "timestamp": "2026-01-01T00:00:00Z"}]}
         self.assertEqual(outpaint.context_prompt(window, "flux", "now"), "Previous: a lake. Now: now")
         self.assertEqual(outpaint.context_prompt(None, "flux", "now"), "now")
+        # Standalone planning reads a patched registry: a host's own profile.
+        patch = {"profiles": {"studio": {"send": "canvas", "multipleOf": 64, "maxPixels": 1048576}}}
+        self.assertIn("studio", outpaint.registry(patch)["profiles"])
+        plan = outpaint.fit(outpaint.expand(1024, 1024, "16:9"), "16:9", "studio", registry=patch)
+        self.assertEqual((plan["profile"], plan["size"]), ("studio", {"width": 1344, "height": 768}))
+        p = outpaint.prepare(lake_pil(), "16:9", profile="studio", registry=patch)
+        self.assertEqual((p.canvas.width % 64, p.canvas.height % 64, p.plan["profile"]), (0, 0, "studio"))
+        for call in (lambda: outpaint.fit(outpaint.expand(8, 8, "16:9"), "16:9", "studio"),
+                     lambda: outpaint.prepare(lake_pil(), "16:9", profile="studio"),
+                     lambda: outpaint.prepare(lake_pil(), "16:9", profile="studio", registry="{}")):
+            with self.assertRaises(outpaint.OutpaintError) as cm:
+                call()
+            self.assertEqual(cm.exception.code, "INVALID_OPTION")
 
 
 class Readme(unittest.TestCase):

@@ -52,7 +52,14 @@ enum Command {
         anchor: String,
     },
     /// Write DIR/canvas.png, DIR/mask.png and DIR/plan.json for a provider.
-    Prepare(StepArgs),
+    Prepare {
+        #[command(flatten)]
+        step: StepArgs,
+        /// A JSON merge patch of the model registry (`outpaint registry` prints it) that
+        /// --profile is read from: a host's own profiles, other limits.
+        #[arg(long)]
+        registry: Option<std::path::PathBuf>,
+    },
     /// Prepare, fill (offline `local` provider, or a real one with --provider) and
     /// composite at full resolution: also DIR/result.png.
     Run {
@@ -261,7 +268,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("{}", serde_json::to_string(&e).expect("plain struct"));
             Ok(())
         }
-        Command::Prepare(step) => step_command(&step, None),
+        Command::Prepare { step, registry } => {
+            step_command(&step, &providers::registry(registry.as_deref())?, None)
+        }
         Command::Run {
             step,
             format,
@@ -274,7 +283,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                 registry,
                 prompt,
             };
-            step_command(&step, Some((format.parse::<Format>()?, fill)))
+            step_command(
+                &step,
+                &fill.registry.clone(),
+                Some((format.parse::<Format>()?, fill)),
+            )
         }
         Command::Session { cmd, provider } => session::command(cmd, &provider),
         Command::Composite {
@@ -407,7 +420,11 @@ struct Filler {
     prompt: Option<String>,
 }
 
-fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error> {
+fn step_command(
+    a: &StepArgs,
+    registry: &outpaint_core::providers::Registry,
+    run: Option<(Format, Filler)>,
+) -> Result<(), Error> {
     let model = run
         .as_ref()
         .and_then(|(_, f)| f.provider.as_ref().map(|p| p.0));
@@ -423,10 +440,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
         detail: Some(a.corrections.detail()?),
         register: Some(a.corrections.register()?),
         limits: Some(a.limits.limits()?),
-    };
-    let registry = match &run {
-        Some((_, f)) => f.registry.clone(),
-        None => outpaint_core::providers::Registry::builtin(),
+        registry: None,
     };
     let mut opts = PrepareOptions::from_names(
         &a.target,
@@ -499,7 +513,7 @@ fn step_command(a: &StepArgs, run: Option<(Format, Filler)>) -> Result<(), Error
             let sent = exchange(
                 *m,
                 &job,
-                &args.required(*m, &registry)?,
+                &args.required(*m, registry)?,
                 &EngineConfig {
                     limits: opts.limits,
                     registry: registry.clone(),
