@@ -276,7 +276,7 @@ fn context_window_from_rust() {
     assert_eq!(again.to_json(), w.to_json());
     assert_eq!(
         code(
-            outpaint_wasm::ContextWindow::new(id.into(), "midjourney".into())
+            outpaint_wasm::ContextWindow::new(id.into(), "Mid Journey".into())
                 .err()
                 .unwrap()
         ),
