@@ -67,6 +67,8 @@ for (const [model, paths] of Object.entries({
     const its = out.session.models[model].iterations;
     assert.equal(its[1].status, "completed");
     assert.equal(its[1].outpaintPreset, "16:9");
+    // What was uploaded is on the iteration.
+    assert.ok(its[1].sent.length >= 1 && its[1].sent.every((u) => u.bytes > 0 && u.width > 0), JSON.stringify(its[1].sent));
     const src = op.decode(readFileSync(join(r.store, its[0].imageKey)));
     const img = op.decode(readFileSync(join(r.store, its[1].imageKey)));
     const want = op.expand(src.width, src.height, "16:9");

@@ -108,6 +108,37 @@ test("a 4000x3000 JPEG to 16:9 on every provider: uploads within each model's li
   console.log("uploads for a 4000x3000 JPEG to 16:9:", JSON.stringify(report, null, 1));
 });
 
+test("an upload over the model's byte limit is prepared smaller, within its profile, and maps back exactly", async () => {
+  const img = join(mkdtempSync(join(tmpdir(), "outpaint-grain-")), "grain.jpg");
+  writeFileSync(img, grainyJpeg(1600, 1200));
+  const patch = join(mkdtempSync(join(tmpdir(), "outpaint-reg-")), "patch.json");
+  // A proxy that takes at most 400 kB per image (Recraft itself takes 10 MB).
+  writeFileSync(patch, JSON.stringify({ models: { recraftv3: { upload: { maxBytes: 400000 } } } }));
+  const r = await outpaint("recraft", ["--registry", patch], {}, img);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(mock.problems, []);
+  const plan = JSON.parse(readFileSync(join(r.out, "plan.json")));
+  const [sent] = plan.sent;
+  assert.equal(sent.part, "image");
+  assert.ok(sent.bytes <= 400000, JSON.stringify(sent));
+  assert.ok(plan.fit.scale < 1 && sent.width < 1600, JSON.stringify(plan.fit));
+  assert.deepEqual([sent.width, sent.height], [plan.fit.image.width, plan.fit.image.height]);
+  const result = op.decode(readFileSync(join(r.out, "result.png")));
+  assert.deepEqual([result.width, result.height], [2133, 1200]);
+  const original = op.decode(readFileSync(img));
+  const left = op.expand(1600, 1200, "16:9").left;
+  // The original stays byte-identical outside the seam band, whatever was sent.
+  assert.deepEqual(at(result, left + 800, 600), at(original, 800, 600));
+  // A limit no scale meets is refused before any request.
+  writeFileSync(patch, JSON.stringify({ models: { recraftv3: { upload: { maxBytes: 3000 } } } }));
+  const before = mock.requests.length;
+  const bad = await outpaint("recraft", ["--registry", patch], {}, img);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^error: IMAGE_TOO_LARGE: the image \(\d+x\d+\) does not fit the model's limits \(sides 256\.\.=4096 px, at most 16000000 pixels, at most 3000 bytes, png\/jpg\/webp\)/);
+  assert.match(bad.stderr, /no smaller scale the recraft-outpaint profile allows fits either/);
+  assert.equal(mock.requests.length, before);
+});
+
 test("every documented refusal has its code on the CLI, no key in any output", async () => {
   const cases = [
     ["flux", "402", 1, /^error: QUOTA_EXCEEDED: flux is out of credits \(HTTP 402\)/],

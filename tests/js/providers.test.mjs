@@ -241,6 +241,7 @@ test("columns of the host's own: one routed to an adapter over fetch, one the ho
 test("a 512x512 photograph and a 4000x3000 JPEG to 16:9 on every provider, through the engine over fetch", async () => {
   const { astronaut, grainyJpeg } = await import("../mock/images.mjs");
   const big = grainyJpeg(4000, 3000);
+  const uploads = {};
   for (const [picture, size] of [[astronaut, [910, 512]], [big, [5333, 3000]]]) {
     mock.generated = picture;
     const storage = new MemoryStore();
@@ -252,14 +253,35 @@ test("a 512x512 photograph and a 4000x3000 JPEG to 16:9 on every provider, throu
     const g = await op.run({ op: "generate", prompt: "a photo" }, host);
     for (const m of ["flux", "recraft", "gemini", "openai"]) assert.equal(g.session.models[m].status, "completed", m);
     const id = g.session.sessionId;
+    const reg = op.registry();
     for (const model of ["flux", "recraft", "gemini", "openai"]) {
       const o = await op.run({ op: "outpaint", sessionId: id, model, preset: "16:9", iterationIndex: 0 }, host);
       const it = o.session.models[model].iterations[o.iterationIndex];
       assert.equal(it.status, "completed", `${model}: ${it.error}`);
       const img = op.decode(storage.items.get(it.imageKey).bytes);
       assert.deepEqual([img.width, img.height], size, model);
+      // Composited back: the original's centre pixel is the original's, byte for byte.
+      const original = op.decode(storage.items.get(o.session.models[model].iterations[0].imageKey).bytes);
+      const left = op.expand(original.width, original.height, "16:9").left;
+      const [cx, cy] = [original.width >> 1, original.height >> 1];
+      const px = (im, x, y) => Array.from(im.data.slice((y * im.width + x) * 4, (y * im.width + x) * 4 + 4));
+      assert.deepEqual(px(img, left + cx, cy), px(original, cx, cy), model);
+      // The session records what was uploaded, each within the model's limits.
+      const profile = reg.profiles[reg.columns[model].outpaint];
+      const limits = reg.models[profile.model];
+      assert.deepEqual(it.sent.map((u) => u.part), { flux: ["input_image"], recraft: ["image"], gemini: ["image"], openai: ["image", "mask"] }[model]);
+      for (const u of it.sent) {
+        const cap = (u.part === "mask" ? limits.mask : limits.upload).maxBytes;
+        assert.ok(u.bytes > 0 && (!cap || u.bytes <= cap) && u.width > 0 && u.height > 0, `${model}: ${JSON.stringify(u)}`);
+      }
+      if (picture === big) uploads[model] = it.sent.map((u) => `${u.part} ${u.format}${u.quality ? ` q${u.quality}` : ""} ${u.width}x${u.height} ${u.bytes} B`).join(", ");
     }
+    // Generate sends no image; its iteration records none.
+    assert.equal(g.session.models.flux.iterations[0].sent, undefined);
   }
   mock.generated = null;
   assert.deepEqual(mock.problems, []);
+  // Recraft takes under 10 MB: the 4000x3000 photo does not go as PNG.
+  assert.doesNotMatch(uploads.recraft, /image png/);
+  console.log("engine uploads for a 4000x3000 JPEG to 16:9:", JSON.stringify(uploads, null, 1));
 });

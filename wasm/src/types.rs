@@ -112,7 +112,11 @@ export interface Iteration {
   index: number; status: IterationStatus; prompt: string; startedAt: string;
   completedAt?: string; imageKey?: string; error?: string;
   isOutpaint: boolean; outpaintPreset?: string; parentIndex?: number;
+  /** What the provider was sent (the engine's own provider calls): each image as encoded to fit the model's limits. */
+  sent?: SentUpload[];
 }
+/** One uploaded image as it was sent: its part, encoding, size and bytes (before base64). */
+export interface SentUpload { part: string; format: "png" | "jpeg" | "webp"; quality?: number; width: number; height: number; bytes: number; }
 export interface ModelColumn { enabled: boolean; status: ModelStatus; iterationCount: number; iterations: Iteration[]; }
 /** A session document as stored at `sessions/{sessionId}/status.json`. */
 export interface Session {

@@ -352,6 +352,8 @@ class RealHttp(unittest.TestCase):
                                         "preset": "16:9", "iterationIndex": 0}, store=store, config=config)
                     step = out["session"]["models"][model]["iterations"][out["iterationIndex"]]
                     self.assertEqual(step["status"], "completed", json.dumps(step))
+                    # What was uploaded is on the iteration: part, encoding, size and bytes.
+                    self.assertTrue(step["sent"] and all(u["bytes"] > 0 and u["width"] > 0 for u in step["sent"]), step)
                     result = outpaint.decode(store.get(step["imageKey"])[0])
                     first = outpaint.decode(store.get(g["session"]["models"][model]["iterations"][0]["imageKey"])[0])
                     e = outpaint.expand(first.width, first.height, "16:9")

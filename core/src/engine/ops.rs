@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::codec::{decode, encode_mask_png, encode_png, Format, PngCompression};
+use crate::codec::{decode, encode_png, Format, PngCompression};
 use crate::engine::io::{join_all, Io};
 use crate::engine::protocol::{
     Event, Expect, GalleryItem, Job, JobKind, Operation, Outcome, OutpaintJob, Tag,
@@ -14,8 +14,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::geometry::Target;
 use crate::pixels::composite;
 use crate::plan::Plan;
-use crate::prepare::{prepare, PrepareOptions};
-use crate::providers::{check_image, Exchange, Next, ProviderFailure};
+use crate::prepare::PrepareOptions;
+use crate::providers::{check_image, Exchange, Next, ProviderFailure, Sent};
 use crate::session::{
     context_key, image_key, is_session_key, redact, session_key, validate, ContextEntry,
     ContextWindow, IterationStatus, Model, Session, SessionId, Timestamp, SESSIONS_PREFIX,
@@ -150,14 +150,15 @@ fn expire_stale(s: &mut Session, cfg: &EngineConfig, now: Timestamp) {
 }
 
 /// One provider call: the host's whole answer, or the provider's HTTP exchange run
-/// here when the config has the model's [`ProviderConfig`](crate::providers::ProviderConfig).
+/// here when the config has the model's [`ProviderConfig`](crate::providers::ProviderConfig),
+/// with what it uploaded.
 async fn call(
     io: &Io,
     cfg: &EngineConfig,
     job: &Arc<Job>,
-) -> std::result::Result<Vec<u8>, ProviderFailure> {
+) -> std::result::Result<(Vec<u8>, Vec<Sent>), ProviderFailure> {
     let Some(config) = cfg.providers.get(&job.model) else {
-        return io.call(Arc::clone(job)).await;
+        return io.call(Arc::clone(job)).await.map(|b| (b, Vec::new()));
     };
     let mut x = Exchange::new(job.model, job, config, &cfg.registry);
     let mut reply = None;
@@ -174,20 +175,21 @@ async fn call(
                 });
                 io.sleep(ms).await;
             }
-            Next::Done(out) => return out,
+            Next::Done(out) => return out.map(|b| (b, x.uploads().to_vec())),
         }
     }
 }
 
 /// Calls a provider, retrying once after the configured backoff when it failed with a
-/// retryable error. Returns the checked image or the (unredacted) failure as an error.
-async fn call_with_retry(io: &Io, cfg: &EngineConfig, job: Arc<Job>) -> Result<Vec<u8>> {
+/// retryable error. Returns the checked image and what was uploaded, or the (unredacted)
+/// failure as an error.
+async fn call_with_retry(io: &Io, cfg: &EngineConfig, job: Arc<Job>) -> Result<Answered> {
     let mut tries = 0;
     loop {
         tries += 1;
         let failure = match call(io, cfg, &job).await {
-            Ok(bytes) => match check_image(&bytes, &cfg.limits) {
-                Ok(()) => return Ok(bytes),
+            Ok((bytes, sent)) => match check_image(&bytes, &cfg.limits) {
+                Ok(()) => return Ok((bytes, sent)),
                 Err(f) => f,
             },
             Err(f) => f,
@@ -285,24 +287,31 @@ struct StepRef<'a> {
     preset: Option<&'a str>,
 }
 
-/// Stores a provider's result (or failure) for an iteration and, on success, pushes the
-/// step onto the model's context window.
+/// A provider's image and what it was sent.
+type Answered = (Vec<u8>, Vec<Sent>);
+
+/// Stores a provider's result (or failure) for an iteration, with what was uploaded, and,
+/// on success, pushes the step onto the model's context window.
 async fn finish(
     io: &Io,
     cfg: &EngineConfig,
     step: StepRef<'_>,
-    result: Result<Vec<u8>>,
+    result: Result<Answered>,
 ) -> Result<(Session, Vec<String>)> {
     let StepRef {
         id, model, index, ..
     } = step;
     match result {
-        Ok(bytes) => {
+        Ok((bytes, sent)) => {
             let format = Format::detect(&bytes).unwrap_or(Format::Png);
             let key = image_key(id, model, index, format);
             io.put(&key, bytes, Expect::Any).await?;
             let (s, ()) = update(io, cfg, id, |s, now| {
-                s.complete(model, index, key.clone(), now)
+                s.complete(model, index, key.clone(), now)?;
+                if let Some(it) = s.models.get_mut(model).get_mut(index) {
+                    it.sent = sent.clone();
+                }
+                Ok(())
             })
             .await?;
             let warnings = push_context(io, cfg, step, &key).await;
@@ -483,12 +492,12 @@ async fn build_job(
 }
 
 /// Calls the provider and, for an outpaint, composites its answer with the original.
-async fn run_job(io: &Io, cfg: &EngineConfig, job: Job) -> Result<Vec<u8>> {
+async fn run_job(io: &Io, cfg: &EngineConfig, job: Job) -> Result<Answered> {
     let job = Arc::new(job);
-    let bytes = call_with_retry(io, cfg, Arc::clone(&job)).await?;
+    let (bytes, sent) = call_with_retry(io, cfg, Arc::clone(&job)).await?;
     match (&job.outpaint, job.source_bytes()) {
-        (Some(o), Some(original)) => composite_result(cfg, original, &bytes, &o.plan),
-        _ => Ok(bytes),
+        (Some(o), Some(original)) => Ok((composite_result(cfg, original, &bytes, &o.plan)?, sent)),
+        _ => Ok((bytes, sent)),
     }
 }
 
@@ -500,22 +509,23 @@ fn outpaint_job(
     source: &[u8],
 ) -> Result<OutpaintJob> {
     let img = decode(source, &cfg.limits)?;
+    let profile = cfg.registry.outpaint_profile(model)?;
+    // The model's upload limits, when the engine itself sends the job (a host's provider
+    // has its own).
+    let limits = cfg
+        .providers
+        .contains_key(&model)
+        .then(|| cfg.registry.models.get(&profile.model))
+        .flatten()
+        .map(|m| &m.upload);
     let opts = PrepareOptions {
         fill: cfg.fill,
         seam: cfg.seam,
-        profile: cfg.registry.outpaint_profile(model)?,
+        profile,
         limits: cfg.limits,
         ..PrepareOptions::new(*target)
     };
-    let p = prepare(img.view(), &opts)?;
-    Ok(OutpaintJob {
-        target: preset.to_string(),
-        canvas_png: encode_png(p.canvas.view(), PngCompression::Fast)?,
-        mask_png: encode_mask_png(&p.mask, PngCompression::Fast)?,
-        expansion: p.expansion,
-        direction: p.plan.direction.clone(),
-        plan: p.plan,
-    })
+    Ok(crate::providers::prepare_within(img.view(), &opts, preset, limits)?.1)
 }
 
 /// Maps an outpaint result back through the plan and composites it with the original at

@@ -110,6 +110,67 @@ impl Default for Profile {
 }
 
 impl Profile {
+    /// This profile with its caps lowered so that a plan like `plan` (made with it) sends
+    /// a smaller picture: about `factor` (< 1) of its pixels for canvas and edge profiles,
+    /// the next smaller output size for an aspect profile. `None` when nothing can be
+    /// lowered (fixed sizes, a minimum in the way, the smallest size already).
+    pub fn shrunk(&self, plan: &super::Plan, factor: f64) -> Option<Profile> {
+        let pixels = |w: u32, h: u32| u64::from(w) * u64::from(h);
+        let lower = |cap: u64, now: u64| {
+            let want = (now as f64 * factor).floor() as u64;
+            if cap == 0 {
+                want
+            } else {
+                cap.min(want)
+            }
+        };
+        let mut p = self.clone();
+        match &mut p.geometry {
+            Geometry::Canvas(r) => {
+                let now = pixels(plan.size.width, plan.size.height);
+                let want = lower(r.max_pixels, now);
+                if !r.sizes.is_empty() || want == 0 || want < r.min_pixels {
+                    return None;
+                }
+                r.max_pixels = want;
+            }
+            Geometry::Edges(r) => {
+                r.max_pixels = lower(r.max_pixels, pixels(plan.image.width, plan.image.height));
+                r.max_result_pixels = lower(
+                    r.max_result_pixels,
+                    pixels(plan.size.width, plan.size.height),
+                );
+                if r.max_pixels == 0 || r.max_result_pixels == 0 {
+                    return None;
+                }
+            }
+            Geometry::Aspect(r) => {
+                if r.image_sizes.is_empty() {
+                    let side = plan.image.width.max(plan.image.height);
+                    let want = (f64::from(side) * factor.sqrt()).floor() as u32;
+                    if want == 0 {
+                        return None;
+                    }
+                    r.sent_side = if r.sent_side == 0 {
+                        want
+                    } else {
+                        r.sent_side.min(want)
+                    };
+                } else {
+                    let now = plan
+                        .image_size
+                        .as_ref()
+                        .and_then(|n| r.image_sizes.get(n).copied())?;
+                    r.image_sizes.retain(|_, &mut px| px < now);
+                    if r.image_sizes.is_empty() {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(p)
+    }
+
     /// The full-resolution canvas, unchanged (the `local` provider; the default).
     pub fn full() -> Profile {
         Profile {

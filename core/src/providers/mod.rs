@@ -45,7 +45,7 @@ use upload::{encode_within, source_within, Encoded};
 
 use crate::session::redact;
 use crate::session::Model;
-pub use upload::Sent;
+pub use upload::{prepare_within, Sent};
 
 /// How to reach one provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

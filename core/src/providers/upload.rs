@@ -7,10 +7,87 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{decode, encode_jpeg, encode_png, encode_webp, Format, PngCompression};
+use crate::codec::{
+    decode, encode_jpeg, encode_mask_png, encode_png, encode_webp, Format, PngCompression,
+};
+use crate::engine::OutpaintJob;
 use crate::pixels::{resize, Image, ImageRef};
+use crate::plan::Upload;
+use crate::prepare::{prepare, PrepareOptions, Prepared};
 use crate::providers::{ProviderFailure, UploadLimits};
 use crate::Limits;
+
+/// The share of its pixels a plan keeps at each smaller scale of [`prepare_within`].
+const SHRINK: f64 = 0.64;
+
+/// Prepares an outpaint of `img` with `opts` (the job for `target`, its canvas and mask
+/// as PNG) so that the picture it uploads fits the model's `limits` (none given: as
+/// prepared): when that picture (the canvas, or the original cut out of it) fits no
+/// encoding the model takes, it is prepared again at a smaller scale, the profile's caps
+/// lowered ([`Profile::shrunk`]: about 0.64 of the pixels, or the next output size) so
+/// every rule of the profile still holds and the answer maps back exactly, up to
+/// [`SHRINKS`] times. `IMAGE_TOO_LARGE` when no scale fits, before any request.
+///
+/// [`Profile::shrunk`]: crate::plan::Profile::shrunk
+pub fn prepare_within(
+    img: ImageRef<'_>,
+    opts: &PrepareOptions,
+    target: &str,
+    limits: Option<&UploadLimits>,
+) -> crate::Result<(Prepared, OutpaintJob)> {
+    let mut opts = opts.clone();
+    let mut tries = 0;
+    loop {
+        let p = prepare(img, &opts)?;
+        let canvas_png = encode_png(p.canvas.view(), PngCompression::Fast)?;
+        let failure = limits.and_then(|l| upload_failure(&p, canvas_png.len(), l));
+        let Some(why) = failure else {
+            let job = OutpaintJob {
+                target: target.to_string(),
+                canvas_png,
+                mask_png: encode_mask_png(&p.mask, PngCompression::Fast)?,
+                expansion: p.expansion,
+                direction: p.plan.direction.clone(),
+                plan: p.plan.clone(),
+            };
+            return Ok((p, job));
+        };
+        match (tries < SHRINKS)
+            .then(|| opts.profile.shrunk(&p.plan, SHRINK))
+            .flatten()
+        {
+            Some(profile) => {
+                opts.profile = profile;
+                tries += 1;
+            }
+            None => {
+                return Err(crate::Error::new(
+                    crate::ErrorCode::ImageTooLarge,
+                    format!(
+                        "{why}; no smaller scale the {} profile allows fits either",
+                        opts.profile.name
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Why the picture `p` uploads fits no encoding within `limits` (`None`: it fits). The
+/// canvas PNG already under the byte limit settles it (any cut of it is smaller).
+fn upload_failure(p: &Prepared, canvas_png: usize, limits: &UploadLimits) -> Option<String> {
+    if limits.max_bytes == 0 || canvas_png as u64 <= limits.max_bytes {
+        return None;
+    }
+    let tried = match p.plan.send {
+        Upload::Canvas => encode_within(p.canvas.view(), limits, "canvas"),
+        _ => match p.canvas.view().crop(p.plan.image) {
+            Ok(original) => encode_within(original.view(), limits, "image"),
+            Err(_) => return None, // the adapter names a plan that does not hold
+        },
+    };
+    tried.err().map(|f| f.message)
+}
 
 /// JPEG qualities tried, best first.
 const JPEG_QUALITIES: [u8; 3] = [95, 90, 85];
@@ -282,5 +359,115 @@ mod tests {
         let e = source_within(&png, &bytes, "image").unwrap();
         assert!(e.bytes.len() <= 60_000 && e.sent.width < 600);
         assert_eq!(e.sent.width, e.sent.height * 2);
+    }
+
+    /// An outpaint whose upload fits no encoding is prepared again at smaller scales
+    /// under every rule of its profile, down to one that fits; none fitting is
+    /// IMAGE_TOO_LARGE before any request.
+    #[test]
+    fn an_outpaint_too_large_to_upload_is_prepared_smaller_within_its_profile() {
+        let reg = crate::providers::Registry::builtin();
+        let img = noise(1350, 900);
+        for name in ["recraft-outpaint", "flux-fill", "openai", "gemini"] {
+            let profile = reg.profile(name).unwrap();
+            let opts = PrepareOptions {
+                profile: profile.clone(),
+                fill: crate::pixels::Fill::Blur,
+                ..PrepareOptions::new("16:9".parse().unwrap())
+            };
+            let (full, _) = prepare_within(img.view(), &opts, "16:9", None).unwrap();
+            let cut = |p: &Prepared| match p.plan.send {
+                Upload::Canvas => p.canvas.clone(),
+                _ => p.canvas.view().crop(p.plan.image).unwrap(),
+            };
+            // Just under the smallest encoding of the full-scale upload.
+            let model = reg.models[&profile.model].upload.clone();
+            let part = cut(&full);
+            let smallest = candidates(&model)
+                .into_iter()
+                .map(|(f, q)| match f {
+                    Format::Png => encode_png(part.view(), PngCompression::Fast),
+                    Format::Webp => encode_webp(part.view()),
+                    Format::Jpeg => encode_jpeg(part.view(), q.unwrap()),
+                })
+                .map(|b| b.unwrap().len() as u64)
+                .min()
+                .unwrap();
+            let max_bytes = smallest * 9 / 10;
+            let limits = UploadLimits { max_bytes, ..model };
+            let (p, job) = prepare_within(img.view(), &opts, "16:9", Some(&limits)).unwrap();
+            assert!(
+                p.plan.scale < full.plan.scale,
+                "{name}: {} vs {}",
+                p.plan.scale,
+                full.plan.scale
+            );
+            assert_eq!(p.plan.profile, name);
+            assert_eq!(job.plan, p.plan);
+            assert_eq!(
+                p.expansion, full.expansion,
+                "{name}: the full-resolution canvas is the same"
+            );
+            // What the adapter sends now fits.
+            let e = encode_within(cut(&p).view(), &limits, "image").unwrap();
+            assert!(e.sent.bytes <= max_bytes, "{name}");
+            // Every rule of the profile still holds for the smaller plan.
+            if name == "openai" || name == "flux-fill" {
+                assert_eq!(
+                    (p.plan.size.width % 16, p.plan.size.height % 16),
+                    (0, 0),
+                    "{name}"
+                );
+            }
+            if name == "gemini" {
+                assert!(
+                    p.plan.image_size < full.plan.image_size,
+                    "{:?}",
+                    p.plan.image_size
+                );
+            }
+        }
+        // OpenAI's minimum of 655,360 pixels leaves a 900x600 picture (1088x608 sent) no
+        // smaller scale; a limit nothing meets is a typed error naming the limit.
+        let small = noise(900, 600);
+        let opts = PrepareOptions {
+            profile: reg.profile("openai").unwrap(),
+            ..PrepareOptions::new("16:9".parse().unwrap())
+        };
+        let tight = UploadLimits {
+            max_bytes: 600_000,
+            ..reg.models["gpt-image-2"].upload.clone()
+        };
+        let e = prepare_within(small.view(), &opts, "16:9", Some(&tight)).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::ImageTooLarge);
+        assert!(
+            e.message()
+                .starts_with("the canvas (1088x608) does not fit"),
+            "{}",
+            e.message()
+        );
+        let profile = reg.profile("recraft-outpaint").unwrap();
+        let opts = PrepareOptions {
+            profile,
+            ..PrepareOptions::new("16:9".parse().unwrap())
+        };
+        let tiny = UploadLimits {
+            max_bytes: 2_000,
+            ..UploadLimits::default()
+        };
+        let e = prepare_within(img.view(), &opts, "16:9", Some(&tiny)).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::ImageTooLarge);
+        assert!(
+            e.message()
+                .contains("does not fit the model's limits (at most 2000 bytes)"),
+            "{}",
+            e.message()
+        );
+        assert!(
+            e.message()
+                .ends_with("no smaller scale the recraft-outpaint profile allows fits either"),
+            "{}",
+            e.message()
+        );
     }
 }

@@ -102,6 +102,10 @@ pub struct Iteration {
     /// The iteration this one was made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_index: Option<u32>,
+    /// What the provider was sent, each image as encoded to fit the model's limits (the
+    /// calls the engine made itself; empty for a host's own provider).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sent: Vec<crate::providers::Sent>,
 }
 
 impl Iteration {
@@ -459,6 +463,7 @@ impl Session {
             is_outpaint: outpaint_preset.is_some(),
             outpaint_preset,
             parent_index: parent,
+            sent: Vec::new(),
         });
         self.refresh(now);
         let used = used + 1;
@@ -525,6 +530,7 @@ mod tests {
             is_outpaint: false,
             outpaint_preset: None,
             parent_index: None,
+            sent: Vec::new(),
         }
     }
 

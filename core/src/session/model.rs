@@ -338,6 +338,7 @@ mod tests {
             is_outpaint: false,
             outpaint_preset: None,
             parent_index: None,
+            sent: Vec::new(),
         });
         c.refresh();
         let text = serde_json::to_string(&models).unwrap();

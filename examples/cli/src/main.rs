@@ -465,22 +465,38 @@ fn step_command(
     let image = decode(&bytes, &opts.limits)?;
     std::fs::create_dir_all(&a.out).map_err(|e| storage_err(&a.out, e))?;
 
-    let (prepared, result) = match &run {
+    // A real provider's upload limits (the picture it takes is prepared smaller when no
+    // encoding of it fits them).
+    let limits = model
+        .and_then(|_| registry.models.get(&opts.profile.model))
+        .map(|m| &m.upload);
+    let (prepared, result, pngs) = match &run {
         Some((_, Filler { provider: None, .. })) => {
             progress.step("preparing and running the local provider");
             let (p, r) = run_local(image.view(), &opts)?;
-            (p, Some(r))
+            (p, Some(r), None)
         }
         _ => {
             progress.step("preparing");
-            (outpaint_core::prepare(image.view(), &opts)?, None)
+            let (p, job) =
+                outpaint_core::providers::prepare_within(image.view(), &opts, &a.target, limits)?;
+            (p, None, Some(job))
         }
     };
     progress.step("encoding");
-    let canvas_png = encode_png(prepared.canvas.view(), PngCompression::Fast)?;
-    let mask_png = encode_mask_png(&prepared.mask, PngCompression::Fast)?;
-    write(&a.out.join("canvas.png"), &canvas_png)?;
-    write(&a.out.join("mask.png"), &mask_png)?;
+    let job = match pngs {
+        Some(job) => job,
+        None => OutpaintJob {
+            target: a.target.clone(),
+            canvas_png: encode_png(prepared.canvas.view(), PngCompression::Fast)?,
+            mask_png: encode_mask_png(&prepared.mask, PngCompression::Fast)?,
+            expansion: prepared.expansion,
+            direction: prepared.plan.direction.clone(),
+            plan: prepared.plan.clone(),
+        },
+    };
+    write(&a.out.join("canvas.png"), &job.canvas_png)?;
+    write(&a.out.join("mask.png"), &job.mask_png)?;
     let mut called = None;
     let mut report = None;
     let result = match (result, &run) {
@@ -501,14 +517,7 @@ fn step_command(
                 prompt: validate::outpaint_prompt(prompt.as_deref())?,
                 source_mime: Format::detect(&bytes).map(|f| f.mime().to_string()),
                 source: Some(std::sync::Arc::new(bytes)),
-                outpaint: Some(OutpaintJob {
-                    target: a.target.clone(),
-                    canvas_png,
-                    mask_png,
-                    expansion: prepared.expansion,
-                    direction: prepared.plan.direction.clone(),
-                    plan: prepared.plan.clone(),
-                }),
+                outpaint: Some(job),
             };
             let sent = exchange(
                 *m,
