@@ -26,7 +26,7 @@ const SHRINK: f64 = 0.64;
 /// encoding the model takes, it is prepared again at a smaller scale, the profile's caps
 /// lowered ([`Profile::shrunk`]: about 0.64 of the pixels, or the next output size) so
 /// every rule of the profile still holds and the answer maps back exactly, up to
-/// [`SHRINKS`] times. `IMAGE_TOO_LARGE` when no scale fits, before any request.
+/// four times. `IMAGE_TOO_LARGE` when no scale fits, before any request.
 ///
 /// [`Profile::shrunk`]: crate::plan::Profile::shrunk
 pub fn prepare_within(
