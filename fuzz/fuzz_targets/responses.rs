@@ -52,7 +52,9 @@ fn job(model: Model, kind: JobKind) -> Job {
     let png = encode_png(img.view(), PngCompression::Fast).unwrap();
     let outpaint = (kind == JobKind::Outpaint).then(|| {
         let opts = PrepareOptions {
-            profile: Registry::builtin().outpaint_profile(model),
+            profile: Registry::builtin()
+                .outpaint_profile(model)
+                .expect("a built-in column"),
             ..PrepareOptions::new("16:9".parse().unwrap())
         };
         let p = prepare(img.view(), &opts).unwrap();
@@ -97,7 +99,11 @@ fuzz_target!(|s: Script| {
                     let u = url::Url::parse(&req.url)
                         .unwrap_or_else(|e| panic!("a credential sent to {:?} ({e})", req.url));
                     let host = u.host_str().unwrap_or("");
-                    let domain = Registry::builtin().column(model).key_domain.clone();
+                    let domain = Registry::builtin()
+                        .column(model)
+                        .expect("a built-in column")
+                        .key_domain
+                        .clone();
                     let configured = host == "provider.test" && u.port().is_none();
                     let documented = !domain.is_empty()
                         && (host == domain || host.ends_with(&format!(".{domain}")));
