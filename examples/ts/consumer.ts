@@ -109,8 +109,10 @@ export function typeErrors(id: string, pic: Picture, mask: MaskPicture): void {
   const badHost: Host = { storage: new MemoryStore(), provider: async (_job: Job) => "done" };
   // @ts-expect-error operations are a tagged union: iterate needs a model and a prompt
   void run({ op: "iterate", sessionId: id }, host);
-  // @ts-expect-error models are a closed set
-  void new ContextWindow(id, "dalle");
+  // A host's own column is any name (its registry declares it); names stay strings.
+  void new ContextWindow(id, "studio");
+  // @ts-expect-error a model is a name, not a number
+  void new ContextWindow(id, 7);
   void [wrong, badHost];
 }
 
