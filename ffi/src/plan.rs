@@ -1,7 +1,6 @@
 //! Provider fitting for C: `outpaint_fit` writes the plan as JSON.
 
 use outpaint_core::prepare::OptionNames;
-use outpaint_core::Profile;
 
 use crate::boundary::{boundary, present};
 use crate::buffer::{opt_str, outpaint_bytes, outpaint_str};
@@ -23,22 +22,8 @@ pub unsafe extern "C" fn outpaint_fit(
     profile: outpaint_str,
     plan_json: *mut outpaint_bytes,
 ) -> outpaint_status {
-    boundary! {
-        let expansion = present(expansion, "expansion")?;
-        let plan_json = present(plan_json, "plan_json")?;
-        // SAFETY: checked non-NULL; the caller promises it is valid.
-        let e = expansion_of(unsafe { &*expansion })?;
-        let t = required_target(target)?;
-        let p: Profile = match opt_str(profile)? {
-            Some(p) => p.parse()?,
-            None => Profile::full(),
-        };
-        let plan = outpaint_core::fit(&e, &t, &p)?;
-        let json = serde_json::to_vec(&plan).expect("plans serialise");
-        // SAFETY: checked non-NULL; the caller promises it is writable.
-        unsafe { plan_json.write(outpaint_bytes::from_vec(json)) };
-        Ok(())
-    }
+    // SAFETY: the caller's promises, passed on; no registry patch.
+    unsafe { outpaint_fit_registry(expansion, target, profile, crate::buffer::none(), plan_json) }
 }
 
 /// `outpaint_fit` with `profile` read from the model registry patched by `registry` (a
